@@ -1,0 +1,34 @@
+"""Shared fixtures: the real portrait, the shared media folder, a private user data directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO_DIR = Path(__file__).resolve().parents[1]
+MEDIA_DIR = Path(os.environ.get("COACH_MEDIA_DIR", REPO_DIR.parent / "shared" / "media"))
+
+
+@pytest.fixture(scope="session")
+def portrait_path() -> Path:
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
+
+
+@pytest.fixture(scope="session")
+def media_dir() -> Path:
+    if not MEDIA_DIR.is_dir():
+        pytest.skip(f"shared test media not found at {MEDIA_DIR} (clone with ../shared/media beside it to run this)")
+    return MEDIA_DIR
+
+
+@pytest.fixture(autouse=True)
+def private_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    data_dir = tmp_path_factory.mktemp("coach-data")
+    monkeypatch.setenv("COACH_DATA_DIR", str(data_dir))
+    return data_dir
