@@ -1,0 +1,169 @@
+"""The face frame: where the face is in the image, so that strokes are measured on the face.
+
+Every frame, a scaled orthographic projection (scale, 3D rotation, translation) is fitted from many
+stable mesh points to the reference mesh (the canonical face, or the user's own from calibration). Fitting
+many points, with a second pass that drops the worst, keeps landmark jitter and expressions from
+moving the frame; fitting in 3D handles roll, scale and moderate yaw and pitch.
+
+A fingertip has no usable depth of its own relative to the face, so image points are mapped into
+face units by intersecting the viewing ray (orthographic, as MediaPipe's own model) with the
+reference face surface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from coach.geometry.canonical import STABLE_LANDMARKS, canonical_face, image_points_to_observed
+from coach.types import FaceLandmarks
+
+_FLIP_Y = np.array([1.0, -1.0])
+
+
+@dataclass(frozen=True)
+class FaceSurface:
+    """Depth of the reference face for any (x, y) in face units, so rays can land on the skin.
+
+    Beyond the mesh (the neck, the hairline) the depth of the nearest mesh points is used.
+    """
+
+    reference_fu: np.ndarray  # N×3
+
+    def depth_at(self, points_xy_fu: np.ndarray) -> np.ndarray:
+        points_xy_fu = np.atleast_2d(points_xy_fu)
+        mesh_xy = self.reference_fu[:, :2]
+        distances = np.linalg.norm(points_xy_fu[:, None, :] - mesh_xy[None, :, :], axis=2)
+        nearest = np.argpartition(distances, 4, axis=1)[:, :4]
+        nearest_distances = np.take_along_axis(distances, nearest, axis=1)
+        weights = 1.0 / (nearest_distances + 1e-3) ** 2
+        depths = self.reference_fu[nearest, 2]
+        return (weights * depths).sum(axis=1) / weights.sum(axis=1)
+
+
+@dataclass(frozen=True)
+class FacePose:
+    """Image ↔ face-unit transform for one frame: observed = scale · rotation · face + translation.
+
+    ``observed`` is pixels with y up and z toward the camera (see canonical.image_points_to_observed);
+    the projection is scaled orthographic, so only its x and y rows matter for the image.
+    """
+
+    scale_px_per_fu: float
+    rotation: np.ndarray  # 3×3, face frame → observed frame
+    translation: np.ndarray  # 3, pixels (y up)
+    surface: FaceSurface
+    residual_fu: float = 0.0  # RMS fit residual of the stable points, in FU
+
+    @property
+    def origin_px(self) -> np.ndarray:
+        """The face-frame origin (midway between the outer eye corners) in image pixels."""
+        return self.translation[:2] * _FLIP_Y
+
+    @property
+    def roll_deg(self) -> float:
+        """Head tilt in the image plane, positive when the subject's left eye is higher."""
+        return float(np.degrees(np.arctan2(self.rotation[1, 0], self.rotation[0, 0])))
+
+    @property
+    def yaw_deg(self) -> float:
+        """Head turn; positive when the face turns toward the subject's left."""
+        return float(np.degrees(np.arcsin(np.clip(self.rotation[0, 2], -1.0, 1.0))))
+
+    @property
+    def pitch_deg(self) -> float:
+        """Nod; positive when the face tilts up."""
+        return float(np.degrees(-np.arcsin(np.clip(self.rotation[1, 2], -1.0, 1.0))))
+
+    def face_to_image(self, points_fu: np.ndarray) -> np.ndarray:
+        """Face-unit points (N×2 on the skin, or N×3) → image pixels N×2."""
+        points_fu = np.atleast_2d(np.asarray(points_fu, dtype=float))
+        if points_fu.shape[1] == 2:
+            points_fu = np.column_stack([points_fu, self.surface.depth_at(points_fu)])
+        observed = self.scale_px_per_fu * points_fu @ self.rotation.T + self.translation
+        return observed[:, :2] * _FLIP_Y
+
+    def image_to_face(self, points_px: np.ndarray, iterations: int = 3) -> np.ndarray:
+        """Image pixels N×2 → face units N×2, on the reference face surface.
+
+        Solves the orthographic projection for (x, y) with z taken from the surface, refining z a
+        few times; on a frontal face z barely matters, on a turned face it unfolds the cheek.
+        """
+        points_px = np.atleast_2d(np.asarray(points_px, dtype=float))
+        target = points_px * _FLIP_Y - self.translation[:2]
+        projection = self.scale_px_per_fu * self.rotation[:2, :]  # 2×3
+        in_plane = projection[:, :2]
+        depth_column = projection[:, 2]
+        inverse = np.linalg.inv(in_plane)
+        depth = np.zeros(len(points_px))
+        xy = np.zeros((len(points_px), 2))
+        for _ in range(iterations):
+            xy = (target - depth[:, None] * depth_column[None, :]) @ inverse.T
+            depth = self.surface.depth_at(xy)
+        return xy
+
+    def fu_to_px_length(self, length_fu: float) -> float:
+        return length_fu * self.scale_px_per_fu
+
+
+def _weak_perspective_fit(
+    reference_fu: np.ndarray, observed_xy: np.ndarray, weights: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Scale, 3D rotation and translation that best project the reference onto the image points.
+
+    Only x and y are fitted: MediaPipe's depth changes when the image merely rotates, so
+    trusting it tilts the frame. A weighted least-squares affine projection is found first and
+    then snapped to the nearest scaled orthographic one (equal, orthogonal rows).
+    """
+    w = weights / weights.sum()
+    reference_mean = w @ reference_fu
+    observed_mean = w @ observed_xy
+    reference_centred = reference_fu - reference_mean
+    observed_centred = observed_xy - observed_mean
+    normal_matrix = (reference_centred * w[:, None]).T @ reference_centred
+    right_side = (reference_centred * w[:, None]).T @ observed_centred
+    affine = np.linalg.solve(normal_matrix, right_side).T  # 2×3
+    u, singular, vt = np.linalg.svd(affine, full_matrices=False)
+    rows = u @ vt
+    scale = float(singular.mean())
+    rotation = np.vstack([rows, np.cross(rows[0], rows[1])])
+    translation = np.append(observed_mean - scale * rows @ reference_mean, 0.0)
+    return scale, rotation, translation
+
+
+class FaceFrameFitter:
+    """Fits a FacePose to each frame's face landmarks against one reference mesh."""
+
+    def __init__(self, reference_fu: np.ndarray | None = None, landmarks: tuple[int, ...] = STABLE_LANDMARKS) -> None:
+        self.reference_fu = np.asarray(reference_fu if reference_fu is not None else canonical_face(), dtype=float)
+        self.landmarks = np.array(landmarks)
+        self.surface = FaceSurface(self.reference_fu)
+
+    def fit(self, face: FaceLandmarks, width: int, height: int) -> FacePose:
+        observed = image_points_to_observed(face.points_norm[self.landmarks], width, height)[:, :2]
+        reference = self.reference_fu[self.landmarks]
+
+        def residuals_fu(scale: float, rotation: np.ndarray, translation: np.ndarray) -> np.ndarray:
+            projected = scale * reference @ rotation[:2].T + translation[:2]
+            return np.linalg.norm(observed - projected, axis=1) / scale
+
+        scale, rotation, translation = _weak_perspective_fit(reference, observed, np.ones(len(reference)))
+        # Second pass: down-weight points that disagree (an expression, a finger pressing the skin).
+        residuals = residuals_fu(scale, rotation, translation)
+        cutoff = max(float(np.median(residuals)) * 2.5, 1e-3)
+        weights = np.where(residuals <= cutoff, 1.0, cutoff / residuals)
+        scale, rotation, translation = _weak_perspective_fit(reference, observed, weights)
+        residuals = residuals_fu(scale, rotation, translation)
+        return FacePose(
+            scale_px_per_fu=scale,
+            rotation=rotation,
+            translation=translation,
+            surface=self.surface,
+            residual_fu=float(np.sqrt(np.mean(residuals**2))),
+        )
+
+
+def fit_face_pose(face: FaceLandmarks, width: int, height: int, reference_fu: np.ndarray | None = None) -> FacePose:
+    """One-off fit; streams should keep a FaceFrameFitter."""
+    return FaceFrameFitter(reference_fu).fit(face, width, height)
