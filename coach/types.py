@@ -8,9 +8,12 @@ replayed on its own. Arrays are numpy; coordinates say their unit in their name:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from coach.geometry.face_frame import FacePose
 
 Handedness = Literal["left", "right"]
 """The subject's own hand, whatever the mirroring of the image."""
@@ -179,3 +182,28 @@ class StepProgress:
     target_speed_fu_s: float | None = None  # glide: speed of the ghost along the path
     target_rate_hz: float | None = None  # circle/tap/knead: tempo of the ghost and the metronome
     finished: bool = False
+
+
+@dataclass(frozen=True)
+class ContactPoint:
+    """Where one hand's working fingertip (or tool edge) is, this frame."""
+
+    hand: Handedness
+    point_px: np.ndarray  # 2, image pixels
+    point_fu: np.ndarray | None  # 2, face units; None without a face
+    on_face: bool  # judged to be touching the skin
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """Everything the overlay, the status line and the sinks need for one processed frame."""
+
+    tracked: TrackedFrame
+    pose: "FacePose | None"
+    contacts: tuple[ContactPoint, ...] = ()
+    trails_fu: dict[str, np.ndarray] = field(default_factory=dict)  # hand → recent K×2 contact path
+    new_strokes: tuple[ScoredStroke, ...] = ()  # strokes that ended at this frame
+    last_stroke: ScoredStroke | None = None  # most recent stroke so far (for feedback display)
+    progress: StepProgress | None = None  # None without a technique
+    status: str = ""  # one short message for the user when tracking is poor, else ""
+    processing_ms: float = 0.0

@@ -1,0 +1,272 @@
+"""The `coach` command: argument parsing, user-facing messages and exit codes.
+
+User errors (CoachError) become one line on stderr and exit code 2, never a traceback.
+Library code below this module logs; only this module prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from coach import __version__
+from coach.errors import CoachError
+
+logger = logging.getLogger("coach")
+
+DEMO_RECORDING = Path(__file__).resolve().parent.parent / "assets" / "samples" / "demo_lymphatic.jsonl.gz"
+DEMO_TECHNIQUE = "lymphatic_drainage"
+DEFAULT_OUT = Path("coach-report")
+
+EPILOG = """\
+examples:
+  coach replay                                  replay the bundled demo recording into ./coach-report
+  coach replay session.mp4 --out report --technique gua_sha
+  coach track session.mp4 -o session.jsonl.gz   keep the landmarks, not the video (privacy)
+  coach live --technique lymphatic_drainage     coach yourself with the webcam
+  coach live --source session.mp4 --exit-at-end play a clip as if it were a camera
+  coach calibrate --profile me                  fit face regions to your face
+  coach techniques show gua_sha                 what a routine asks you to do
+"""
+
+
+class _Progress:
+    """A progress bar on stderr (frames, fps, ETA) for long work; silent when stderr is not a terminal
+    unless asked, so logs and CI output stay readable."""
+
+    def __init__(self, description: str, enabled: bool) -> None:
+        self._description = description
+        self._enabled = enabled
+        self._bar: Any = None
+
+    def __call__(self, done: int, total: int | None, media_time_s: float) -> None:
+        if not self._enabled:
+            return
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, desc=self._description, unit="frame", file=sys.stderr, dynamic_ncols=True)
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _load_technique(name: str | None) -> Any:
+    if name is None:
+        return None
+    from coach.technique import find_technique
+
+    return find_technique(name)
+
+
+def _load_profile(name: str | None) -> Any:
+    if name is None:
+        return None
+    from coach.storage.profiles import load_profile
+
+    return load_profile(name)
+
+
+def _command_replay(args: argparse.Namespace) -> int:
+    from coach.replay import run_replay, summary_lines
+
+    input_path = args.input
+    technique_name = args.technique
+    if input_path is None:
+        input_path = DEMO_RECORDING
+        technique_name = technique_name or DEMO_TECHNIQUE
+        print(f"No input given: replaying the bundled demo (a synthetic landmark recording) {input_path.name}")
+    technique = _load_technique(technique_name)
+    profile = _load_profile(args.profile)
+    progress = _Progress("replay", enabled=not args.quiet)
+    try:
+        outcome = run_replay(
+            input_path,
+            args.out,
+            technique=technique,
+            profile=profile,
+            write_video=not args.no_video,
+            write_html=not args.no_html,
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    for line in summary_lines(outcome.report):
+        print(line)
+    for kind, path in outcome.files.items():
+        print(f"wrote {path}")
+    return 130 if outcome.interrupted else 0
+
+
+def _command_track(args: argparse.Namespace) -> int:
+    from coach.recording import track_video_to_recording
+
+    progress = _Progress("track", enabled=not args.quiet)
+    try:
+        stats = track_video_to_recording(args.clip, args.output, progress=lambda done, total: progress(done, total, 0.0))
+    except KeyboardInterrupt:
+        progress.close()
+        print(f"Interrupted: {args.output} holds the frames tracked so far", file=sys.stderr)
+        return 130
+    progress.close()
+    print(f"wrote {args.output}: {stats}")
+    return 0
+
+
+def _command_techniques(args: argparse.Namespace) -> int:
+    from coach.technique.cli_support import describe_technique, list_techniques
+
+    if args.action == "show":
+        if not args.name:
+            raise CoachError("Name the technique to show, e.g. 'coach techniques show gua_sha'.")
+        print(describe_technique(args.name))
+    else:
+        print(list_techniques())
+    return 0
+
+
+def _command_live(args: argparse.Namespace) -> int:
+    from coach.ui.live import run_live
+
+    return run_live(
+        camera=args.camera,
+        source=args.source,
+        technique=args.technique,
+        profile=args.profile,
+        mirrored=not args.no_mirror,
+        exit_at_end=args.exit_at_end,
+        out_dir=args.out,
+        sound=args.sound,
+    )
+
+
+def _command_calibrate(args: argparse.Namespace) -> int:
+    from coach.calibration import calibrate_from_cli
+
+    return calibrate_from_cli(
+        profile_name=args.profile,
+        camera=args.camera,
+        source=args.source,
+        cm_between_eye_corners=args.eye_corner_cm,
+        with_tool=args.tool,
+        window=not args.no_window,
+    )
+
+
+def _command_profiles(args: argparse.Namespace) -> int:
+    from coach.storage.profiles import describe_profiles
+
+    print(describe_profiles())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coach",
+        description="Coach facial self-massage from a webcam: strokes are measured on the face and "
+        "compared with a technique, with live guidance and after-session reports.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"coach {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    replay = commands.add_parser(
+        "replay",
+        help="turn a recorded clip into a feedback report",
+        description="Run a video or a landmark recording through the pipeline and write report.json, "
+        "report.html and annotated.mp4 into --out. With no INPUT, replays the bundled demo.",
+    )
+    replay.add_argument("input", nargs="?", type=Path, help="video (mp4/avi/mov/webm/mkv) or landmark recording (.jsonl/.jsonl.gz)")
+    replay.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default: ./{DEFAULT_OUT})")
+    replay.add_argument("--technique", help="score strokes against this technique (see 'coach techniques')")
+    replay.add_argument("--profile", help="calibration profile to use (see 'coach profiles')")
+    replay.add_argument("--no-video", action="store_true", help="skip the annotated video")
+    replay.add_argument("--no-html", action="store_true", help="skip the HTML report")
+    replay.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    replay.set_defaults(handler=_command_replay)
+
+    track = commands.add_parser(
+        "track",
+        help="record face and hand landmarks from a video (no pixels kept)",
+        description="Track a video with MediaPipe and write a coach-landmarks recording (JSON Lines, "
+        "gzip when the name ends in .gz) that replay, tests and other tools can read.",
+    )
+    track.add_argument("clip", type=Path, help="video file")
+    track.add_argument("-o", "--output", type=Path, required=True, help="recording to write, e.g. session.jsonl.gz")
+    track.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    track.set_defaults(handler=_command_track)
+
+    techniques = commands.add_parser("techniques", help="list the technique library, or show one routine")
+    techniques.add_argument("action", nargs="?", choices=["list", "show"], default="list")
+    techniques.add_argument("name", nargs="?", help="technique to show")
+    techniques.set_defaults(handler=_command_techniques)
+
+    live = commands.add_parser(
+        "live",
+        help="open the live coaching window",
+        description="Coach yourself in real time. Keys: space pause, → next step, R restart, M mirror, "
+        "S sound, Esc/Q quit.",
+    )
+    live_source = live.add_mutually_exclusive_group()
+    live_source.add_argument("--camera", type=int, default=None, help="camera index (default 0)")
+    live_source.add_argument("--source", help="play a video or landmark recording as if it were a camera")
+    live.add_argument("--technique", help="routine to coach (default: the first in the library)")
+    live.add_argument("--profile", help="calibration profile to use")
+    live.add_argument("--no-mirror", action="store_true", help="show the camera unmirrored (default: selfie view)")
+    live.add_argument("--sound", action="store_true", help="play a soft metronome at the step's tempo")
+    live.add_argument("--exit-at-end", action="store_true", help="close when the clip ends and print the summary and timing")
+    live.add_argument("--out", type=Path, default=None, help="folder for the session report (default: in your user data folder)")
+    live.set_defaults(handler=_command_live)
+
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="fit face regions (and tool offsets) to your face and save a profile",
+        description="Guided calibration: hold still, then touch the named points one at a time.",
+    )
+    calibrate.add_argument("--profile", required=True, help="name of the profile to create or update")
+    calibrate_source = calibrate.add_mutually_exclusive_group()
+    calibrate_source.add_argument("--camera", type=int, default=None, help="camera index (default 0)")
+    calibrate_source.add_argument("--source", help="calibrate from a video or landmark recording")
+    calibrate.add_argument("--tool", action="store_true", help="also calibrate a gua sha stone or jade roller")
+    calibrate.add_argument("--eye-corner-cm", type=float, default=9.0, help="distance between your outer eye corners in cm (default 9.0)")
+    calibrate.add_argument("--no-window", action="store_true", help="run without the calibration window (clips only)")
+    calibrate.set_defaults(handler=_command_calibrate)
+
+    profiles = commands.add_parser("profiles", help="list calibration profiles")
+    profiles.set_defaults(handler=_command_profiles)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        parser.print_help()
+        return 0
+    started = time.perf_counter()
+    try:
+        code = int(args.handler(args))
+    except CoachError as error:
+        print(f"coach: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("coach: interrupted", file=sys.stderr)
+        return 130
+    logger.info("%s took %.1f s", args.command, time.perf_counter() - started)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

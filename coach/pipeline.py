@@ -1,0 +1,183 @@
+"""The one processing path shared by live coaching, replay, calibration and the tests.
+
+    Frame ─► Tracker ─► TrackedFrame ─► FaceFrameFitter ─► StrokeEngine ─► Session ─► FrameResult
+
+Only the source of frames (camera, paced clip, fast clip, landmark recording) and what is done
+with each FrameResult (overlay, report, recording, calibration) differ between uses. A landmark
+recording enters after the tracker, so everything downstream runs identically on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from coach.geometry import FaceFrameFitter, FacePose, FaceRegions
+from coach.strokes import StrokeEngine
+from coach.types import Frame, FrameResult, ScoredStroke, Stroke, StrokeScore, TrackedFrame
+
+if TYPE_CHECKING:
+    from coach.perception import Tracker
+    from coach.session import Session
+    from coach.storage.profiles import Profile
+    from coach.technique import Technique
+
+logger = logging.getLogger(__name__)
+
+# How long the last pose may stand in for a face the hand is covering.
+POSE_HOLD_S = 0.5
+
+
+@dataclass
+class PipelineStats:
+    """Counts that reports need: how well the subject was seen."""
+
+    frames: int = 0
+    frames_with_face: int = 0
+    frames_with_hands: int = 0
+    frames_with_several_faces: int = 0
+    first_timestamp_s: float | None = None
+    last_timestamp_s: float | None = None
+    processing_ms: list[float] = field(default_factory=list)
+
+    @property
+    def duration_s(self) -> float:
+        if self.first_timestamp_s is None or self.last_timestamp_s is None:
+            return 0.0
+        return self.last_timestamp_s - self.first_timestamp_s
+
+    @property
+    def face_found_ratio(self) -> float:
+        return self.frames_with_face / self.frames if self.frames else 0.0
+
+    @property
+    def hands_found_ratio(self) -> float:
+        return self.frames_with_hands / self.frames if self.frames else 0.0
+
+
+def status_message(tracked: TrackedFrame, recent_face_ratio: float) -> str:
+    """One short, actionable message when tracking is poor; empty when all is well."""
+    if tracked.face is None:
+        if recent_face_ratio < 0.2:
+            return "No face seen: face the camera and move into the light"
+        return "Face lost for a moment: keep your face in view"
+    if tracked.faces_seen > 1:
+        return "Several faces seen: coaching the largest one"
+    if not tracked.hands:
+        return "Show your hand to the camera"
+    return ""
+
+
+class Pipeline:
+    """Turns frames (or tracked frames from a recording) into FrameResults, one at a time."""
+
+    def __init__(
+        self,
+        technique: "Technique | None" = None,
+        profile: "Profile | None" = None,
+        tracker: "Tracker | None" = None,
+    ) -> None:
+        self.technique = technique
+        self.profile = profile
+        self._tracker = tracker
+        reference = profile.reference_mesh_fu if profile is not None else None
+        self.regions: FaceRegions = profile.regions if profile is not None else FaceRegions()
+        self.fitter = FaceFrameFitter(reference)
+        contact = technique.contact if technique is not None else "index"
+        tool_offset = profile.tool_offset if (profile is not None and contact == "tool") else None
+        self.engine = StrokeEngine(self.regions, contact=contact, tool_offset=tool_offset)
+        self.session: "Session | None" = None
+        if technique is not None:
+            from coach.session import Session
+
+            self.session = Session(technique, self.regions.centre)
+        self.stats = PipelineStats()
+        self.strokes: list[ScoredStroke] = []
+        self._last_pose: FacePose | None = None
+        self._last_pose_time_s: float | None = None
+        self._recent_face: list[bool] = []
+
+    @property
+    def tracker(self) -> "Tracker":
+        """Created on first use so that replaying a recording never loads MediaPipe."""
+        if self._tracker is None:
+            from coach.perception import Tracker
+
+            self._tracker = Tracker(mode="video")
+        return self._tracker
+
+    def process_frame(self, frame: Frame) -> FrameResult:
+        """Track one camera or video frame, then analyse it."""
+        started = time.perf_counter()
+        tracked = self.tracker.track(frame)
+        return self.process_tracked(tracked, started=started)
+
+    def process_tracked(self, tracked: TrackedFrame, started: float | None = None) -> FrameResult:
+        """Analyse one tracked frame (from the tracker or a landmark recording)."""
+        started = time.perf_counter() if started is None else started
+        self._count(tracked)
+        pose = self._pose_for(tracked)
+        completed = self.engine.update(tracked, pose)
+        new_strokes = tuple(self._score(stroke) for stroke in completed)
+        self.strokes.extend(new_strokes)
+        elapsed_ms = (time.perf_counter() - started) * 1000.0
+        self.stats.processing_ms.append(elapsed_ms)
+        recent_face_ratio = float(np.mean(self._recent_face)) if self._recent_face else 0.0
+        return FrameResult(
+            tracked=tracked,
+            pose=pose,
+            contacts=self.engine.contacts(),
+            trails_fu=self.engine.trails_fu(),
+            new_strokes=new_strokes,
+            last_stroke=self.strokes[-1] if self.strokes else None,
+            progress=self.session.progress() if self.session is not None else None,
+            status=status_message(tracked, recent_face_ratio),
+            processing_ms=elapsed_ms,
+        )
+
+    def finish(self) -> list[ScoredStroke]:
+        """End of stream: close strokes still open and score them. Returns the new ones."""
+        new_strokes = [self._score(stroke) for stroke in self.engine.flush()]
+        self.strokes.extend(new_strokes)
+        return new_strokes
+
+    def close(self) -> None:
+        if self._tracker is not None:
+            self._tracker.close()
+
+    def __enter__(self) -> "Pipeline":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _count(self, tracked: TrackedFrame) -> None:
+        stats = self.stats
+        stats.frames += 1
+        stats.frames_with_face += tracked.face is not None
+        stats.frames_with_hands += bool(tracked.hands)
+        stats.frames_with_several_faces += tracked.faces_seen > 1
+        if stats.first_timestamp_s is None:
+            stats.first_timestamp_s = tracked.timestamp_s
+        stats.last_timestamp_s = tracked.timestamp_s
+        self._recent_face.append(tracked.face is not None)
+        del self._recent_face[:-30]
+
+    def _pose_for(self, tracked: TrackedFrame) -> FacePose | None:
+        """This frame's face pose; while the face is briefly hidden, the last one stands in."""
+        if tracked.face is not None:
+            self._last_pose = self.fitter.fit(tracked.face, tracked.width, tracked.height)
+            self._last_pose_time_s = tracked.timestamp_s
+            return self._last_pose
+        if self._last_pose_time_s is not None and tracked.timestamp_s - self._last_pose_time_s <= POSE_HOLD_S:
+            return self._last_pose
+        return None
+
+    def _score(self, stroke: Stroke) -> ScoredStroke:
+        if self.session is None:
+            return ScoredStroke(stroke, StrokeScore(step_index=None, total=None))
+        return self.session.on_stroke(stroke)

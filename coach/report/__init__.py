@@ -1,0 +1,1 @@
+"""Session reports: report.json for programs, report.html for people."""

@@ -1,0 +1,101 @@
+"""report.json: the session's strokes, scores and tracking quality, for programs.
+
+The layout ("coach-report" version 1) is fixed by the replay issue; keys may be added, never
+renamed. Each stroke also carries its contact path in face units (``path_fu``) so that the HTML
+report can draw where the hand travelled without the video.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from coach.types import ScoredStroke
+
+if TYPE_CHECKING:
+    from coach.pipeline import Pipeline
+
+REPORT_FORMAT = "coach-report"
+REPORT_VERSION = 1
+# Enough points to draw a stroke's path; long holds and runs are thinned to this many.
+MAX_PATH_POINTS = 60
+
+
+def _rounded(value: float | None, digits: int = 3) -> float | None:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return round(float(value), digits)
+
+
+def _thinned_path(path_fu: np.ndarray) -> list[list[float]]:
+    if len(path_fu) == 0:
+        return []
+    keep = np.unique(np.linspace(0, len(path_fu) - 1, min(len(path_fu), MAX_PATH_POINTS)).round().astype(int))
+    return [[round(float(x), 4), round(float(y), 4)] for x, y in path_fu[keep]]
+
+
+def stroke_to_dict(scored: ScoredStroke) -> dict[str, Any]:
+    stroke, score = scored.stroke, scored.score
+    return {
+        "start_s": _rounded(stroke.start_s),
+        "end_s": _rounded(stroke.end_s),
+        "hand": stroke.hand,
+        "region": stroke.region,
+        "pattern": stroke.pattern,
+        "direction": stroke.direction,
+        "speed_fu_s": _rounded(stroke.speed_fu_s),
+        "count": int(stroke.count),
+        "rate_hz": _rounded(stroke.rate_hz),
+        "regularity": _rounded(stroke.regularity),
+        "step": score.step_index,
+        "score": _rounded(score.total, 1),
+        "counted": score.counted,
+        "feedback": list(score.corrections),
+        "path_fu": _thinned_path(stroke.path_fu),
+    }
+
+
+def build_report(pipeline: "Pipeline", source: str, partial: bool = False) -> dict[str, Any]:
+    """Everything replay and live sessions save, as plain JSON-ready data."""
+    stats = pipeline.stats
+    strokes = [stroke_to_dict(scored) for scored in pipeline.strokes]
+    technique = pipeline.technique
+    steps: list[dict[str, Any]] = []
+    overall_score: float | None = None
+    if pipeline.session is not None:
+        summary = pipeline.session.summary()
+        steps = summary["steps"]
+        overall_score = _rounded(summary["overall_score"], 1)
+    profile = pipeline.profile
+    return {
+        "format": REPORT_FORMAT,
+        "version": REPORT_VERSION,
+        "source": source,
+        "technique": technique.name if technique is not None else None,
+        "technique_title": technique.title if technique is not None else None,
+        "profile": profile.name if profile is not None else None,
+        "cm_per_fu": profile.cm_per_fu if profile is not None else 9.0,
+        "partial": partial,
+        "duration_s": _rounded(stats.duration_s),
+        "frames": stats.frames,
+        "face_found_ratio": _rounded(stats.face_found_ratio),
+        "hands_found_ratio": _rounded(stats.hands_found_ratio),
+        "several_faces_ratio": _rounded(stats.frames_with_several_faces / stats.frames if stats.frames else 0.0),
+        "strokes": strokes,
+        "steps": steps,
+        "overall_score": overall_score,
+    }
+
+
+def write_json_report(report: dict[str, Any], out_dir: Path) -> Path:
+    """Write DIR/report.json atomically, so an interrupted run never leaves half a file."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "report.json"
+    temporary = path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    temporary.replace(path)
+    return path
