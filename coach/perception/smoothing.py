@@ -1,0 +1,102 @@
+"""One-Euro smoothing of landmark arrays with real time steps.
+
+Landmarks jitter by a pixel or two from frame to frame even when nothing moves, which would read
+as tiny strokes; yet a real stroke must be followed without visible lag. The One-Euro filter
+(Casiez, Roussel & Vogel, CHI 2012) is a low-pass filter whose cut-off rises with speed: heavy
+smoothing at rest, little lag in motion. It is written here for whole arrays at once (every
+coordinate of every point in one numpy step) because per-value Python filters from PyPI would cost
+more than the tracker's overhead budget.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class OneEuroParams:
+    """Tuning for normalised image coordinates (x, y in 0..1 of the image; z on a similar scale).
+
+    ``min_cutoff`` (Hz) sets smoothing at rest: lower is steadier but lags slow motion.
+    ``beta`` (per unit of speed, here image-widths per second) raises the cut-off when moving:
+    higher follows fast strokes more tightly. ``d_cutoff`` (Hz) smooths the speed estimate itself.
+    """
+
+    min_cutoff: float = 2.0
+    beta: float = 80.0
+    d_cutoff: float = 0.5
+
+
+LANDMARK_SMOOTHING = OneEuroParams(min_cutoff=2.0, beta=80.0, d_cutoff=0.5)
+"""Tuned on the composite clips in the shared media (fingertip against ground truth at 30 fps):
+the fingertip stays as close to the truth as without smoothing (median error +1 px at most) while
+jitter at rest is about halved. At a stroke's speed (0.1–0.2 image widths per second) the cut-off
+rises to 10–18 Hz, i.e. about 10–15 ms of lag."""
+
+FACE_SMOOTHING = LANDMARK_SMOOTHING
+"""Same as the hands on purpose: with equal lag, a fingertip resting on a moving face stays put
+in face units; a firmer face filter would make every head movement look like a small stroke."""
+
+HAND_SMOOTHING = LANDMARK_SMOOTHING
+
+
+def _alpha(cutoff_hz: float | np.ndarray, dt_s: float) -> float | np.ndarray:
+    """Exponential-smoothing weight of the new sample for a first-order low-pass at ``cutoff_hz``."""
+    tau = 1.0 / (2.0 * math.pi * cutoff_hz)
+    return 1.0 / (1.0 + tau / dt_s)
+
+
+class OneEuroFilter:
+    """Smooths a stream of same-shaped float arrays sampled at increasing times.
+
+    Arrays of points (N×D, one point per row) get one speed-adapted cut-off per point, from the
+    point's speed (Euclidean norm over its row), so a point moving diagonally is smoothed alike
+    along both axes; 1-D arrays are filtered element by element. The first sample
+    after construction or ``reset`` passes through unchanged. A timestamp that does not increase
+    means a new sequence (a restarted clip, say), so the filter restarts rather than divide by zero.
+    """
+
+    def __init__(self, params: OneEuroParams = OneEuroParams()) -> None:
+        if params.min_cutoff <= 0 or params.d_cutoff <= 0 or params.beta < 0:
+            raise ValueError(f"invalid One-Euro parameters: {params}")
+        self.params = params
+        self._previous_value: np.ndarray | None = None
+        self._previous_speed: np.ndarray | None = None
+        self._previous_time_s: float = 0.0
+
+    def reset(self) -> None:
+        """Forget the past, e.g. when the tracked hand disappeared and may come back elsewhere."""
+        self._previous_value = None
+        self._previous_speed = None
+
+    @property
+    def is_primed(self) -> bool:
+        return self._previous_value is not None
+
+    def __call__(self, value: np.ndarray, timestamp_s: float) -> np.ndarray:
+        """The smoothed version of ``value`` observed at ``timestamp_s`` (a new array)."""
+        value = np.asarray(value, dtype=np.float64)
+        previous = self._previous_value
+        if previous is None or previous.shape != value.shape or timestamp_s <= self._previous_time_s:
+            self._previous_value = value.copy()
+            self._previous_speed = np.zeros_like(value)
+            self._previous_time_s = timestamp_s
+            return value.copy()
+        dt_s = timestamp_s - self._previous_time_s
+        speed = (value - previous) / dt_s
+        speed_alpha = _alpha(self.params.d_cutoff, dt_s)
+        smoothed_speed = self._previous_speed + speed_alpha * (speed - self._previous_speed)
+        if smoothed_speed.ndim >= 2:
+            speed_magnitude = np.linalg.norm(smoothed_speed, axis=-1, keepdims=True)
+        else:
+            speed_magnitude = np.abs(smoothed_speed)
+        cutoff = self.params.min_cutoff + self.params.beta * speed_magnitude
+        alpha = _alpha(cutoff, dt_s)
+        smoothed = previous + alpha * (value - previous)
+        self._previous_value = smoothed
+        self._previous_speed = smoothed_speed
+        self._previous_time_s = timestamp_s
+        return smoothed.copy()

@@ -1,0 +1,274 @@
+"""MediaPipe Face Mesh + Hands on each frame, returned as plain ``TrackedFrame`` objects.
+
+This is the only module that imports MediaPipe. It uses the legacy Solutions API of mediapipe
+0.10.21 because that wheel bundles the Face Mesh (478 refined points) and Hands models, so the
+program works offline with no model download.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Literal
+
+import cv2
+import numpy as np
+
+from coach.perception.smoothing import FACE_SMOOTHING, HAND_SMOOTHING, OneEuroFilter, OneEuroParams
+from coach.types import FaceLandmarks, Frame, Handedness, HandLandmarks, TrackedFrame
+
+logger = logging.getLogger(__name__)
+
+TrackerMode = Literal["video", "image"]
+HANDEDNESS_VALUES: tuple[Handedness, Handedness] = ("left", "right")
+_OTHER_HAND: dict[Handedness, Handedness] = {"left": "right", "right": "left"}
+
+STAGES: tuple[str, ...] = ("convert", "face", "hands", "smoothing", "total")
+"""Stages timed on every frame; ``total`` is the whole ``track`` call including our bookkeeping."""
+
+
+@dataclass
+class StageTiming:
+    """Milliseconds spent in one stage: the last frame and the running mean."""
+
+    last_ms: float = 0.0
+    total_ms: float = 0.0
+    count: int = 0
+
+    @property
+    def mean_ms(self) -> float:
+        return self.total_ms / self.count if self.count else 0.0
+
+    def add(self, elapsed_ms: float) -> None:
+        self.last_ms = elapsed_ms
+        self.total_ms += elapsed_ms
+        self.count += 1
+
+
+def _points_array(landmark_list: Any) -> np.ndarray:
+    """N×3 float array from a MediaPipe NormalizedLandmarkList (x, y normalised; z relative depth)."""
+    return np.array([(p.x, p.y, p.z) for p in landmark_list.landmark], dtype=np.float64)
+
+
+def _face_area_px(points_norm: np.ndarray, width: int, height: int) -> float:
+    """Bounding-box area in pixels, to pick the subject (the largest face) among several."""
+    span = points_norm[:, :2].max(axis=0) - points_norm[:, :2].min(axis=0)
+    return float(span[0] * width * span[1] * height)
+
+
+DUPLICATE_HAND_OVERLAP = 0.6
+"""Two same-label hand detections whose boxes overlap this much (of the smaller box) are one hand.
+
+Legacy Hands sometimes reports one hand twice, with the same label, for a few frames (seen on the
+shared clip of a hand raised in front of the face); keeping both would invent a second hand.
+Overlapping hands with different labels are kept: stacked or crossed hands are real.
+"""
+
+
+def _overlap_of_smaller(points_a: np.ndarray, points_b: np.ndarray) -> float:
+    """Intersection of two landmark bounding boxes as a fraction of the smaller box's area."""
+    low = np.maximum(points_a[:, :2].min(axis=0), points_b[:, :2].min(axis=0))
+    high = np.minimum(points_a[:, :2].max(axis=0), points_b[:, :2].max(axis=0))
+    intersection = float(np.prod(np.clip(high - low, 0.0, None)))
+    smaller = min(
+        float(np.prod(points_a[:, :2].max(axis=0) - points_a[:, :2].min(axis=0))),
+        float(np.prod(points_b[:, :2].max(axis=0) - points_b[:, :2].min(axis=0))),
+    )
+    return intersection / smaller if smaller > 0 else 0.0
+
+
+def subject_handedness(mediapipe_label: str, mirrored: bool) -> Handedness:
+    """The subject's own hand from MediaPipe's label.
+
+    Legacy Hands labels as if the image were a mirrored selfie view. On an unmirrored image (raw
+    webcam frame, ordinary video) its "Left" is therefore the subject's right hand, so the label is
+    swapped; on an already mirrored image it is kept.
+    """
+    label = mediapipe_label.strip().lower()
+    if label not in HANDEDNESS_VALUES:
+        raise ValueError(f"unexpected MediaPipe handedness label {mediapipe_label!r}")
+    return label if mirrored else _OTHER_HAND[label]  # type: ignore[return-value]
+
+
+class Tracker:
+    """Face (478 refined points) and up to ``max_hands`` hands per frame, optionally smoothed.
+
+    ``mode="video"`` tracks across frames (MediaPipe's tracking mode: faster and steadier, but frames
+    must come in time order from one stream); ``mode="image"`` treats every frame independently and
+    never smooths. ``mirrored`` says whether the input images are mirrored (a selfie video): such
+    frames are flipped back before tracking, so that landmarks are always in unmirrored image
+    coordinates (landmark 33, the subject's right outer eye corner, on the image's left) as the
+    recording format requires, and hands are labelled with the subject's own hand either way.
+
+    Up to two faces are detected so that ``faces_seen`` can warn about a second person; the largest
+    face is the subject. When both hands get the same label, a second detection lying on top of the
+    first is dropped as a duplicate, and a distinct one is relabelled (the less confident of the
+    two), since a subject has one hand of each.
+
+    ``timings`` holds per-stage milliseconds (last and mean) for the benchmark and the status line.
+    Use as a context manager, or call ``close``, to free the MediaPipe graphs.
+    """
+
+    def __init__(
+        self,
+        mode: TrackerMode = "video",
+        mirrored: bool = False,
+        max_hands: int = 2,
+        smoothing: bool = True,
+        face_smoothing: OneEuroParams = FACE_SMOOTHING,
+        hand_smoothing: OneEuroParams = HAND_SMOOTHING,
+        min_detection_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        if mode not in ("video", "image"):
+            raise ValueError(f"mode must be 'video' or 'image', not {mode!r}")
+        import mediapipe as mp  # imported here so that modules importing coach.perception stay light
+
+        self.mode: TrackerMode = mode
+        self.mirrored = mirrored
+        self.smoothing = smoothing and mode == "video"
+        static = mode == "image"
+        self._face_mesh = mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=static,
+            max_num_faces=2,
+            refine_landmarks=True,
+            min_detection_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+        self._hands = mp.solutions.hands.Hands(
+            static_image_mode=static,
+            max_num_hands=max_hands,
+            model_complexity=1,
+            min_detection_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+        self._face_filter = OneEuroFilter(face_smoothing)
+        self._hand_filters: dict[Handedness, OneEuroFilter] = {h: OneEuroFilter(hand_smoothing) for h in HANDEDNESS_VALUES}
+        self.timings: dict[str, StageTiming] = {stage: StageTiming() for stage in STAGES}
+        self._closed = False
+
+    def track(self, frame: Frame) -> TrackedFrame:
+        """Landmarks for one frame; a frame with no face or no hands is normal (None / empty)."""
+        if self._closed:
+            raise RuntimeError("Tracker.track called after close()")
+        started = time.perf_counter()
+        height, width = frame.height, frame.width
+
+        rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
+        if self.mirrored:
+            rgb = cv2.flip(rgb, 1)
+        rgb.flags.writeable = False  # lets MediaPipe wrap the buffer instead of copying it
+        after_convert = time.perf_counter()
+
+        face_result = self._face_mesh.process(rgb)
+        after_face = time.perf_counter()
+        hand_result = self._hands.process(rgb)
+        after_hands = time.perf_counter()
+
+        face_points, faces_seen = self._subject_face(face_result, width, height)
+        raw_hands = self._raw_hands(hand_result)
+        before_smoothing = time.perf_counter()
+        if self.smoothing:
+            face_points, raw_hands = self._smooth(frame.timestamp_s, face_points, raw_hands)
+        after_smoothing = time.perf_counter()
+
+        tracked = TrackedFrame(
+            index=frame.index,
+            timestamp_s=frame.timestamp_s,
+            width=width,
+            height=height,
+            face=FaceLandmarks(face_points) if face_points is not None else None,
+            hands=tuple(HandLandmarks(handedness, score, points) for handedness, score, points in raw_hands),
+            image=frame.image,
+            faces_seen=faces_seen,
+        )
+        finished = time.perf_counter()
+        self.timings["convert"].add((after_convert - started) * 1e3)
+        self.timings["face"].add((after_face - after_convert) * 1e3)
+        self.timings["hands"].add((after_hands - after_face) * 1e3)
+        self.timings["smoothing"].add((after_smoothing - before_smoothing) * 1e3)
+        self.timings["total"].add((finished - started) * 1e3)
+        return tracked
+
+    def track_all(self, frames: Iterable[Frame]) -> Iterator[TrackedFrame]:
+        """``track`` over a stream, lazily."""
+        for frame in frames:
+            yield self.track(frame)
+
+    @staticmethod
+    def _subject_face(result: Any, width: int, height: int) -> tuple[np.ndarray | None, int]:
+        faces = result.multi_face_landmarks or []
+        if not faces:
+            return None, 0
+        candidates = [_points_array(face) for face in faces]
+        if len(candidates) == 1:
+            return candidates[0], 1
+        subject = max(candidates, key=lambda points: _face_area_px(points, width, height))
+        return subject, len(candidates)
+
+    def _raw_hands(self, result: Any) -> list[tuple[Handedness, float, np.ndarray]]:
+        """(subject's hand, score, 21×3) per detected hand, most confident first, one per side."""
+        landmark_lists = result.multi_hand_landmarks or []
+        classifications = result.multi_handedness or []
+        hands: list[tuple[Handedness, float, np.ndarray]] = []
+        for landmarks, classification in zip(landmark_lists, classifications):
+            category = classification.classification[0]
+            hands.append((subject_handedness(category.label, mirrored=False), float(category.score), _points_array(landmarks)))
+        hands.sort(key=lambda hand: hand[1], reverse=True)
+        if len(hands) == 2 and hands[0][0] == hands[1][0]:
+            if _overlap_of_smaller(hands[0][2], hands[1][2]) > DUPLICATE_HAND_OVERLAP:
+                logger.debug("two %s hands on top of each other; keeping the more confident one", hands[0][0])
+                del hands[1]
+                return hands
+            relabelled = _OTHER_HAND[hands[1][0]]
+            logger.debug("both hands labelled %s; calling the less confident one %s", hands[0][0], relabelled)
+            hands[1] = (relabelled, hands[1][1], hands[1][2])
+        return hands
+
+    def _smooth(
+        self,
+        timestamp_s: float,
+        face_points: np.ndarray | None,
+        hands: list[tuple[Handedness, float, np.ndarray]],
+    ) -> tuple[np.ndarray | None, list[tuple[Handedness, float, np.ndarray]]]:
+        """Filter face and each hand; a side whose hand vanished starts afresh when it returns."""
+        if face_points is None:
+            self._face_filter.reset()
+        else:
+            face_points = self._face_filter(face_points, timestamp_s)
+        present = {handedness for handedness, _, _ in hands}
+        for handedness, hand_filter in self._hand_filters.items():
+            if handedness not in present:
+                hand_filter.reset()
+        smoothed = [(h, score, self._hand_filters[h](points, timestamp_s)) for h, score, points in hands]
+        return face_points, smoothed
+
+    def reset(self) -> None:
+        """Forget smoothing state, e.g. before feeding a different clip to the same tracker.
+
+        MediaPipe's own tracking state cannot be reset without rebuilding its graphs; in video mode
+        it recovers by re-detecting within a frame or two.
+        """
+        self._face_filter.reset()
+        for hand_filter in self._hand_filters.values():
+            hand_filter.reset()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._face_mesh.close()
+            self._hands.close()
+
+    def __enter__(self) -> "Tracker":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

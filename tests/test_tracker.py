@@ -1,0 +1,160 @@
+"""The tracker on real pixels: the portrait, real hand cut-outs, real and composite clips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from coach.perception import OneEuroFilter, OneEuroParams, Tracker, subject_handedness
+from coach.recording import read_recording, track_video_to_recording
+from coach.sources import VideoFileSource
+from coach.types import HAND_INDEX_TIP, LEFT_EYE_OUTER, RIGHT_EYE_OUTER, Frame
+
+NOSE_TIP = 1
+CHIN = 152
+
+
+def _on_white(rgba_path: Path, margin: int = 80) -> np.ndarray:
+    """A BGRA cut-out composited on white with a margin, as a BGR photo of a hand."""
+    rgba = cv2.imread(str(rgba_path), cv2.IMREAD_UNCHANGED)
+    assert rgba is not None and rgba.shape[2] == 4, f"{rgba_path} is not an RGBA image"
+    alpha = rgba[:, :, 3:4].astype(np.float32) / 255.0
+    hand = rgba[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
+    return cv2.copyMakeBorder(hand.astype(np.uint8), margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+
+
+def test_portrait_face_mesh(portrait_path: Path) -> None:
+    image = cv2.imread(str(portrait_path))
+    with Tracker(mode="image") as tracker:
+        tracked = tracker.track(Frame(0, 0.0, image))
+    assert tracked.face is not None and tracked.faces_seen == 1
+    points = tracked.face.points_norm
+    assert points.shape == (478, 3)
+    assert (tracked.width, tracked.height) == (image.shape[1], image.shape[0])
+    assert points[RIGHT_EYE_OUTER, 1] < points[NOSE_TIP, 1] < points[CHIN, 1]
+    assert points[LEFT_EYE_OUTER, 1] < points[NOSE_TIP, 1]
+    # Unmirrored photo: the subject's right eye (33) is on the image's left.
+    np.testing.assert_allclose(points[RIGHT_EYE_OUTER, :2], [0.40, 0.32], atol=0.03)
+    np.testing.assert_allclose(points[LEFT_EYE_OUTER, :2], [0.63, 0.31], atol=0.03)
+    assert tracked.hands == ()
+    assert set(tracker.timings) >= {"face", "hands", "smoothing"}
+    assert tracker.timings["face"].last_ms > 0
+
+
+def test_no_face_no_hands_is_normal() -> None:
+    blank = np.full((240, 320, 3), 127, dtype=np.uint8)
+    with Tracker(mode="video") as tracker:
+        tracked = [tracker.track(Frame(i, i / 30, blank)) for i in range(3)]
+    assert all(t.face is None and t.hands == () and t.faces_seen == 0 for t in tracked)
+
+
+def test_subject_handedness_label_mapping() -> None:
+    assert subject_handedness("Left", mirrored=False) == "right"
+    assert subject_handedness("Right", mirrored=False) == "left"
+    assert subject_handedness("Left", mirrored=True) == "left"
+
+
+@pytest.mark.media
+def test_hand_cutouts_handedness(media_dir: Path) -> None:
+    cutouts = sorted((media_dir / "hands").glob("h3d_hand_*.png"))[:4]
+    assert cutouts, f"no hand cut-outs in {media_dir / 'hands'}"
+    with Tracker(mode="image", mirrored=False) as unmirrored, Tracker(mode="image", mirrored=True) as mirrored:
+        for path in cutouts:
+            frame = Frame(0, 0.0, _on_white(path))
+            plain = unmirrored.track(frame)
+            assert len(plain.hands) == 1, f"{path.name}: expected one hand, got {len(plain.hands)}"
+            # MediaPipe says "Left" on these unmirrored photos (MANIFEST): the subject's right hand.
+            assert plain.hands[0].handedness == "right", path.name
+            assert plain.hands[0].points_norm.shape == (21, 3)
+            assert plain.hands[0].score > 0.5
+            selfie = mirrored.track(frame)
+            assert [hand.handedness for hand in selfie.hands] == ["left"], path.name
+            # A mirrored input is flipped back: its landmarks are in unmirrored coordinates.
+            wrist_x = plain.hands[0].points_norm[0, 0]
+            assert abs(selfie.hands[0].points_norm[0, 0] - (1.0 - wrist_x)) < 0.03, path.name
+
+
+@pytest.mark.media
+def test_composite_fingertip_matches_ground_truth(media_dir: Path) -> None:
+    clip = media_dir / "composite" / "clip_stroke_up_Rcheek_point.mp4"
+    truth = np.loadtxt(clip.with_name(clip.stem + "_groundtruth.csv"), delimiter=",", skiprows=1)
+    truth_tip_px = {int(row[0]): row[1:].reshape(21, 2)[HAND_INDEX_TIP] for row in truth}
+    errors_px = []
+    with VideoFileSource(clip) as source, Tracker(mode="video", smoothing=True) as tracker:
+        for frame in source:
+            tracked = tracker.track(frame)
+            assert tracked.face is not None
+            hand = tracked.hand("right")
+            if hand is None:
+                errors_px.append(np.inf)
+                continue
+            tip_px = hand.points_px(tracked.width, tracked.height)[HAND_INDEX_TIP]
+            errors_px.append(float(np.linalg.norm(tip_px - truth_tip_px[frame.index])))
+    errors = np.array(errors_px)
+    assert len(errors) == len(truth_tip_px)
+    assert np.median(errors) <= 8.0, f"median fingertip error {np.median(errors):.1f} px"
+    assert np.mean(errors <= 8.0) >= 0.90, f"only {np.mean(errors <= 8.0):.0%} of frames within 8 px"
+
+
+@pytest.mark.media
+@pytest.mark.slow
+def test_track_real_clip_hand_in_front_of_face(media_dir: Path, tmp_path: Path) -> None:
+    clip = media_dir / "videos" / "mps_gesture_woman_hand_in_front_of_face.mp4"
+    out = tmp_path / "woman.jsonl.gz"
+    calls: list[tuple[int, int | None]] = []
+    stats = track_video_to_recording(clip, out, progress=lambda done, total: calls.append((done, total)))
+    assert stats.frames == 195 and calls[-1] == (195, 195)
+    assert stats.face_fraction >= 0.95
+    assert stats.hand_fraction >= 0.80
+    recording = read_recording(out)
+    assert (recording.header.width, recording.header.height) == (1280, 720)
+    frames = list(recording)
+    assert len(frames) == 195
+    assert sum(frame.face is not None for frame in frames) == stats.frames_with_face
+    # She raises her right hand (MediaPipe: "Left" on this unmirrored clip).
+    labels = [hand.handedness for frame in frames for hand in frame.hands]
+    assert labels.count("right") / len(labels) >= 0.95
+
+
+def test_one_euro_constant_signal_stays_constant() -> None:
+    smoother = OneEuroFilter(OneEuroParams())
+    value = np.array([[0.3, 0.6, -0.01]] * 5)
+    outputs = [smoother(value, t / 30) for t in range(30)]
+    for output in outputs:
+        np.testing.assert_allclose(output, value, atol=1e-12)
+
+
+def test_one_euro_reduces_noise() -> None:
+    rng = np.random.default_rng(7)
+    times = np.arange(300) / 30.0
+    truth = np.full((300, 21, 3), 0.5)
+    noisy = truth + rng.normal(0.0, 0.003, truth.shape)  # ~2 px jitter on a 640 px image
+    smoother = OneEuroFilter(OneEuroParams())
+    smoothed = np.array([smoother(sample, t) for sample, t in zip(noisy, times)])
+    raw_error = np.std(noisy[30:] - truth[30:])
+    smoothed_error = np.std(smoothed[30:] - truth[30:])
+    assert smoothed_error < 0.67 * raw_error  # at least a third less jitter
+
+
+def test_one_euro_follows_a_step() -> None:
+    smoother = OneEuroFilter(OneEuroParams())
+    before, after = np.zeros((1, 2)), np.full((1, 2), 0.2)
+    for frame in range(10):
+        smoother(before, frame / 30)
+    outputs = [smoother(after, (10 + frame) / 30)[0, 0] for frame in range(15)]
+    assert 0.0 < outputs[0] < 0.2  # smoothed, not jumped
+    assert all(b >= a for a, b in zip(outputs, outputs[1:]))  # no overshoot back and forth
+    assert outputs[5] == pytest.approx(0.2, abs=0.01)  # within 1% of the image after 6 frames
+
+
+def test_one_euro_restarts_on_reset_and_time_going_back() -> None:
+    smoother = OneEuroFilter(OneEuroParams())
+    smoother(np.zeros(3), 0.0)
+    smoother(np.zeros(3), 0.033)
+    jump = np.ones(3)
+    np.testing.assert_array_equal(smoother(jump, 0.0), jump)  # new sequence: passes through
+    smoother.reset()
+    np.testing.assert_array_equal(smoother(np.zeros(3), 1.0), np.zeros(3))
