@@ -182,6 +182,10 @@ class StepProgress:
     target_speed_fu_s: float | None = None  # glide: speed of the ghost along the path
     target_rate_hz: float | None = None  # circle/tap/knead: tempo of the ghost and the metronome
     finished: bool = False
+    # Steps measured in time (duration_s) rather than reps: seconds of matching strokes done and
+    # wanted on this side; reps_done/reps_wanted then hold the same in whole seconds. None otherwise.
+    seconds_done: float | None = None
+    seconds_wanted: float | None = None
 
 
 @dataclass(frozen=True)
