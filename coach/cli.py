@@ -157,6 +157,7 @@ def _command_calibrate(args: argparse.Namespace) -> int:
         cm_between_eye_corners=args.eye_corner_cm,
         with_tool=args.tool,
         window=not args.no_window,
+        announce=print,
     )
 
 

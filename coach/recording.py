@@ -291,6 +291,16 @@ class RecordingReader:
             raise RecordingError(f"{where}: header is not valid JSON ({error.msg}); {_FIX}.") from error
         self.header = _parse_header(data, where)
 
+    def close(self) -> None:
+        """Nothing to release: each pass opens and closes the file itself. Present so that a
+        reader can stand wherever a frame source is closed."""
+
+    def __enter__(self) -> "RecordingReader":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def _open(self) -> IO[str]:
         if _is_gzip_path(self.path):
             return io.TextIOWrapper(gzip.open(self.path, "rb"), encoding="utf-8")

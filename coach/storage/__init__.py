@@ -1,0 +1,1 @@
+"""What coach keeps in the user's data directory (``coach.paths.user_data_dir()``): profiles."""
