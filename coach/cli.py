@@ -144,6 +144,7 @@ def _command_live(args: argparse.Namespace) -> int:
         exit_at_end=args.exit_at_end,
         out_dir=args.out,
         sound=args.sound,
+        echo=print,
     )
 
 
@@ -220,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     live_source = live.add_mutually_exclusive_group()
     live_source.add_argument("--camera", type=int, default=None, help="camera index (default 0)")
     live_source.add_argument("--source", help="play a video or landmark recording as if it were a camera")
-    live.add_argument("--technique", help="routine to coach (default: the first in the library)")
+    live.add_argument("--technique", help="routine to coach (default: none, strokes are shown without scores; pick one in the window)")
     live.add_argument("--profile", help="calibration profile to use")
     live.add_argument("--no-mirror", action="store_true", help="show the camera unmirrored (default: selfie view)")
     live.add_argument("--sound", action="store_true", help="play a soft metronome at the step's tempo")

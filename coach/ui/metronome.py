@@ -1,0 +1,152 @@
+"""A soft metronome at the current step's tempo, driven by a Qt timer (never a busy loop).
+
+The beat is always available as a signal (the window shows it as a pulsing dot); it is also heard
+when Qt Multimedia is installed. PySide6-Essentials does not include Qt Multimedia (it comes with
+PySide6-Addons), so without it the metronome says so once in the log and stays visual only.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import math
+import tempfile
+import wave
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
+
+from coach.types import StepProgress
+
+logger = logging.getLogger(__name__)
+
+MIN_PERIOD_S = 0.12  # faster than ~8 Hz taps the clicks would blur into a buzz
+MAX_PERIOD_S = 10.0
+GLIDE_RETURN_SHARE = 0.5
+"""A glide's beat covers the stroke and the lift back to its start, taken as half the stroke's time."""
+CLICK_HZ = 880.0
+CLICK_S = 0.04
+SAMPLE_RATE = 22_050
+VOLUME = 0.35
+
+
+def beat_period_s(progress: StepProgress | None) -> float | None:
+    """Seconds between beats for this step, or None when the step has no rhythm (holds, no step).
+
+    Circles, taps and kneads beat at their target rate. A glide beats once per stroke: its target
+    path length over the target speed, plus the time to lift back to the start.
+    """
+    if progress is None or progress.finished:
+        return None
+    if progress.pattern in ("circle", "tap", "knead"):
+        if progress.target_rate_hz and progress.target_rate_hz > 0:
+            return float(np.clip(1.0 / progress.target_rate_hz, MIN_PERIOD_S, MAX_PERIOD_S))
+        return None
+    if progress.pattern == "glide" and progress.target_speed_fu_s and progress.target_speed_fu_s > 0:
+        path = np.asarray(progress.target_path_fu, dtype=float).reshape(-1, 2)
+        if len(path) < 2:
+            return None
+        length = float(np.sum(np.linalg.norm(np.diff(path, axis=0), axis=1)))
+        if length <= 0:
+            return None
+        stroke_s = length / progress.target_speed_fu_s
+        return float(np.clip(stroke_s * (1.0 + GLIDE_RETURN_SHARE), MIN_PERIOD_S, MAX_PERIOD_S))
+    return None
+
+
+def write_click_wav(path: Path) -> Path:
+    """A short, soft sine click with a fast fade, so the beat is heard without being harsh."""
+    samples = int(SAMPLE_RATE * CLICK_S)
+    t = np.arange(samples) / SAMPLE_RATE
+    envelope = np.exp(-t * 90.0) * np.minimum(1.0, t * 2000.0)
+    signal = (VOLUME * 32767 * envelope * np.sin(2 * math.pi * CLICK_HZ * t)).astype("<i2")
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(SAMPLE_RATE)
+        wav.writeframes(signal.tobytes())
+    return path
+
+
+def sound_available() -> bool:
+    return importlib.util.find_spec("PySide6.QtMultimedia") is not None
+
+
+class Metronome(QObject):
+    """Beats at ``period_s`` while enabled; emits ``beat`` and plays a click when sound is available."""
+
+    beat = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._on_timeout)
+        self._enabled = False
+        self._period_s: float | None = None
+        self._effect: Any = None
+        self._sound_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._sound_checked = False
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
+
+    @property
+    def period_s(self) -> float | None:
+        return self._period_s
+
+    @property
+    def audible(self) -> bool:
+        return self._effect is not None
+
+    def set_enabled(self, enabled: bool) -> None:
+        self._enabled = enabled
+        if enabled and not self._sound_checked:
+            self._prepare_sound()
+        self._reschedule()
+
+    def set_period(self, period_s: float | None) -> None:
+        """Change the tempo; a change below 1 ms is ignored so the beat is not reset every frame."""
+        if period_s == self._period_s or (
+            period_s is not None and self._period_s is not None and abs(period_s - self._period_s) < 1e-3
+        ):
+            return
+        self._period_s = period_s
+        self._reschedule()
+
+    def _reschedule(self) -> None:
+        if self._enabled and self._period_s is not None:
+            self._timer.start(max(1, round(self._period_s * 1000)))
+        else:
+            self._timer.stop()
+
+    def _on_timeout(self) -> None:
+        if self._effect is not None:
+            self._effect.play()
+        self.beat.emit()
+
+    def _prepare_sound(self) -> None:
+        self._sound_checked = True
+        if not sound_available():
+            logger.info(
+                "Metronome sound unavailable: Qt Multimedia is not installed (it comes with PySide6-Addons); "
+                "showing the beat only"
+            )
+            return
+        from PySide6.QtMultimedia import QSoundEffect
+
+        self._sound_dir = tempfile.TemporaryDirectory(prefix="coach-metronome-")
+        click = write_click_wav(Path(self._sound_dir.name) / "click.wav")
+        effect = QSoundEffect(self)
+        effect.setSource(QUrl.fromLocalFile(str(click)))
+        effect.setVolume(0.6)
+        self._effect = effect
+
+    def close(self) -> None:
+        self._timer.stop()
+        if self._sound_dir is not None:
+            self._sound_dir.cleanup()
+            self._sound_dir = None

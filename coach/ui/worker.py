@@ -1,0 +1,606 @@
+"""Capture and the whole pipeline off the GUI thread, newest frame first.
+
+Two threads feed the window:
+
+- the **capture thread** reads the source (camera, or a clip / landmark recording paced like a
+  camera) and puts each frame into a one-place mailbox, replacing a frame nobody has taken yet;
+- the **worker** (a ``QThread``) takes the newest frame, runs the pipeline on it and emits the
+  result with the image and the moment the frame was captured.
+
+When processing is slower than the source, frames are overwritten in the mailbox and counted as
+dropped instead of queuing up, so the overlay always shows the person as they are now rather
+than as they were a second ago. The GUI sends commands (pause, skip step, restart, change
+technique) through a lock-protected queue that the worker drains between frames, so the pipeline
+is only ever touched by the worker thread. Failures are never swallowed: they are logged with
+their traceback and emitted as one user-facing line, and what was recorded up to then is saved.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Union
+
+import numpy as np
+from PySide6.QtCore import QThread, Signal
+from PySide6.QtGui import QImage
+
+from coach.errors import CoachError, SourceError
+from coach.types import Frame, FrameResult, TrackedFrame
+
+if TYPE_CHECKING:
+    from coach.perception import Tracker
+    from coach.pipeline import Pipeline
+    from coach.storage.profiles import Profile
+    from coach.technique import Technique
+
+logger = logging.getLogger(__name__)
+
+RECORDING_SUFFIXES: tuple[str, ...] = (".jsonl", ".jsonl.gz")
+STOP_POLL_S = 0.05
+"""How often blocked waits look at the stop flag: bounds how long closing the window can take."""
+TIMING_WINDOW_S = 2.0
+"""Processing fps and per-frame ms are reported over this recent stretch, so they follow changes."""
+TIMING_EMIT_INTERVAL_S = 0.5
+
+CaptureItem = Union[Frame, TrackedFrame]
+
+
+# --------------------------------------------------------------------------- sources
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """What the user chose to watch: a camera index, or a clip path played as if it were a camera."""
+
+    camera: int | None = None
+    path: Path | None = None
+
+    def __post_init__(self) -> None:
+        if (self.camera is None) == (self.path is None):
+            raise ValueError("SourceSpec needs exactly one of camera and path")
+
+    @property
+    def is_recording(self) -> bool:
+        return self.path is not None and self.path.name.lower().endswith(RECORDING_SUFFIXES)
+
+    @property
+    def description(self) -> str:
+        return f"camera {self.camera}" if self.camera is not None else str(self.path)
+
+    def open(self) -> "OpenedSource":
+        """Open the device or file; raises ``SourceError`` with a one-line fix when it cannot."""
+        if self.camera is not None:
+            from coach.sources import CameraSource
+
+            camera = CameraSource(self.camera)
+            return OpenedSource(iter(camera), camera.description, camera.fps, True, camera.close)
+        assert self.path is not None
+        if not self.path.exists():
+            raise SourceError(f"{self.path}: file not found; check the path, or pick a camera with --camera N.")
+        if self.is_recording:
+            from coach.recording import read_recording
+
+            reader = read_recording(self.path)
+            return OpenedSource(iter(reader), self.path.name, float(reader.header.fps), False, reader.close)
+        from coach.sources import VideoFileSource
+
+        # Decoded as fast as asked; the capture thread paces it so that pausing can hold the clock.
+        video = VideoFileSource(self.path, pacing="fast")
+        return OpenedSource(iter(video), video.description, video.fps, False, video.close)
+
+
+@dataclass
+class OpenedSource:
+    """An open source as the capture thread needs it: items, and whether it runs on its own clock."""
+
+    items: Iterator[CaptureItem]
+    description: str
+    fps: float
+    is_live: bool  # a camera: never paced, frames keep coming while paused
+    close: Callable[[], None]
+
+
+@dataclass(frozen=True)
+class Captured:
+    """One frame (or recorded tracked frame) with the moment it became available, on perf_counter."""
+
+    item: CaptureItem
+    captured_at: float
+
+
+class LatestFrameSlot:
+    """A one-place mailbox: ``put`` replaces a frame nobody took (counted as dropped).
+
+    This is how "newest frame wins" is enforced without the producer ever waiting on the consumer.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._item: Captured | None = None
+        self._producer_done = False
+        self._closed = False
+        self.captured = 0
+        self.dropped = 0
+
+    def put(self, captured: Captured) -> None:
+        with self._condition:
+            if self._closed:
+                return
+            if self._item is not None:
+                self.dropped += 1
+            self._item = captured
+            self.captured += 1
+            self._condition.notify_all()
+
+    def take(self, timeout_s: float) -> Captured | None:
+        """The newest frame, or None after ``timeout_s`` / once the producer is done and it is empty."""
+        with self._condition:
+            if self._item is None and not self._producer_done and not self._closed:
+                self._condition.wait(timeout_s)
+            item, self._item = self._item, None
+            return item
+
+    def discard(self) -> None:
+        """Forget a waiting frame without counting it as dropped (paused: nobody wanted it)."""
+        with self._condition:
+            if self._item is not None:
+                self._item = None
+                self.captured -= 1
+
+    def wake(self) -> None:
+        """Return a waiting ``take`` early, e.g. so a command is applied while a clip is paused."""
+        with self._condition:
+            self._condition.notify_all()
+
+    def producer_done(self) -> None:
+        with self._condition:
+            self._producer_done = True
+            self._condition.notify_all()
+
+    def close(self) -> None:
+        with self._condition:
+            self._closed = True
+            self._condition.notify_all()
+
+    @property
+    def exhausted(self) -> bool:
+        """True once the producer has finished and its last frame has been taken."""
+        with self._condition:
+            return (self._producer_done or self._closed) and self._item is None
+
+
+class CaptureThread(threading.Thread):
+    """Reads the source into the slot; paces files like a camera; owns (and closes) the source.
+
+    Pacing is done here rather than in the source so that a pause can stop the clip's clock: after
+    resuming, the next frame is due one interval later, not all at once. A camera is never paced
+    and keeps being read while paused, so the driver does not hand over stale buffered frames on
+    resume.
+    """
+
+    def __init__(self, source: OpenedSource, slot: LatestFrameSlot) -> None:
+        super().__init__(name="coach-capture", daemon=True)
+        self._source = source
+        self._slot = slot
+        self._stop_requested = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self.error: BaseException | None = None
+
+    def request_stop(self) -> None:
+        self._stop_requested.set()
+        self._running.set()  # wake a paused wait
+
+    def set_paused(self, paused: bool) -> None:
+        if paused:
+            self._running.clear()
+        else:
+            self._running.set()
+
+    def run(self) -> None:
+        wall_start: float | None = None
+        media_start = 0.0
+        try:
+            for item in self._source.items:
+                if self._stop_requested.is_set():
+                    break
+                if not self._source.is_live:
+                    if not self._running.is_set():
+                        paused_at = time.perf_counter()
+                        while not self._running.wait(STOP_POLL_S):
+                            pass
+                        if wall_start is not None:
+                            wall_start += time.perf_counter() - paused_at
+                    if wall_start is None:
+                        wall_start, media_start = time.perf_counter(), item.timestamp_s
+                    due = wall_start + (item.timestamp_s - media_start)
+                    # An Event wait rather than sleep: a stop request cuts the wait short.
+                    delay = due - time.perf_counter()
+                    if delay > 0 and self._stop_requested.wait(delay):
+                        break
+                self._slot.put(Captured(item, time.perf_counter()))
+        except BaseException as error:  # handed to the worker, which reports it to the user
+            self.error = error
+        finally:
+            try:
+                self._source.close()
+            except Exception:
+                logger.exception("closing %s failed", self._source.description)
+            self._slot.producer_done()
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@dataclass(frozen=True)
+class Pause:
+    paused: bool
+
+
+@dataclass(frozen=True)
+class SkipStep:
+    pass
+
+
+@dataclass(frozen=True)
+class Restart:
+    """Start the routine again from its first step (the source keeps running)."""
+
+
+@dataclass(frozen=True)
+class ChangeTechnique:
+    technique: "Technique | None"
+
+
+Command = Union[Pause, SkipStep, Restart, ChangeTechnique]
+
+
+# --------------------------------------------------------------------------- timing and outcome
+
+
+@dataclass(frozen=True)
+class WorkerTiming:
+    """The worker's own figures: how fast it keeps up with the source."""
+
+    frames_captured: int
+    frames_processed: int
+    frames_dropped: int
+    processing_fps: float  # frames processed per second over the last few seconds
+    mean_frame_ms: float  # pipeline time per frame over the same stretch
+    p95_frame_ms: float
+
+    @property
+    def dropped_share(self) -> float:
+        return self.frames_dropped / self.frames_captured if self.frames_captured else 0.0
+
+
+@dataclass
+class SessionOutcome:
+    """What the worker hands back when a session ends (or a routine finishes)."""
+
+    report: dict[str, Any]
+    files: dict[str, Path]
+    summary_lines: list[str]
+    reason: str  # "routine finished", "clip finished", "camera lost", "stopped", "error"
+    partial: bool
+    timing: WorkerTiming | None = None
+    processing_ms: list[float] = field(default_factory=list)
+
+
+def default_out_dir() -> Path:
+    """A fresh folder per live session under the user's data directory."""
+    from coach.paths import user_data_dir
+
+    return user_data_dir() / "sessions" / datetime.now().strftime("live-%Y%m%d-%H%M%S")
+
+
+def bgr_to_qimage(image: np.ndarray) -> QImage:
+    """The frame as a QImage in the format the screen blits fastest (32-bit), converted here.
+
+    Converting on the worker keeps the GUI thread to a plain copy when it paints (about 0.3 ms
+    instead of 1.6 ms for a 640×480 frame scaled into the window). The result owns its pixels, so
+    it outlives the array and can cross threads.
+    """
+    contiguous = np.ascontiguousarray(image)
+    height, width = contiguous.shape[:2]
+    view = QImage(contiguous.data, width, height, contiguous.strides[0], QImage.Format.Format_BGR888)
+    return view.convertToFormat(QImage.Format.Format_RGB32)
+
+
+def user_message(error: BaseException) -> str:
+    """One line for the window: our own errors already say what to do; others point to the log."""
+    if isinstance(error, CoachError):
+        return str(error)
+    return f"Internal error ({type(error).__name__}: {error}); the log has the details."
+
+
+# --------------------------------------------------------------------------- the worker
+
+
+class LiveWorker(QThread):
+    """Runs source → pipeline on its own thread and emits one result per processed frame.
+
+    Signals (delivered to the GUI thread through Qt's queued connections):
+
+    - ``frame_ready(FrameResult, QImage | None, captured_at)``: ``captured_at`` is perf_counter
+      seconds when the frame was captured; ``QImage`` is None for a landmark recording.
+    - ``timing_changed(WorkerTiming)`` about twice a second.
+    - ``failed(str)``: a user-facing line (no camera, camera lost, unreadable clip, a bug).
+    - ``source_ended(str)``: the clip ended or the camera stopped.
+    - ``session_finished(SessionOutcome)``: the routine finished, or the session ended; the
+      report has been saved by then.
+    """
+
+    frame_ready = Signal(object, object, float)
+    timing_changed = Signal(object)
+    failed = Signal(str)
+    source_ended = Signal(str)
+    session_finished = Signal(object)
+    source_opened = Signal(str)
+
+    def __init__(
+        self,
+        source: SourceSpec,
+        technique: "Technique | None" = None,
+        profile: "Profile | None" = None,
+        out_dir: Path | None = None,
+        write_html: bool = True,
+        parent: Any = None,
+    ) -> None:
+        super().__init__(parent)
+        from coach.ui.qt_env import protect_pyside_refcounts
+
+        protect_pyside_refcounts()  # one emit per frame would otherwise exhaust True's refcount
+        self.source = source
+        self._technique = technique
+        self._profile = profile
+        self.out_dir = out_dir if out_dir is not None else default_out_dir()
+        self._write_html = write_html
+        self._commands: collections.deque[Command] = collections.deque()
+        self._commands_lock = threading.Lock()
+        self._stop_requested = threading.Event()
+        self._slot = LatestFrameSlot()
+        self._capture: CaptureThread | None = None
+        self._paused = False
+        self._routine_reported = False
+        self._recent: collections.deque[tuple[float, float]] = collections.deque()  # (finished_at, ms)
+        self._last_timing_emit = 0.0
+        self.processed = 0
+        self.processing_ms: list[float] = []
+        self.processed_at: list[float] = []  # perf_counter when each frame was done, for sustained fps
+        self.outcome: SessionOutcome | None = None
+
+    # ---- called from the GUI thread
+
+    def post(self, command: Command) -> None:
+        """Queue a command; the worker applies it before the next frame."""
+        with self._commands_lock:
+            self._commands.append(command)
+        self._slot.wake()
+
+    def stop(self) -> None:
+        """Ask the worker to end: the capture thread stops and closes the camera at once."""
+        self._stop_requested.set()
+        capture = self._capture
+        if capture is not None:
+            capture.request_stop()
+        self._slot.close()
+
+    def stop_and_wait(self, timeout_s: float = 1.0) -> bool:
+        """Stop and wait for both threads; True when nothing is left running."""
+        deadline = time.perf_counter() + timeout_s
+        self.stop()
+        finished = self.wait(max(0, int(timeout_s * 1000)))
+        capture = self._capture
+        if capture is not None:
+            capture.join(max(0.0, deadline - time.perf_counter()))
+            finished = finished and not capture.is_alive()
+        return bool(finished)
+
+    def active_seconds(self) -> float:
+        """From the first to the last processed frame: the span a session fps is measured over."""
+        return self.processed_at[-1] - self.processed_at[0] if self.processed_at else 0.0
+
+    def timing(self) -> WorkerTiming:
+        recent_ms = [ms for _, ms in self._recent]
+        fps = 0.0
+        if len(self._recent) >= 2:
+            span = self._recent[-1][0] - self._recent[0][0]
+            fps = (len(self._recent) - 1) / span if span > 0 else 0.0
+        return WorkerTiming(
+            frames_captured=self._slot.captured,
+            frames_processed=self.processed,
+            frames_dropped=self._slot.dropped,
+            processing_fps=fps,
+            mean_frame_ms=float(np.mean(recent_ms)) if recent_ms else 0.0,
+            p95_frame_ms=float(np.percentile(recent_ms, 95)) if recent_ms else 0.0,
+        )
+
+    # ---- the worker thread
+
+    def run(self) -> None:
+        pipeline: Pipeline | None = None
+        tracker: Tracker | None = None
+        opened: OpenedSource | None = None
+        reason = "stopped"
+        try:
+            if not self.source.is_recording:
+                from coach.perception import Tracker
+
+                # Built before the source opens: the clip's first second is not dropped while
+                # the models load, and a window closed meanwhile never grabs the camera.
+                tracker = Tracker(mode="video")
+            if self._stop_requested.is_set():
+                return
+            opened = self.source.open()
+            pipeline = self._new_pipeline(self._technique, tracker)
+            if self._stop_requested.is_set():  # closed while the camera was opening
+                return
+            capture = CaptureThread(opened, self._slot)
+            capture.start()
+            self._capture = capture
+            if self._stop_requested.is_set():  # stop() may have missed the thread just started
+                capture.request_stop()
+            self.source_opened.emit(opened.description)
+            pipeline = self._loop(pipeline, tracker)
+            reason = self._end_reason(opened)
+        except BaseException as error:
+            if isinstance(error, CoachError):
+                logger.warning("live session: %s", error)
+            else:
+                logger.exception("live session failed")
+            reason = "error"
+            self.failed.emit(user_message(error))
+        finally:
+            capture = self._capture
+            if capture is not None:
+                capture.request_stop()
+                self._slot.close()
+                capture.join(1.0)
+            elif opened is not None:  # opened, but failed or stopped before capture took it over
+                opened.close()
+            if pipeline is not None:
+                self._finish(pipeline, reason)
+            if tracker is not None:
+                tracker.close()
+
+    def _new_pipeline(self, technique: "Technique | None", tracker: "Tracker | None") -> "Pipeline":
+        from coach.pipeline import Pipeline
+
+        self._technique = technique
+        self._routine_reported = False
+        return Pipeline(technique=technique, profile=self._profile, tracker=tracker)
+
+    def _loop(self, pipeline: "Pipeline", tracker: "Tracker | None") -> "Pipeline":
+        while not self._stop_requested.is_set():
+            pipeline = self._apply_commands(pipeline, tracker)
+            captured = self._slot.take(STOP_POLL_S)
+            if captured is None:
+                if self._slot.exhausted:
+                    break
+                continue
+            if self._paused:
+                continue
+            result = self._process(pipeline, captured.item)
+            image = captured.item.image if isinstance(captured.item, Frame) else None
+            self.frame_ready.emit(result, bgr_to_qimage(image) if image is not None else None, captured.captured_at)
+            if result.progress is not None and result.progress.finished and not self._routine_reported:
+                self._routine_reported = True
+                self._save(pipeline, "routine finished", partial=False)
+            self._maybe_emit_timing()
+        return pipeline
+
+    def _process(self, pipeline: "Pipeline", item: CaptureItem) -> FrameResult:
+        started = time.perf_counter()
+        result = pipeline.process_frame(item) if isinstance(item, Frame) else pipeline.process_tracked(item)
+        finished = time.perf_counter()
+        elapsed_ms = (finished - started) * 1000.0
+        self.processed += 1
+        self.processing_ms.append(elapsed_ms)
+        self.processed_at.append(finished)
+        self._recent.append((finished, elapsed_ms))
+        while self._recent and finished - self._recent[0][0] > TIMING_WINDOW_S:
+            self._recent.popleft()
+        return result
+
+    def _maybe_emit_timing(self) -> None:
+        now = time.perf_counter()
+        if now - self._last_timing_emit >= TIMING_EMIT_INTERVAL_S:
+            self._last_timing_emit = now
+            self.timing_changed.emit(self.timing())
+
+    def _apply_commands(self, pipeline: "Pipeline", tracker: "Tracker | None") -> "Pipeline":
+        while True:
+            with self._commands_lock:
+                if not self._commands:
+                    return pipeline
+                command = self._commands.popleft()
+            if isinstance(command, Pause):
+                self._paused = command.paused
+                if self._capture is not None:
+                    self._capture.set_paused(command.paused)
+                if command.paused:
+                    self._slot.discard()
+            elif isinstance(command, SkipStep):
+                if pipeline.session is not None:
+                    pipeline.session.skip_step()
+            elif isinstance(command, Restart):
+                pipeline = self._new_pipeline(self._technique, tracker)
+            elif isinstance(command, ChangeTechnique):
+                pipeline = self._new_pipeline(command.technique, tracker)
+            else:
+                raise TypeError(f"unknown command {command!r}")
+
+    def _end_reason(self, opened: OpenedSource) -> str:
+        capture = self._capture
+        if self._stop_requested.is_set():
+            return "stopped"
+        if capture is not None and capture.error is not None:
+            logger.error("reading %s failed", opened.description, exc_info=capture.error)
+            what = "camera lost" if opened.is_live else "error"
+            self.failed.emit(
+                f"{user_message(capture.error)} What was recorded so far is kept."
+                if what == "error"
+                else f"{opened.description.capitalize()} stopped sending pictures ({capture.error}). "
+                "What was recorded so far is kept."
+            )
+            return what
+        if opened.is_live:
+            self.failed.emit(
+                f"{opened.description.capitalize()} stopped sending pictures (unplugged, or taken by another "
+                "program?). What was recorded so far is kept; pick a camera to continue."
+            )
+            return "camera lost"
+        self.source_ended.emit(f"{opened.description} finished")
+        return "clip finished"
+
+    def _finish(self, pipeline: "Pipeline", reason: str) -> None:
+        try:
+            pipeline.finish()
+            if pipeline.stats.frames == 0:
+                return
+            partial = reason in ("stopped", "camera lost", "error") and not (
+                pipeline.session is not None and pipeline.session.finished
+            )
+            # Closing the window must be quick (the camera's user is waiting): report.json only.
+            # A clip's end, a lost camera or a finished routine also write report.html.
+            self._save(pipeline, reason, partial=partial, html=self._write_html and reason != "stopped")
+        except BaseException as error:
+            logger.exception("saving the live session failed")
+            self.failed.emit(f"Could not save the session report: {user_message(error)}")
+
+    def _save(self, pipeline: "Pipeline", reason: str, partial: bool, html: bool | None = None) -> None:
+        from coach.report.json_report import build_report, write_json_report
+
+        report = build_report(pipeline, source=self.source.description, partial=partial)
+        files = {"json": write_json_report(report, self.out_dir)}
+        if self._write_html if html is None else html:
+            try:
+                from coach.report.html import write_html_report
+            except ImportError:
+                logger.info("HTML report not available in this version; saved report.json only")
+            else:
+                try:
+                    files["html"] = write_html_report(report, self.out_dir / "report.html", pipeline.regions)
+                except Exception:
+                    logger.exception("writing report.html failed; report.json was saved")
+        from coach.replay import summary_lines
+
+        self.outcome = SessionOutcome(
+            report=report,
+            files=files,
+            summary_lines=summary_lines(report),
+            reason=reason,
+            partial=partial,
+            timing=self.timing(),
+            processing_ms=list(self.processing_ms),
+        )
+        self.session_finished.emit(self.outcome)
+
