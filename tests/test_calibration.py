@@ -510,8 +510,8 @@ def test_neutral_face_from_real_pixels(portrait_path: Path, tmp_path: Path) -> N
 
     clip = _portrait_clip(portrait_path, tmp_path, seconds=3.2)
     flow = CalibrationFlow(settings=CalibrationSettings(hand_timeout_s=0.5, neutral=NeutralSettings(hold_s=2.0)))
-    with pytest.raises(CalibrationError, match="No hand seen in 0.5 s"):
-        run_calibration(VideoFileSource(clip), "portrait", flow=flow)
+    with VideoFileSource(clip) as source, pytest.raises(CalibrationError, match="No hand seen in 0.5 s"):
+        run_calibration(source, "portrait", flow=flow)
     reference = flow.reference_mesh_fu
     assert reference is not None
     # Close to the canonical face (the same portrait, symmetrised) but with the portrait's own asymmetry.

@@ -32,6 +32,10 @@ from coach.ui.metronome import Metronome, beat_period_s  # noqa: E402
 from coach.ui.qt_env import missing_xcb_libraries, prepare_qt_environment  # noqa: E402
 from coach.ui.worker import Captured, LatestFrameSlot, OpenedSource, SourceSpec  # noqa: E402
 
+# Run in a pytest process of their own (scripts/test.sh): after many MediaPipe graphs and Qt widgets
+# from other test files, this file's worker threads have hit a native abort we have not pinned down.
+pytestmark = pytest.mark.live_window
+
 REPO_DIR = Path(__file__).resolve().parents[1]
 ARTIFACTS_DIR = REPO_DIR / "test-artifacts"
 CLIP_SIZE = (640, 480)
@@ -287,17 +291,16 @@ def test_camera_lost_mid_session_shows_message_and_keeps_the_recording(qtbot, po
     window.close()
 
 
-def test_run_live_exit_at_end_reports_summary_and_timing(qapp, short_clip: Path, tmp_path: Path, monkeypatch) -> None:
-    from coach.ui.live import run_live
-
-    for name in ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR", "QT_PLUGIN_PATH"):
-        monkeypatch.setenv(name, os.environ.get(name, ""))  # restored after the test
-    lines: list[str] = []
-    QTimer.singleShot(60_000, qapp.quit)  # a guard: a window that never closes must not hang the suite
-    code = run_live(
-        source=str(short_clip), technique=TECHNIQUE, exit_at_end=True, out_dir=tmp_path / "run", echo=lines.append, probe_cameras=False
+def test_coach_live_exit_at_end_reports_summary_and_timing(short_clip: Path, tmp_path: Path) -> None:
+    """`coach live --source CLIP --exit-at-end`, as a demo or a script runs it: its own process."""
+    environment = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    completed = subprocess.run(
+        [sys.executable, "-m", "coach", "live", "--source", str(short_clip), "--technique", TECHNIQUE,
+         "--exit-at-end", "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, env=environment, timeout=120,
     )
-    assert code == 0
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    lines = completed.stdout.splitlines()
     text = "\n".join(lines)
     assert "frames" in text and "strokes" in text and f"technique {TECHNIQUE}" in text
     assert "fps processed" in text and "latency capture→paint" in text

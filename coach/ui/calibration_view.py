@@ -449,7 +449,10 @@ class CalibrationView(QWidget):
         """Stop following the source (the timer or the worker)."""
         self._stop_timer()
         if self._worker is not None:
-            self._worker.stop_and_wait()
+            if not self._worker.stop_and_wait():
+                # Still loading models or reading: wait it out rather than drop a running QThread,
+                # which Qt aborts on when it is garbage-collected.
+                self._worker.wait()
             self._worker = None
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)

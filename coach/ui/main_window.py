@@ -31,6 +31,7 @@ from PySide6.QtGui import (
     QRegion,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDockWidget,
@@ -438,7 +439,11 @@ class LiveWindow(QMainWindow):
         self.worker = None
         stopped = worker.stop_and_wait(timeout_s)
         if not stopped:
-            logger.warning("the live worker did not stop within %.1f s", timeout_s)
+            logger.warning("the live worker did not stop within %.1f s; it finishes in the background", timeout_s)
+            # Qt aborts when a running QThread is destroyed: hand it to the application, which
+            # outlives this window, and let it delete itself once it has ended.
+            worker.setParent(QApplication.instance())
+            worker.finished.connect(worker.deleteLater)
         self.finished_workers.append(worker)
         if worker.outcome is not None:
             self.outcome = worker.outcome
