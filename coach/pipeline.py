@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from coach.geometry import FaceFrameFitter, FacePose, FaceRegions
+from coach.session import Session
 from coach.strokes import StrokeEngine
 from coach.types import Frame, FrameResult, ScoredStroke, Stroke, StrokeScore, TrackedFrame
 
 if TYPE_CHECKING:
     from coach.perception import Tracker
-    from coach.session import Session
     from coach.storage.profiles import Profile
     from coach.technique import Technique
 
@@ -90,10 +90,8 @@ class Pipeline:
         contact = technique.contact if technique is not None else "index"
         tool_offset = profile.tool_offset if (profile is not None and contact == "tool") else None
         self.engine = StrokeEngine(self.regions, contact=contact, tool_offset=tool_offset)
-        self.session: "Session | None" = None
+        self.session: Session | None = None
         if technique is not None:
-            from coach.session import Session
-
             self.session = Session(technique, self.regions.centre)
         self.stats = PipelineStats()
         self.strokes: list[ScoredStroke] = []

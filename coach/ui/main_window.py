@@ -49,7 +49,6 @@ from PySide6.QtWidgets import (
 from coach.render.overlay import OverlayRenderer
 from coach.types import FrameResult, StepProgress
 from coach.ui.metronome import Metronome, beat_period_s
-from coach.ui.qt_env import protect_pyside_refcounts
 from coach.ui.worker import (
     ChangeTechnique,
     LiveWorker,
@@ -242,7 +241,6 @@ class LiveWindow(QMainWindow):
     ) -> None:
         super().__init__()
         from coach.geometry import FaceRegions
-        protect_pyside_refcounts()  # painting and per-frame signals hit PySide6 6.12.0's leaks
 
         self.setWindowTitle("coach: live")
         self._library = library

@@ -355,9 +355,6 @@ class LiveWorker(QThread):
         parent: Any = None,
     ) -> None:
         super().__init__(parent)
-        from coach.ui.qt_env import protect_pyside_refcounts
-
-        protect_pyside_refcounts()  # one emit per frame would otherwise exhaust True's refcount
         self.source = source
         self._technique = technique
         self._profile = profile
