@@ -291,6 +291,14 @@ class RecordingReader:
             raise RecordingError(f"{where}: header is not valid JSON ({error.msg}); {_FIX}.") from error
         self.header = _parse_header(data, where)
 
+    def count_frames(self) -> int:
+        """Number of frame lines (a quick pass without parsing), for progress bars."""
+        lines = self._lines()
+        try:
+            return sum(1 for line in lines if line.strip()) - 1
+        finally:
+            lines.close()
+
     def close(self) -> None:
         """Nothing to release: each pass opens and closes the file itself. Present so that a
         reader can stand wherever a frame source is closed."""

@@ -68,7 +68,7 @@ def _open_clip(path: Path, pipeline: Pipeline) -> _Clip:
             for tracked in reader:
                 yield None, pipeline.process_tracked(tracked)
 
-        return _Clip(recorded(), None, float(header.fps), (int(header.width), int(header.height)), reader.close)
+        return _Clip(recorded(), reader.count_frames(), float(header.fps), (int(header.width), int(header.height)), reader.close)
 
     from coach.sources import VideoFileSource
 

@@ -1,0 +1,98 @@
+"""The working point of a hand, and the hand measurements the on-face test reads.
+
+A fingertip landmark has no absolute depth (MediaPipe's hand z is relative to the wrist), so
+whether the finger touches the skin has to be read from cues a single camera gives: the contact
+point lying on the face, and the hand's apparent size in face units — a hand lifted toward the
+camera looks larger than one resting at the face's own depth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from coach.types import (
+    HAND_INDEX_MCP,
+    HAND_INDEX_TIP,
+    HAND_MIDDLE_MCP,
+    HAND_MIDDLE_TIP,
+    HAND_PINKY_MCP,
+    HAND_THUMB_TIP,
+    HAND_WRIST,
+    HandLandmarks,
+)
+
+ContactMode = Literal["index", "index_middle", "tool"]
+CONTACT_MODES: tuple[str, ...] = ("index", "index_middle", "tool")
+
+DEFAULT_TOOL_OFFSET: tuple[float, float] = (2.2, 0.25)
+"""Tool edge in hand-size units from the wrist: along the fingers, toward the thumb side.
+
+About a third of a hand length beyond the index fingertip, where a roller or a gua sha edge held
+between thumb and fingers meets the skin. Calibration replaces it with the user's own."""
+
+
+def palm_size_px(points_px: np.ndarray) -> float:
+    """Apparent hand size in pixels, steady under the hand's own tilt.
+
+    Wrist → middle knuckle shortens when the fingers point into the image, knuckle width when the
+    hand turns edge-on; combining the two (knuckle width ≈ 0.6 of the palm length) keeps the
+    measure close to constant for one hand at one depth.
+    """
+    length = float(np.linalg.norm(points_px[HAND_MIDDLE_MCP] - points_px[HAND_WRIST]))
+    width = float(np.linalg.norm(points_px[HAND_PINKY_MCP] - points_px[HAND_INDEX_MCP])) / 0.6
+    return float(np.sqrt((length**2 + width**2) / 2.0))
+
+
+def hand_axes_px(points_px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors in the image: along the fingers (wrist → middle knuckle) and across toward the thumb."""
+    along = points_px[HAND_MIDDLE_MCP] - points_px[HAND_WRIST]
+    along = along / max(float(np.linalg.norm(along)), 1e-9)
+    across = np.array([-along[1], along[0]])
+    if np.dot(points_px[HAND_INDEX_MCP] - points_px[HAND_PINKY_MCP], across) < 0:
+        across = -across
+    return along, across
+
+
+def contact_point_px(
+    points_px: np.ndarray, mode: str = "index", tool_offset: tuple[float, float] | None = None
+) -> np.ndarray:
+    """Image position of the hand's working point for the technique's contact mode."""
+    if mode == "index":
+        return points_px[HAND_INDEX_TIP].copy()
+    if mode == "index_middle":
+        return (points_px[HAND_INDEX_TIP] + points_px[HAND_MIDDLE_TIP]) / 2.0
+    if mode == "tool":
+        along_units, across_units = tool_offset if tool_offset is not None else DEFAULT_TOOL_OFFSET
+        along, across = hand_axes_px(points_px)
+        size = float(np.linalg.norm(points_px[HAND_MIDDLE_MCP] - points_px[HAND_WRIST]))
+        return points_px[HAND_WRIST] + size * (along_units * along + across_units * across)
+    raise ValueError(f"unknown contact mode {mode!r}; expected one of {', '.join(CONTACT_MODES)}")
+
+
+@dataclass(frozen=True)
+class HandMeasure:
+    """One hand in one frame, in pixels: working point, apparent size, thumb-to-index gap."""
+
+    contact_px: np.ndarray
+    size_px: float
+    pinch_px: float  # thumb tip to index tip
+    tip_depth_px: float  # working fingertip's depth relative to its knuckle (MediaPipe z × width); < 0 nearer the camera
+
+
+def measure_hand(hand: HandLandmarks, width: int, height: int, mode: str = "index",
+                 tool_offset: tuple[float, float] | None = None) -> HandMeasure:
+    points = hand.points_px(width, height)
+    depth = hand.points_norm[:, 2] * width
+    if mode == "index_middle":
+        tip_depth = (depth[HAND_INDEX_TIP] + depth[HAND_MIDDLE_TIP] - depth[HAND_INDEX_MCP] - depth[HAND_MIDDLE_MCP]) / 2.0
+    else:
+        tip_depth = depth[HAND_INDEX_TIP] - depth[HAND_INDEX_MCP]
+    return HandMeasure(
+        contact_px=contact_point_px(points, mode, tool_offset),
+        size_px=palm_size_px(points),
+        pinch_px=float(np.linalg.norm(points[HAND_THUMB_TIP] - points[HAND_INDEX_TIP])),
+        tip_depth_px=float(tip_depth),
+    )
