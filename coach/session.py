@@ -14,7 +14,11 @@ Rules:
   Duration steps add the stroke's duration instead. Extra reps in a run do not carry over to the
   next pass.
 - When the pass is done the session moves to the next pass or step at once, so the next stroke is
-  scored against the new target. After the last step the session is finished; further strokes get
+  scored against the new target.
+- The session follows a user who moves on early: when FOLLOW_AFTER_STROKES strokes in a row miss
+  the current pass but would count for the next one (the other side, or the next step), the
+  session moves there and counts the stroke; the pass left behind keeps the reps it got, and the
+  summary shows it short. After the last step the session is finished; further strokes get
   an empty score (step_index None, total None).
 """
 
@@ -35,6 +39,8 @@ from coach.types import Handedness, ScoredStroke, StepProgress, Stroke, StrokeSc
 RegionCentres = Union[Callable[[str], np.ndarray], Mapping[str, np.ndarray], None]
 
 GLIDE_PATH_LENGTH_FU = 0.35
+# Strokes in a row that fit the next pass, not the current one, before the session follows the user.
+FOLLOW_AFTER_STROKES = 2
 CIRCLE_RADIUS_FU = 0.08
 CIRCLE_PATH_POINTS = 33
 # Where to draw on a midline region when the target has a half (a glide "out" on the forehead):
@@ -111,6 +117,7 @@ class Session:
         self._pass_index = 0
         self._records: list[_StepRecord] = []
         self._history: list[ScoredStroke] = []
+        self._moved_on_streak = 0
         self.restart()
 
     # --- state ------------------------------------------------------------------------------------
@@ -150,6 +157,7 @@ class Session:
         self._pass_index = 0
         self._records = [_StepRecord.fresh(step) for step in self._technique.steps]
         self._history = []
+        self._moved_on_streak = 0
 
     def skip_step(self) -> None:
         """Leave the current step (all its remaining passes) and go to the next one."""
@@ -158,9 +166,48 @@ class Session:
         self._records[self._step_index].skipped = True
         self._step_index += 1
         self._pass_index = 0
+        self._moved_on_streak = 0
 
     def on_stroke(self, stroke: Stroke) -> ScoredStroke:
         """Score a finished stroke against the current step and side, count it, and advance."""
+        if self._user_moved_on(stroke):
+            self._step_index, self._pass_index = self._next_pass()  # type: ignore[misc]
+        return self._score_and_count(stroke)
+
+    def _user_moved_on(self, stroke: Stroke) -> bool:
+        """True on the FOLLOW_AFTER_STROKES-th stroke in a row that misses the current pass but
+        would count for the next one."""
+        next_pass = None if self.finished else self._next_pass()
+        if next_pass is None:
+            return False
+        step = self._technique.steps[self._step_index]
+        record = self._records[self._step_index]
+        if self._may_swap_sides(step, record) or score_stroke(stroke, step, record.side_order[self._pass_index]).counted:
+            self._moved_on_streak = 0  # the side swap at the start of a step handles the other side
+            return False
+        step_index, pass_index = next_pass
+        next_side = self._records[step_index].side_order[pass_index]
+        if not score_stroke(stroke, self._technique.steps[step_index], next_side).counted:
+            self._moved_on_streak = 0
+            return False
+        self._moved_on_streak += 1
+        if self._moved_on_streak < FOLLOW_AFTER_STROKES:
+            return False
+        self._moved_on_streak = 0
+        return True
+
+    def _next_pass(self) -> tuple[int, int] | None:
+        """(step, pass) after the current one, or None after the last."""
+        if self.finished:
+            return None
+        if self._pass_index + 1 < len(self._records[self._step_index].side_order):
+            return self._step_index, self._pass_index + 1
+        if self._step_index + 1 < len(self._technique.steps):
+            return self._step_index + 1, 0
+        return None
+
+    def _score_and_count(self, stroke: Stroke) -> ScoredStroke:
+        """Score a stroke against the current step and pass, count it, and advance when done."""
         if self.finished:
             scored = ScoredStroke(stroke=stroke, score=StrokeScore(step_index=None, total=None))
             self._history.append(scored)

@@ -140,6 +140,7 @@ class SessionSpec:
     leave_probability: float = 0.5  # else travel lifted to the next block
     hand_length_fu: float | None = None  # None: random 1.75–2.05
     scale_px_per_fu: float | None = None  # None: random 85–130 px per FU at the rest distance
+    contact: str = "index"  # "index_middle": two fingers flat together, touching between their tips
     lead_in_s: float = 1.0  # head alone before the first block
     tail_s: float = 1.0
     tracker_smoothing: bool = True  # pass landmarks through the Tracker's One-Euro filters, as a recording of a video would be
@@ -806,8 +807,8 @@ def _render(
     head_centre_z = float(reference[:, 2].mean())
     hand_length = spec.hand_length_fu if spec.hand_length_fu is not None else rng.uniform(1.75, 2.05)
     shapes = {
-        "left": _pointing_shape(rng, hand_length),
-        "right": _pointing_shape(rng, hand_length),
+        "left": _pointing_shape(rng, hand_length, index_and_middle=spec.contact == "index_middle"),
+        "right": _pointing_shape(rng, hand_length, index_and_middle=spec.contact == "index_middle"),
     }
     unit = hand_length / _TEMPLATE_UNITS_PER_HAND_LENGTH
 
@@ -862,7 +863,8 @@ def _render(
             finger_dir = np.array([math.sin(finger_angle), math.cos(finger_angle)])
             basis = _hand_basis(finger_dir, shapes[hand].dive_rad, hand)  # type: ignore[arg-type]
             local = _hand_local_points(shapes[hand], state.pinch_gap_fu, unit)
-            anchor = local[8]  # the resting fingertip touches the contact point
+            # The resting fingertip (or the point between two fingertips) touches the contact point.
+            anchor = (local[8] + local[12]) / 2 if spec.contact == "index_middle" else local[8]
             if state.finger_lift_rad:
                 local = _hand_local_points(shapes[hand], state.pinch_gap_fu, unit, state.finger_lift_rad)
             wobble = 1.0 + hand_scale_wobble[hand][index]

@@ -307,3 +307,22 @@ def test_summary_reports_reps_scores_and_tempo(routine: Technique) -> None:
     assert circles["completed"] and circles["mean_rate_hz"] == pytest.approx(1.0)
     assert summary["overall_score"] == pytest.approx((first["mean_score"] + circles["mean_score"]) / 2, abs=0.1)
     assert summary["finished"]
+
+
+def test_session_follows_a_user_who_moves_on_early(routine: Technique) -> None:
+    session = Session(routine, CENTRES)
+    clock = Clock()
+    session.on_stroke(glide(clock, "left_cheek", "up-out"))  # 1 of 2 on the left
+    first_right = session.on_stroke(glide(clock, "right_cheek", "up-out"))
+    assert not first_right.score.counted  # one stroke elsewhere is a mistake, not a decision
+    assert session.progress().side == "left"
+    second_right = session.on_stroke(glide(clock, "right_cheek", "up-out"))
+    assert second_right.score.counted  # two in a row: the user has moved to the right side
+    progress = session.progress()
+    assert (progress.step_index, progress.side, progress.reps_done) == (0, "right", 1)
+    # The same holds for moving on to the next step.
+    session.on_stroke(glide(clock, "forehead", "out"))
+    moved = session.on_stroke(glide(clock, "forehead", "out"))
+    assert moved.score.counted and moved.score.step_index == 1
+    summary = session.summary()
+    assert summary["steps"][0]["reps_done"] < summary["steps"][0]["reps_wanted"]

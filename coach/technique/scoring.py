@@ -42,8 +42,10 @@ RELATED_PATTERN_PART = 0.3
 DIRECTION_ADJACENT_PART = 0.5
 # Beyond the target range the tempo part reaches 0 at this factor (3× too fast, or a third of the low end).
 TEMPO_ZERO_FACTOR = 3.0
-# Below this regularity the stroke gets an evenness correction.
+# Below this regularity the stroke gets an evenness correction. A glide's speed naturally rises and
+# falls (a bell-shaped profile scores about 0.5), so glides are only told off when really jerky.
 REGULARITY_CORRECTION_BELOW = 0.6
+GLIDE_REGULARITY_CORRECTION_BELOW = 0.3
 MAX_CORRECTIONS = 2
 
 _RELATED_PATTERNS: frozenset[frozenset[str]] = frozenset({frozenset({"circle", "knead"}), frozenset({"tap", "hold"})})
@@ -168,7 +170,8 @@ def score_stroke(stroke: Stroke, step: Step, side: Handedness | None) -> StrokeS
         if parts.get(tempo_name, 1.0) < 1.0 and measured is not None and tempo_range is not None:
             too_fast_or_long, too_slow_or_short = _TEMPO_CORRECTIONS[step.pattern]
             corrections.append(too_fast_or_long if measured > tempo_range[1] else too_slow_or_short)
-    if parts["regularity"] < REGULARITY_CORRECTION_BELOW:
+    evenness_floor = GLIDE_REGULARITY_CORRECTION_BELOW if step.pattern == "glide" else REGULARITY_CORRECTION_BELOW
+    if parts["regularity"] < evenness_floor:
         corrections.append(_REGULARITY_CORRECTIONS.get(step.pattern, "Keep a steady rhythm"))
 
     return StrokeScore(
