@@ -142,3 +142,27 @@ def test_track_then_replay_a_real_video(tmp_path: Path, portrait_path: Path) -> 
     assert video_report["frames"] == recording_report["frames"] == 12
     assert video_report["face_found_ratio"] == recording_report["face_found_ratio"] == 1.0
     assert video_report["strokes"] == recording_report["strokes"] == []  # no hand, no strokes
+
+
+def test_ctrl_c_keeps_a_partial_report(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    out = tmp_path / "interrupted"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coach", "replay", "--out", str(out), "--quiet"],
+        cwd=REPO_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not (out / "annotated.mp4").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # into the frame loop
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["partial"] is True
+    assert 0 < report["frames"] < 2000  # stopped early, but what was done is kept
+    assert (out / "report.html").exists()
