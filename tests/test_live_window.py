@@ -32,8 +32,9 @@ from coach.ui.metronome import Metronome, beat_period_s  # noqa: E402
 from coach.ui.qt_env import missing_xcb_libraries, prepare_qt_environment  # noqa: E402
 from coach.ui.worker import Captured, LatestFrameSlot, OpenedSource, SourceSpec  # noqa: E402
 
-# Run in a pytest process of their own (scripts/test.sh): after many MediaPipe graphs and Qt widgets
-# from other test files, this file's worker threads have hit a native abort we have not pinned down.
+# Run in a pytest process of their own (scripts/test.sh). When another test module has imported
+# mediapipe on the main thread first, a worker thread's Tracker has ended in a native abort (no
+# message) after a few windows; the app itself imports mediapipe only on its worker thread.
 pytestmark = pytest.mark.live_window
 
 REPO_DIR = Path(__file__).resolve().parents[1]

@@ -158,3 +158,23 @@ def test_one_euro_restarts_on_reset_and_time_going_back() -> None:
     np.testing.assert_array_equal(smoother(jump, 0.0), jump)  # new sequence: passes through
     smoother.reset()
     np.testing.assert_array_equal(smoother(np.zeros(3), 1.0), np.zeros(3))
+
+
+def test_two_faces_the_largest_is_the_subject(portrait_path: Path) -> None:
+    from coach.pipeline import Pipeline
+
+    portrait = cv2.imread(str(portrait_path))
+    height, width = portrait.shape[:2]
+    canvas = np.full((height, width * 2, 3), 90, np.uint8)
+    small = cv2.resize(portrait, (int(width * 0.75), int(height * 0.75)))
+    canvas[height // 8 : height // 8 + small.shape[0], width + 40 : width + 40 + small.shape[1]] = small
+    canvas[:, :width] = portrait  # the larger face on the left half
+    with Tracker(mode="image") as tracker:
+        tracked = tracker.track(Frame(0, 0.0, canvas))
+    assert tracked.faces_seen == 2
+    assert tracked.face is not None
+    eye_span = abs(tracked.face.points_norm[LEFT_EYE_OUTER, 0] - tracked.face.points_norm[RIGHT_EYE_OUTER, 0]) * canvas.shape[1]
+    assert tracked.face.points_norm[NOSE_TIP, 0] < 0.5 and eye_span > 100
+    with Pipeline(tracker=Tracker(mode="image")) as pipeline:
+        result = pipeline.process_frame(Frame(0, 0.0, canvas))
+    assert "Several faces" in result.status
