@@ -55,10 +55,6 @@ class ArraySource(FrameSource):
         self._pacer = RealtimePacer()
 
     @property
-    def fps(self) -> float:
-        return self._fps
-
-    @property
     def width(self) -> int:
         return int(self._images[0].shape[1])
 

@@ -62,21 +62,25 @@ class FrameSource(ABC):
     """An iterable of ``Frame`` that owns a device or file handle and releases it on ``close``.
 
     Iterating continues from where the previous iteration stopped (like reading a file); a closed
-    source yields nothing more.
+    source yields nothing more. Subclasses set ``_fps``, ``_width`` and ``_height`` when opened.
     """
 
+    _fps: float
+    _width: int
+    _height: int
+
     @property
-    @abstractmethod
     def fps(self) -> float:
         """Nominal frame rate (the container's or the camera's claim; timestamps are the truth)."""
+        return self._fps
 
     @property
-    @abstractmethod
-    def width(self) -> int: ...
+    def width(self) -> int:
+        return self._width
 
     @property
-    @abstractmethod
-    def height(self) -> int: ...
+    def height(self) -> int:
+        return self._height
 
     @property
     def frame_count(self) -> int | None:

@@ -71,18 +71,6 @@ class CameraSource(FrameSource):
         self._last_timestamp_s = -1.0
 
     @property
-    def fps(self) -> float:
-        return self._fps
-
-    @property
-    def width(self) -> int:
-        return self._width
-
-    @property
-    def height(self) -> int:
-        return self._height
-
-    @property
     def is_live(self) -> bool:
         return True
 

@@ -63,18 +63,6 @@ class ImageFolderSource(FrameSource):
         return tuple(self._paths)
 
     @property
-    def fps(self) -> float:
-        return self._fps
-
-    @property
-    def width(self) -> int:
-        return self._width
-
-    @property
-    def height(self) -> int:
-        return self._height
-
-    @property
     def frame_count(self) -> int:
         return len(self._paths)
 

@@ -94,18 +94,6 @@ class VideoFileSource(FrameSource):
         return self._path
 
     @property
-    def fps(self) -> float:
-        return self._fps
-
-    @property
-    def width(self) -> int:
-        return self._width
-
-    @property
-    def height(self) -> int:
-        return self._height
-
-    @property
     def frame_count(self) -> int | None:
         return self._frame_count
 
