@@ -11,6 +11,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 
@@ -166,3 +167,21 @@ def test_ctrl_c_keeps_a_partial_report(tmp_path: Path) -> None:
     assert report["partial"] is True
     assert 0 < report["frames"] < 2000  # stopped early, but what was done is kept
     assert (out / "report.html").exists()
+
+
+def test_replay_of_a_real_composite_clip_reports_the_stroke(tmp_path: Path) -> None:
+    """`coach replay` on real pixels (a real hand photo stroking up a real face)."""
+    media = REPO_DIR.parent / "shared" / "media"
+    clip = media / "composite" / "clip_stroke_up_Rcheek_point.mp4"
+    if not clip.exists():
+        pytest.skip(f"shared test media not found at {media}")
+    result = run_coach("replay", str(clip), "--out", str(tmp_path), "--technique", "gentle_glides", "--quiet")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["face_found_ratio"] == 1.0 and report["hands_found_ratio"] > 0.9
+    strokes = [(s["pattern"], s["direction"], s["region"]) for s in report["strokes"]]
+    assert strokes == [("glide", "up", "right_cheek")] or strokes == [("glide", "up-out", "right_cheek")], strokes
+    assert report["strokes"][0]["score"] is not None and report["strokes"][0]["feedback"] is not None
+    capture = cv2.VideoCapture(str(tmp_path / "annotated.mp4"))
+    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == report["frames"] == 45
+    capture.release()
