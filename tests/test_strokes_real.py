@@ -39,14 +39,7 @@ def strokes_in(clip: Path) -> list[Stroke]:
     [
         ("clip_stroke_up_Rcheek_point.mp4", "glide", ("up", "up-out"), "right_cheek"),
         ("clip_circle_Rcheek205_point.mp4", "circle", ("inward",), "right_cheek"),
-        pytest.param(
-            "clip_tap_Lcheek425_point.mp4", "tap", (None,), "left_cheek",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the Tracker's One-Euro hand filter (d_cutoff 0.5 Hz) reads a 4 Hz, 6 px bob as rest and "
-                "halves it; with d_cutoff 4 Hz this clip is found as taps at 4.0 Hz",
-            ),
-        ),
+        ("clip_tap_Lcheek425_point.mp4", "tap", (None,), "left_cheek"),
     ],
 )
 def test_real_tracker_on_composite_clip_gives_the_stroke(media_dir: Path, clip: str, pattern: str,

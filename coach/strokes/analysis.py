@@ -31,7 +31,7 @@ from coach.types import Handedness, Stroke
 CIRCLE_HZ = (0.25, 3.0)
 TAP_HZ = (1.5, 10.0)
 KNEAD_HZ = (0.25, 3.0)
-MIN_GLIDE_FU = 0.08  # shorter travel is a touch or a wobble, not a glide
+MIN_GLIDE_FU = 0.1  # shorter travel is a touch, a wobble or a landing slide, not a glide (tuned on TUNING_SEEDS)
 PAUSE_S = 0.25  # the finger resting this long splits a glide
 PAUSE_SPEED_FU_S = 0.04
 MIN_HOLD_S = 1.5
@@ -41,6 +41,8 @@ MIN_BOB_TAP_HZ = 2.0
 MIN_TAPS = 3.5
 MIN_TAP_LIFT_FU = 0.02  # fundamental of the fingertip's depth swing: a lift of a centimetre or more
 MAX_TAP_SPREAD_FU = 0.25
+MAX_TAP_DRIFT_FU = 0.08  # taps may wander this far over a run whatever their size...
+TAP_DRIFT_PER_SWING = 3.0  # ...and further only up to this many times their peak-to-peak swing
 MIN_CIRCLE_ROUNDNESS = 0.4  # minor / major axis: rounder than the loop a glide and its return make
 MAX_CIRCLE_RADIUS_FU = 0.25
 MAX_CIRCLE_OVERTONE = 0.45
@@ -48,7 +50,7 @@ RUN_WINDOW_S = 3.0
 RUN_HOP_S = 0.5
 PERIODIC_SNR = 14.0  # spectral peak over the noise floor
 NOISE_FLOOR_FU = 0.003  # amplitude below which no landmark stream is steady: keeps clean input from looking periodic
-MIN_GLIDE_S = 0.18  # a flick shorter than this is the hand settling or leaving
+MIN_GLIDE_S = 0.28  # a flick shorter than this is the hand settling, leaving or the tail of a return (tuned on TUNING_SEEDS: 0.18 → 0.28 s)
 MAX_GLIDE_FU_S = 2.0  # 18 cm/s: faster is the hand flying off, not a massage stroke
 MAX_LIFT_CHANGE = 0.04  # a glide stays at the skin's depth; lifting off grows the hand by more than this
 LIFT_OFF_RATIO = 0.06  # apparent hand size above the episode's own typical size that marks lifting off
@@ -223,6 +225,13 @@ def _envelope_span(signal: np.ndarray, dt: float, frequency_hz: float) -> tuple[
     if len(above) == 0:
         return 0, n - 1
     return int(above[0]), int(above[-1])
+
+
+def _drift(points: np.ndarray) -> float:
+    """Net displacement from the first to the last quarter of a stretch (medians, so jitter and the
+    oscillation itself average out)."""
+    quarter = max(2, len(points) // 4)
+    return float(np.linalg.norm(np.median(points[-quarter:], axis=0) - np.median(points[:quarter], axis=0)))
 
 
 def _snr_needed(samples: int) -> float:
@@ -444,6 +453,11 @@ class EpisodeAnalyser:
         first, last = _envelope_span(source, dt, frequency)
         cycles = frequency * (last - first) * dt
         if cycles < MIN_TAPS:
+            return None
+        # Taps stay on one spot; a slow glide wobbling with jitter (which light smoothing lets
+        # through) drifts steadily one way, far more than its wobble swings.
+        swing = 2.0 * max(oscillation.amplitude, bob.amplitude if bob is not None else 0.0)
+        if _drift(points[first : last + 1]) > max(MAX_TAP_DRIFT_FU, TAP_DRIFT_PER_SWING * swing):
             return None
         stroke = self._stroke(signals.hand, signals.grid[first : last + 1], points[first : last + 1], "tap", None, None,
                               max(1, int(round(cycles))), frequency,
