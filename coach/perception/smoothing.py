@@ -27,7 +27,7 @@ class OneEuroParams:
 
     min_cutoff: float = 2.0
     beta: float = 80.0
-    d_cutoff: float = 4.0
+    d_cutoff: float = 0.5
 
 
 LANDMARK_SMOOTHING = OneEuroParams(min_cutoff=2.0, beta=80.0, d_cutoff=4.0)
