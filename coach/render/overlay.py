@@ -88,6 +88,16 @@ HAND_BONES: tuple[tuple[int, int], ...] = (
 )
 
 
+def letterbox_rect(area_width: int, area_height: int, frame_width: int, frame_height: int) -> QRectF:
+    """Where a frame goes in an area: as large as fits, centred, keeping its proportions.
+
+    Whole pixels: a fractional offset would resample (blur) every frame for nothing.
+    """
+    scale = min(area_width / max(1, frame_width), area_height / max(1, frame_height))
+    shown_w, shown_h = round(frame_width * scale), round(frame_height * scale)
+    return QRectF((area_width - shown_w) // 2, (area_height - shown_h) // 2, shown_w, shown_h)
+
+
 def ensure_qt_app() -> QCoreApplication:
     """The running Qt application, creating one if there is none (fonts need one).
 

@@ -33,6 +33,13 @@ DEFAULT_TOOL_OFFSET: tuple[float, float] = (2.2, 0.25)
 About a third of a hand length beyond the index fingertip, where a roller or a gua sha edge held
 between thumb and fingers meets the skin. Calibration replaces it with the user's own."""
 
+MIDDLE_APART_PALMS = 0.5
+"""Index-to-middle fingertip distance, in palm sizes, beyond which the middle finger is not working.
+
+Two fingers held together for a two-finger stroke keep their tips about a fifth of a palm apart;
+a curled middle finger (someone pointing with one finger) puts its tip near the palm, most of a
+palm away from the index tip, and averaging the two would put the contact point in mid-air."""
+
 
 def palm_size_px(points_px: np.ndarray) -> float:
     """Apparent hand size in pixels, steady under the hand's own tilt.
@@ -56,13 +63,25 @@ def hand_axes_px(points_px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return along, across
 
 
+def middle_finger_working(points_px: np.ndarray) -> bool:
+    """Whether the middle fingertip is beside the index fingertip (both fingers on the skin)."""
+    gap = float(np.linalg.norm(points_px[HAND_MIDDLE_TIP] - points_px[HAND_INDEX_TIP]))
+    return gap <= MIDDLE_APART_PALMS * palm_size_px(points_px)
+
+
 def contact_point_px(
     points_px: np.ndarray, mode: str = "index", tool_offset: tuple[float, float] | None = None
 ) -> np.ndarray:
-    """Image position of the hand's working point for the technique's contact mode."""
+    """Image position of the hand's working point for the technique's contact mode.
+
+    In "index_middle" mode a curled middle finger falls back to the index fingertip alone: people
+    often point with one finger whatever the technique asks, and that finger is what touches.
+    """
     if mode == "index":
         return points_px[HAND_INDEX_TIP].copy()
     if mode == "index_middle":
+        if not middle_finger_working(points_px):
+            return points_px[HAND_INDEX_TIP].copy()
         return (points_px[HAND_INDEX_TIP] + points_px[HAND_MIDDLE_TIP]) / 2.0
     if mode == "tool":
         along_units, across_units = tool_offset if tool_offset is not None else DEFAULT_TOOL_OFFSET
@@ -86,7 +105,7 @@ def measure_hand(hand: HandLandmarks, width: int, height: int, mode: str = "inde
                  tool_offset: tuple[float, float] | None = None) -> HandMeasure:
     points = hand.points_px(width, height)
     depth = hand.points_norm[:, 2] * width
-    if mode == "index_middle":
+    if mode == "index_middle" and middle_finger_working(points):
         tip_depth = (depth[HAND_INDEX_TIP] + depth[HAND_MIDDLE_TIP] - depth[HAND_INDEX_MCP] - depth[HAND_MIDDLE_MCP]) / 2.0
     else:
         tip_depth = depth[HAND_INDEX_TIP] - depth[HAND_INDEX_MCP]

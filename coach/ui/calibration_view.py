@@ -38,7 +38,7 @@ from coach.calibration.errors import CalibrationError
 from coach.calibration.flow import CalibrationFlow, CalibrationState
 from coach.calibration.run import failure_message
 from coach.errors import CoachError
-from coach.render.overlay import OverlayRenderer, numpy_to_qimage
+from coach.render.overlay import OverlayRenderer, letterbox_rect, numpy_to_qimage
 from coach.render.palette import TARGET_RGB
 from coach.types import Frame, FrameResult, TrackedFrame
 
@@ -78,10 +78,7 @@ class CalibrationCanvas(QWidget):
         """Where the picture goes: as large as fits, centred, keeping the frame's proportions."""
         if self.result is None:
             return QRectF(self.rect())
-        width, height = self.result.tracked.width, self.result.tracked.height
-        scale = min(self.width() / max(1, width), self.height() / max(1, height))
-        shown_w, shown_h = round(width * scale), round(height * scale)
-        return QRectF((self.width() - shown_w) // 2, (self.height() - shown_h) // 2, shown_w, shown_h)
+        return letterbox_rect(self.width(), self.height(), self.result.tracked.width, self.result.tracked.height)
 
     def to_widget(self, points_px: np.ndarray) -> np.ndarray:
         """Image pixels → widget pixels (letterboxed, mirrored like the picture)."""

@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coach.render.overlay import OverlayRenderer
+from coach.render.overlay import OverlayRenderer, letterbox_rect
 from coach.types import FrameResult, StepProgress
 from coach.ui.metronome import Metronome, beat_period_s
 from coach.ui.worker import (
@@ -145,11 +145,7 @@ class VideoView(QWidget):
         """Where the picture goes: as large as fits, centred, keeping the frame's proportions."""
         if self.result is None:
             return QRectF(self.rect())
-        width, height = self.result.tracked.width, self.result.tracked.height
-        scale = min(self.width() / max(1, width), self.height() / max(1, height))
-        # Whole pixels: a fractional offset would resample (blur) every frame for nothing.
-        shown_w, shown_h = round(width * scale), round(height * scale)
-        return QRectF((self.width() - shown_w) // 2, (self.height() - shown_h) // 2, shown_w, shown_h)
+        return letterbox_rect(self.width(), self.height(), self.result.tracked.width, self.result.tracked.height)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
         started = time.perf_counter()
