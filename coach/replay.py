@@ -141,7 +141,7 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     for stroke in strokes:
         counts[stroke["pattern"]] = counts.get(stroke["pattern"], 0) + 1
     described = ", ".join(f"{n} {pattern}{'s' if n != 1 else ''}" for pattern, n in sorted(counts.items()))
-    lines.append(f"{len(strokes)} strokes" + (f": {described}" if described else ""))
+    lines.append(f"{len(strokes)} stroke{'s' if len(strokes) != 1 else ''}" + (f": {described}" if described else ""))
     if report["technique"] is not None:
         score = report["overall_score"]
         lines.append(f"technique {report['technique']}: overall score {score if score is not None else '-'}")
@@ -151,6 +151,11 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
                 feedback[phrase] = feedback.get(phrase, 0) + 1
         for phrase, _ in sorted(feedback.items(), key=lambda item: -item[1])[:3]:
             lines.append(f"  tip: {phrase}")
+    if report["face_found_ratio"] < 0.5:
+        lines.append(
+            f"warning: the face was found in only {report['face_found_ratio']:.0%} of frames, so strokes may be "
+            "missing; film facing the camera, in good light, with the whole face in the picture"
+        )
     if report.get("partial"):
         lines.append("(partial: interrupted before the end of the clip)")
     return lines
