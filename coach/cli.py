@@ -82,9 +82,10 @@ def _command_replay(args: argparse.Namespace) -> int:
     if input_path is None:
         input_path = DEMO_RECORDING
         technique_name = technique_name or DEMO_TECHNIQUE
-        print(f"No input given: replaying the bundled demo (a synthetic landmark recording) {input_path.name}")
     technique = _load_technique(technique_name)
     profile = _load_profile(args.profile)
+    if args.input is None:
+        print(f"No input given: replaying the bundled demo (a synthetic landmark recording) {input_path.name}")
     progress = _Progress("replay", enabled=not args.quiet)
     try:
         outcome = run_replay(

@@ -56,7 +56,7 @@ class VideoFileSource(FrameSource):
                 f"use a video ({', '.join(VIDEO_EXTENSIONS)}) or a folder of images."
             )
         if not self._path.is_file():
-            raise SourceError(f"{self._path}: file not found; check the path (or use --source 0 for a camera).")
+            raise SourceError(f"{self._path}: file not found; check the path, or use --camera N for a webcam.")
         self._capture = cv2.VideoCapture(str(self._path))
         if not self._capture.isOpened():
             self._capture.release()

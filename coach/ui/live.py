@@ -213,8 +213,10 @@ def run_live(
             say(f"wrote {path}")
     if window.error_message:
         say(window.error_message)
-    for line in timing_summary(window).lines():
-        say(line)
+    timing = timing_summary(window)
+    if timing.frames_processed:
+        for line in timing.lines():
+            say(line)
     if exit_at_end and window.error_message and (window.outcome is None or window.outcome.reason == "error"):
         return EXIT_FAILED
     return EXIT_OK
