@@ -478,3 +478,31 @@ def test_window_opens_on_a_real_x_display_after_cv2_import(xvfb_display: str, lo
     pixels = qimage_rgb(screenshot)
     assert pixels.std() > 20, "the screenshot is blank"
     assert near(pixels, GUIDE_RGB, 40).sum() > 50, "the guidance arrow is not on screen"
+
+
+def test_calibrate_from_the_window_pauses_coaching_and_resumes_it(qtbot, long_clip: Path, library) -> None:
+    """C opens the calibration view on the same source (modal); closing it restarts coaching."""
+    spec = SourceSpec(path=long_clip)
+    window = open_window(qtbot, [spec], spec, library, technique=library[TECHNIQUE])
+    qtbot.waitUntil(lambda: window.view.timing.frames_painted > 0, timeout=20_000)
+    first_worker = window.worker
+    seen: dict[str, object] = {}
+
+    def inspect_then_close() -> None:
+        dialog = window.calibration_dialog
+        assert dialog is not None and dialog.isVisible()
+        from coach.ui.calibration_view import CalibrationView
+
+        view = dialog.findChild(CalibrationView)
+        seen["prompt"] = view.prompt_label.text()
+        seen["live_worker_running"] = first_worker.isRunning()
+        dialog.reject()  # the user closes it before finishing: nothing is saved
+
+    QTimer.singleShot(3000, inspect_then_close)
+    QTest.keyClick(window, Qt.Key.Key_C)
+    assert "still" in str(seen["prompt"]).lower() or "hold" in str(seen["prompt"]).lower(), seen
+    assert seen["live_worker_running"] is False  # the camera was handed over
+    assert window.calibration_dialog is None and window.worker is not None and window.worker is not first_worker
+    qtbot.waitUntil(lambda: window.worker.processed > 0, timeout=20_000)
+    window.close()
+    assert window.wait_for_workers(10.0)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
+    QDialog,
     QDockWidget,
     QHBoxLayout,
     QLabel,
@@ -75,6 +76,7 @@ SHORTCUTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("restart", ("R",), "restart routine"),
     ("mirror", ("M",), "mirror view"),
     ("sound", ("S",), "metronome"),
+    ("calibrate", ("C",), "calibrate"),
     ("quit", ("Esc", "Q"), "quit"),
 )
 HELP_LINE = "   ·   ".join(
@@ -84,6 +86,7 @@ STATUS_INTERVAL_S = 0.5
 RECENT_FRAMES = 60  # tracking quality and latency on the status line cover about two seconds
 BEAT_FLASH_S = 0.15
 NO_TECHNIQUE_LABEL = "No technique (just detect strokes)"
+DEFAULT_PROFILE_NAME = "default"  # what calibrating from the window saves when no --profile was given
 SUMMARY_MIN_WIDTH_PX = 320
 
 
@@ -250,6 +253,7 @@ class LiveWindow(QMainWindow):
         self.outcome: SessionOutcome | None = None
         self.error_message = ""
         self.paused = False
+        self.calibration_dialog: QDialog | None = None
         self.last_progress: StepProgress | None = None
         self.worker_timing: WorkerTiming | None = None
         self._recent_tracking: collections.deque[tuple[bool, bool]] = collections.deque(maxlen=RECENT_FRAMES)
@@ -307,6 +311,8 @@ class LiveWindow(QMainWindow):
         self.skip_button.clicked.connect(self.skip_step)
         self.restart_button = _button("Restart", "Start the routine again from its first step (R)")
         self.restart_button.clicked.connect(self.restart_routine)
+        self.calibrate_button = _button("Calibrate…", "Fit the face regions to your face and save a profile (C)")
+        self.calibrate_button.clicked.connect(self.open_calibration)
         self.mirror_box = QCheckBox("Mirror")
         self.mirror_box.setToolTip("Selfie view: flip the picture left-right (M); text is never mirrored")
         self.mirror_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -321,7 +327,7 @@ class LiveWindow(QMainWindow):
         controls.addWidget(self.source_combo)
         controls.addWidget(QLabel("Technique:"))
         controls.addWidget(self.technique_combo, 1)
-        for widget in (self.pause_button, self.skip_button, self.restart_button, self.mirror_box, self.sound_box):
+        for widget in (self.pause_button, self.skip_button, self.restart_button, self.calibrate_button, self.mirror_box, self.sound_box):
             controls.addWidget(widget)
 
         self.help_label = QLabel(HELP_LINE)
@@ -375,6 +381,7 @@ class LiveWindow(QMainWindow):
             "restart": self.restart_routine,
             "mirror": self.mirror_box.toggle,
             "sound": self.sound_box.toggle,
+            "calibrate": self.open_calibration,
             "quit": self.close,
         }
         self.actions_by_name: dict[str, QAction] = {}
@@ -424,6 +431,36 @@ class LiveWindow(QMainWindow):
         worker.finished.connect(self._on_worker_finished)
         self.worker = worker
         worker.start()
+
+    def open_calibration(self) -> None:
+        """Calibrate on the same source in a modal dialog, then coach with the new profile.
+
+        The live worker is stopped first so the calibration view can have the camera; the session
+        restarts afterwards whether or not a profile was made (nothing half-done is saved).
+        """
+        from coach.calibration import CalibrationFlow
+        from coach.ui.calibration_view import CalibrationView
+
+        spec = self.current_source
+        if spec is None:
+            return
+        self.stop_worker()
+        dialog = QDialog(self)
+        dialog.setWindowTitle("coach: calibration")
+        dialog.resize(self.size())
+        profile_name = self._profile.name if self._profile is not None else DEFAULT_PROFILE_NAME
+        view = CalibrationView(CalibrationFlow(), profile_name, mirrored=self.mirrored, parent=dialog)
+        QVBoxLayout(dialog).addWidget(view)
+        view.finished.connect(lambda _profile: dialog.accept())
+        self.calibration_dialog = dialog
+        view.watch(spec)
+        dialog.exec()
+        view.stop()
+        self.calibration_dialog = None
+        if view.profile is not None:
+            self._profile = view.profile
+            self.statusBar().showMessage(f"Calibrated: using profile '{view.profile.name}'", 5000)
+        self.start_session()
 
     def stop_worker(self, timeout_s: float = 1.0) -> bool:
         """Stop the worker and wait for it (and its capture thread); True when both have ended."""
