@@ -19,6 +19,7 @@ import numpy as np
 from coach.geometry import FaceFrameFitter, FacePose, FaceRegions
 from coach.session import Session
 from coach.strokes import StrokeEngine
+from coach.strokes.engine import POSE_HOLD_S
 from coach.types import Frame, FrameResult, ScoredStroke, Stroke, StrokeScore, TrackedFrame
 
 if TYPE_CHECKING:
@@ -27,9 +28,6 @@ if TYPE_CHECKING:
     from coach.technique import Technique
 
 logger = logging.getLogger(__name__)
-
-# How long the last pose may stand in for a face the hand is covering.
-POSE_HOLD_S = 0.5
 
 
 @dataclass
@@ -118,8 +116,11 @@ class Pipeline:
         """Analyse one tracked frame (from the tracker or a landmark recording)."""
         started = time.perf_counter() if started is None else started
         self._count(tracked)
-        pose = self._pose_for(tracked)
-        completed = self.engine.update(tracked, pose)
+        fresh_pose = self._fit(tracked)
+        # The engine gets only fresh poses: it bridges a face hidden by the hand itself, re-mapping
+        # those frames' contact points once the face is back.
+        completed = self.engine.update(tracked, fresh_pose)
+        pose = fresh_pose if fresh_pose is not None else self._held_pose(tracked)
         new_strokes = tuple(self._score(stroke) for stroke in completed)
         self.strokes.extend(new_strokes)
         elapsed_ms = (time.perf_counter() - started) * 1000.0
@@ -165,12 +166,15 @@ class Pipeline:
         self._recent_face.append(tracked.face is not None)
         del self._recent_face[:-30]
 
-    def _pose_for(self, tracked: TrackedFrame) -> FacePose | None:
-        """This frame's face pose; while the face is briefly hidden, the last one stands in."""
-        if tracked.face is not None:
-            self._last_pose = self.fitter.fit(tracked.face, tracked.width, tracked.height)
-            self._last_pose_time_s = tracked.timestamp_s
-            return self._last_pose
+    def _fit(self, tracked: TrackedFrame) -> FacePose | None:
+        if tracked.face is None:
+            return None
+        self._last_pose = self.fitter.fit(tracked.face, tracked.width, tracked.height)
+        self._last_pose_time_s = tracked.timestamp_s
+        return self._last_pose
+
+    def _held_pose(self, tracked: TrackedFrame) -> FacePose | None:
+        """While the face is briefly hidden, the last pose stands in for drawing the overlay."""
         if self._last_pose_time_s is not None and tracked.timestamp_s - self._last_pose_time_s <= POSE_HOLD_S:
             return self._last_pose
         return None
