@@ -3,7 +3,8 @@
 Synthetic: the fixed seed set coach.synthetic.BENCHMARK_SEEDS (30 random routines covering every
 pattern, direction, region, speed and rate, with head motion, MediaPipe-like jitter, face dropouts,
 lifted returns, arrivals/departures, hovering, both hands). The engine was tuned on
-coach.synthetic.TUNING_SEEDS (disjoint); pass ``--seeds tuning`` to see those.
+coach.synthetic.TUNING_SEEDS and on seeds 6000..6029 (both disjoint from the benchmark); pass
+``--seeds tuning`` to see the former.
 
 Detected strokes are matched to labels of the same hand by temporal IoU ≥ 0.3 (greedy, best first);
 unmatched detections — returns, arrivals, departures, hovering — are false positives.

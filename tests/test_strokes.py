@@ -195,6 +195,20 @@ def test_contact_modes_pick_the_working_point() -> None:
         StrokeEngine(contact="elbow")
 
 
+def test_index_middle_mode_falls_back_to_the_index_tip_when_the_middle_finger_is_curled() -> None:
+    """Pointing with one finger while the technique asks for two: the index tip is what touches."""
+    points = np.zeros((21, 2))
+    points[0] = (100, 300)  # wrist
+    points[5] = (120, 200)
+    points[9] = (100, 200)  # middle knuckle: palm about 100 px
+    points[17] = (60, 210)
+    points[8] = (120, 120)  # index extended
+    points[12] = (100, 230)  # middle tip curled into the palm, ~113 px from the index tip
+    assert np.allclose(contact_point_px(points, "index_middle"), (120, 120))
+    points[12] = (140, 125)  # middle tip beside the index tip again (~21 px): the two average
+    assert np.allclose(contact_point_px(points, "index_middle"), (130, 122.5))
+
+
 def test_generated_session_round_trips_through_a_recording(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from coach.recording import read_recording
 

@@ -2,7 +2,7 @@
 
 The clips are real hand photos pasted on a real portrait (../shared/media/composite): an upward
 stroke on the subject's right cheek, circles on Face Mesh point 205 (image left = the subject's
-right cheek), and taps on point 425 (the subject's left cheek).
+right cheek; a pointing hand and an open hand), and taps on point 425 (the subject's left cheek).
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ def strokes_in(clip: Path) -> list[Stroke]:
     [
         ("clip_stroke_up_Rcheek_point.mp4", "glide", ("up", "up-out"), "right_cheek"),
         ("clip_circle_Rcheek205_point.mp4", "circle", ("inward",), "right_cheek"),
+        # Same path with an open hand: only two turns, so the spectral peak is weak; the loop's roundness carries it.
+        ("clip_circle_Rcheek205_openhand.mp4", "circle", ("inward",), "right_cheek"),
         ("clip_tap_Lcheek425_point.mp4", "tap", (None,), "left_cheek"),
     ],
 )

@@ -46,13 +46,24 @@ TAP_DRIFT_PER_SWING = 3.0  # ...and further only up to this many times their pea
 MIN_CIRCLE_ROUNDNESS = 0.4  # minor / major axis: rounder than the loop a glide and its return make
 MAX_CIRCLE_RADIUS_FU = 0.25
 MAX_CIRCLE_OVERTONE = 0.45
+# A run of only two turns leaves a rough spectrum (landing and lifting fill the noise floor), so its
+# peak can fall short of PERIODIC_SNR; a clearly round loop of a fingertip circle's size is still
+# something neither jitter (loops of ~0.01 FU) nor glides and returns (thin loops) draw.
+# (tuned on TUNING_SEEDS and seeds 6000..6029: two-turn ~1.4 Hz circles reach 0.34–0.61 of the needed SNR
+# with roundness 0.65–0.98 and radius ≥ 0.047 FU; nothing else there passes these three tests)
+WEAK_CIRCLE_SNR_SHARE = 0.3
+WEAK_CIRCLE_ROUNDNESS = 0.6
+WEAK_CIRCLE_MIN_RADIUS_FU = 0.03
 RUN_WINDOW_S = 3.0
 RUN_HOP_S = 0.5
 PERIODIC_SNR = 14.0  # spectral peak over the noise floor
 NOISE_FLOOR_FU = 0.003  # amplitude below which no landmark stream is steady: keeps clean input from looking periodic
-MIN_GLIDE_S = 0.28  # a flick shorter than this is the hand settling, leaving or the tail of a return (tuned on TUNING_SEEDS: 0.18 → 0.28 s)
+MIN_GLIDE_S = 0.17  # a quick glide lasts ~0.22 s and the ramp fit reads short ones up to a quarter short (tuned on TUNING_SEEDS)
+MIN_LAST_GLIDE_S = 0.28  # a flick that runs into the end of the contact is the hand leaving: ask for more (tuned on TUNING_SEEDS)
+END_SAMPLES_S = 0.1  # a leg whose raw span ends this close to the end of its stretch runs into the end
 MAX_GLIDE_FU_S = 2.0  # 18 cm/s: faster is the hand flying off, not a massage stroke
-MAX_LIFT_CHANGE = 0.04  # a glide stays at the skin's depth; lifting off grows the hand by more than this
+MAX_LIFT_CHANGE = 0.12  # a glide stays at the skin's depth; lifting off clearly grows the hand by more than this
+# (genuine glides change the apparent size by up to ±0.08 as the hand turns along the face: 0.04 dropped them)
 LIFT_OFF_RATIO = 0.06  # apparent hand size above the episode's own typical size that marks lifting off
 KNEAD_GAP_FU = 0.07  # peak-to-peak change of the thumb-index gap that is a pinch, not a twitch
 
@@ -386,13 +397,18 @@ class EpisodeAnalyser:
         dt, points = signals.dt, signals.points
         signal = points[:, 0] + 1j * points[:, 1]
         oscillation = dominant_oscillation(signal, dt, CIRCLE_HZ)
-        if oscillation is None or oscillation.snr < _snr_needed(len(signals.grid)):
+        if oscillation is None:
             return None
         # Round, and small: a glide and its lifted return also loop, but long and thin.
         major = oscillation.amplitude_plus + oscillation.amplitude_minus
         minor = abs(oscillation.amplitude_plus - oscillation.amplitude_minus)
         if minor < MIN_CIRCLE_ROUNDNESS * major or major > MAX_CIRCLE_RADIUS_FU:
             return None
+        needed = _snr_needed(len(signals.grid))
+        if oscillation.snr < needed:
+            clearly_round = minor >= WEAK_CIRCLE_ROUNDNESS * major and major >= WEAK_CIRCLE_MIN_RADIUS_FU
+            if not (clearly_round and oscillation.snr >= WEAK_CIRCLE_SNR_SHARE * needed):
+                return None
         frequency = oscillation.frequency_hz
         # Circles go round at an even pace; a slow glide with a quick return has strong overtones
         # (and is thinner): reject strong overtones, or moderate ones on a flattened loop.
@@ -502,19 +518,30 @@ class EpisodeAnalyser:
         legs = _legs(progress, threshold=max(0.05, 0.2 * float(np.ptp(progress))))
         speed = np.linalg.norm(savgol(points, int(round(0.3 / dt)) | 1, order=2, derivative=1, dt=dt), axis=1)
         legs = [piece for a, b in legs for piece in _split_at_pauses(speed, a, b, dt)]
-        measured = [leg for leg in (self._measure_leg(grid, points, smooth, size_ratio, dt, a, b) for a, b in legs) if leg is not None]
-        if not measured:
-            return []
+        end_zone = len(grid) - 1 - int(round(END_SAMPLES_S / dt))
+        measured = []
+        flying: list[float] = []  # directions (along the main axis) of legs too fast to be strokes: returns
+        for a, b in legs:
+            leg = self._measure_leg(grid, points, smooth, size_ratio, dt, a, b)
+            if leg is None:
+                continue
+            if leg.speed > MAX_GLIDE_FU_S:
+                flying.append(float(np.sign(progress[leg.last] - progress[leg.first])))
+                continue
+            # The hand leaving slides the point briefly as it lifts, right at the end of the
+            # contact; a flick as short inside the contact is a quick glide read a little short.
+            minimum = MIN_LAST_GLIDE_S if b >= end_zone else MIN_GLIDE_S
+            if leg.times[-1] - leg.times[0] >= minimum:
+                measured.append(leg)
         # The hand leaving (or landing) can slide the point a little while it lifts: such a leg
-        # shows the hand growing (or shrinking) in the image along the way.
-        measured = [leg for leg in measured if leg.speed <= MAX_GLIDE_FU_S and leg.times[-1] - leg.times[0] >= MIN_GLIDE_S]
+        # shows the hand growing (or shrinking) clearly in the image along the way.
         if len(measured) > 1 and measured[-1].lift_change > MAX_LIFT_CHANGE:
             measured.pop()  # after the glide, the hand lifting away
         if len(measured) > 1 and measured[0].lift_change < -MAX_LIFT_CHANGE:
             measured.pop(0)  # before the glide, the hand still landing
         if not measured:
             return []
-        keep = _drop_returns(measured, progress)
+        keep = _drop_returns(measured, progress, flying)
         strokes = []
         for leg in keep:
             start_fu, end_fu = leg.path[0], leg.path[-1]
@@ -763,8 +790,13 @@ def fit_ramp_profile(times: np.ndarray, progress: np.ndarray) -> tuple[float, fl
     return start, duration
 
 
-def _drop_returns(legs: list[_Leg], progress: np.ndarray) -> list[_Leg]:
-    """Keep the stroking legs; drop returns (the faster, more lifted way, when legs go both ways)."""
+def _drop_returns(legs: list[_Leg], progress: np.ndarray, flying: list[float] | None = None) -> list[_Leg]:
+    """Keep the stroking legs; drop returns (the faster, more lifted way, when legs go both ways).
+
+    ``flying`` holds the directions of legs already set aside as too fast for a stroke: when they
+    all go one way, that way is the return, even where a return's slow, lifted ends made one of
+    its legs measure no faster than the strokes.
+    """
     if len(legs) == 1:
         return legs
     directions = np.array([np.sign(progress[leg.last] - progress[leg.first]) for leg in legs])
@@ -772,6 +804,10 @@ def _drop_returns(legs: list[_Leg], progress: np.ndarray) -> list[_Leg]:
     backward = [leg for leg, d in zip(legs, directions) if d < 0]
     if not forward or not backward:
         return legs
+    if flying and all(way > 0 for way in flying):
+        return backward
+    if flying and all(way < 0 for way in flying):
+        return forward
 
     def score(group: list[_Leg]) -> tuple[float, float]:
         return float(np.median([leg.speed for leg in group])), float(np.median([leg.lift for leg in group]))
