@@ -11,27 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from coach.geometry import FaceFrameFitter
-from coach.perception import Tracker
+from coach.pipeline import Pipeline
 from coach.sources.video import VideoFileSource
-from coach.strokes import StrokeEngine
 from coach.types import Stroke
 
 
 def strokes_in(clip: Path) -> list[Stroke]:
-    engine = StrokeEngine()
-    fitter = FaceFrameFitter()
-    strokes: list[Stroke] = []
-    source = VideoFileSource(clip)
-    try:
-        with Tracker(mode="video") as tracker:
-            for frame in source.frames():
-                tracked = tracker.track(frame)
-                pose = fitter.fit(tracked.face, tracked.width, tracked.height) if tracked.face is not None else None
-                strokes += engine.update(tracked, pose)
-    finally:
-        source.close()
-    return strokes + engine.flush()
+    """The clip through the one pipeline (real tracker, face frame, engine), as replay runs it."""
+    with Pipeline() as pipeline, VideoFileSource(clip) as source:
+        for frame in source:
+            pipeline.process_frame(frame)
+        pipeline.finish()
+    return [scored.stroke for scored in pipeline.strokes]
 
 
 @pytest.mark.parametrize(
