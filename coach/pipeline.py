@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from coach.closing import ClosesOnExit
 from coach.geometry import FaceFrameFitter, FacePose, FaceRegions
 from coach.session import Session
 from coach.strokes import StrokeEngine
@@ -70,7 +71,7 @@ def status_message(tracked: TrackedFrame, recent_face_ratio: float) -> str:
     return ""
 
 
-class Pipeline:
+class Pipeline(ClosesOnExit):
     """Turns frames (or tracked frames from a recording) into FrameResults, one at a time."""
 
     def __init__(
@@ -148,11 +149,6 @@ class Pipeline:
         if self._tracker is not None:
             self._tracker.close()
 
-    def __enter__(self) -> "Pipeline":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def _count(self, tracked: TrackedFrame) -> None:
         stats = self.stats

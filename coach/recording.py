@@ -49,11 +49,11 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any
 
 import numpy as np
 
+from coach.closing import ClosesOnExit
 from coach.errors import RecordingError
 from coach.types import FaceLandmarks, HandLandmarks, TrackedFrame
 
@@ -120,7 +120,7 @@ def frame_to_json_dict(tracked: TrackedFrame) -> dict[str, Any]:
     }
 
 
-class RecordingWriter:
+class RecordingWriter(ClosesOnExit):
     """Writes a recording frame by frame, flushing each line so an interrupted run leaves a usable file.
 
     ``extra_header`` keys are added to the header line (e.g. ``source="clip.mp4"``).
@@ -172,16 +172,6 @@ class RecordingWriter:
         if not self._file.closed:
             self._file.close()
 
-    def __enter__(self) -> "RecordingWriter":
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _points(value: Any, allowed_counts: tuple[int, ...], what: str, where: str) -> np.ndarray:
@@ -266,7 +256,7 @@ def _parse_frame(data: Any, header: RecordingHeader, position: int, where: str) 
     )
 
 
-class RecordingReader:
+class RecordingReader(ClosesOnExit):
     """A recording opened for reading: ``header`` at once, frames by iterating (each pass re-reads the file).
 
     Raises ``RecordingError`` (file, line number, fix) on the first bad line it meets, so a bad
@@ -303,11 +293,6 @@ class RecordingReader:
         """Nothing to release: each pass opens and closes the file itself. Present so that a
         reader can stand wherever a frame source is closed."""
 
-    def __enter__(self) -> "RecordingReader":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def _open(self) -> IO[str]:
         if _is_gzip_path(self.path):

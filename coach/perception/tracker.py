@@ -11,12 +11,12 @@ import logging
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Literal
 
 import cv2
 import numpy as np
 
+from coach.closing import ClosesOnExit
 from coach.perception.smoothing import FACE_SMOOTHING, HAND_SMOOTHING, OneEuroFilter, OneEuroParams
 from coach.types import FaceLandmarks, Frame, Handedness, HandLandmarks, TrackedFrame
 
@@ -93,7 +93,7 @@ def subject_handedness(mediapipe_label: str, mirrored: bool) -> Handedness:
     return label if mirrored else _OTHER_HAND[label]  # type: ignore[return-value]
 
 
-class Tracker:
+class Tracker(ClosesOnExit):
     """Face (478 refined points) and up to ``max_hands`` hands per frame, optionally smoothed.
 
     ``mode="video"`` tracks across frames (MediaPipe's tracking mode: faster and steadier, but frames
@@ -262,13 +262,3 @@ class Tracker:
             self._face_mesh.close()
             self._hands.close()
 
-    def __enter__(self) -> "Tracker":
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

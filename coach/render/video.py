@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from types import TracebackType
 
 import cv2
 import numpy as np
 
+from coach.closing import ClosesOnExit
 from coach.errors import CoachError
 from coach.geometry import FaceRegions
 from coach.render.overlay import OverlayRenderer, qimage_to_numpy
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 FOURCC_BY_SUFFIX: dict[str, str] = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "MJPG"}
 
 
-class AnnotatedVideoWriter:
+class AnnotatedVideoWriter(ClosesOnExit):
     """Renders each FrameResult over its image (or a plain background) and appends it to a video.
 
     The file is opened at construction, so a path that cannot be written fails before any work is
@@ -89,14 +89,3 @@ class AnnotatedVideoWriter:
             self._writer = None
             logger.info("wrote %s: %d frames at %.3f fps", self.path, self.frames_written, self.fps)
 
-    def __enter__(self) -> "AnnotatedVideoWriter":
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        # Also on Ctrl-C: release so that what was written so far is a playable file.
-        self.close()

@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from types import TracebackType
 from typing import Literal
 
+from coach.closing import ClosesOnExit
 from coach.errors import SourceError
 from coach.types import Frame
 
@@ -58,7 +58,7 @@ class RealtimePacer:
             time.sleep(delay)
 
 
-class FrameSource(ABC):
+class FrameSource(ClosesOnExit, ABC):
     """An iterable of ``Frame`` that owns a device or file handle and releases it on ``close``.
 
     Iterating continues from where the previous iteration stopped (like reading a file); a closed
@@ -107,13 +107,3 @@ class FrameSource(ABC):
     def __iter__(self) -> Iterator[Frame]:
         return self.frames()
 
-    def __enter__(self) -> "FrameSource":
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
