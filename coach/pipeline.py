@@ -9,12 +9,11 @@ recording enters after the tracker, so everything downstream runs identically on
 
 from __future__ import annotations
 
+import collections
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 from coach.closing import ClosesOnExit
 from coach.geometry import FaceFrameFitter, FacePose, FaceRegions
@@ -30,6 +29,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# The status line judges "face lost for a moment" against about the last second.
+RECENT_FRAMES = 30
+
 
 @dataclass
 class PipelineStats:
@@ -41,7 +43,6 @@ class PipelineStats:
     frames_with_several_faces: int = 0
     first_timestamp_s: float | None = None
     last_timestamp_s: float | None = None
-    processing_ms: list[float] = field(default_factory=list)
 
     @property
     def duration_s(self) -> float:
@@ -96,7 +97,7 @@ class Pipeline(ClosesOnExit):
         self.strokes: list[ScoredStroke] = []
         self._last_pose: FacePose | None = None
         self._last_pose_time_s: float | None = None
-        self._recent_face: list[bool] = []
+        self._recent_face: collections.deque[bool] = collections.deque(maxlen=RECENT_FRAMES)
 
     @property
     def tracker(self) -> "Tracker":
@@ -125,8 +126,7 @@ class Pipeline(ClosesOnExit):
         new_strokes = tuple(self._score(stroke) for stroke in completed)
         self.strokes.extend(new_strokes)
         elapsed_ms = (time.perf_counter() - started) * 1000.0
-        self.stats.processing_ms.append(elapsed_ms)
-        recent_face_ratio = float(np.mean(self._recent_face)) if self._recent_face else 0.0
+        recent_face_ratio = sum(self._recent_face) / len(self._recent_face)
         return FrameResult(
             tracked=tracked,
             pose=pose,
@@ -160,7 +160,6 @@ class Pipeline(ClosesOnExit):
             stats.first_timestamp_s = tracked.timestamp_s
         stats.last_timestamp_s = tracked.timestamp_s
         self._recent_face.append(tracked.face is not None)
-        del self._recent_face[:-30]
 
     def _fit(self, tracked: TrackedFrame) -> FacePose | None:
         if tracked.face is None:
