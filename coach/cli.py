@@ -101,7 +101,7 @@ def _command_replay(args: argparse.Namespace) -> int:
         progress.close()
     for line in summary_lines(outcome.report):
         print(line)
-    for kind, path in outcome.files.items():
+    for path in outcome.files.values():
         print(f"wrote {path}")
     return 130 if outcome.interrupted else 0
 
