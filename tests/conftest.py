@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from coach.types import FaceLandmarks
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -32,3 +38,14 @@ def private_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     data_dir = tmp_path_factory.mktemp("coach-data")
     monkeypatch.setenv("COACH_DATA_DIR", str(data_dir))
     return data_dir
+
+
+def face_landmarks_of(image: "np.ndarray") -> "FaceLandmarks":
+    """The real tracker, in image mode, on one picture; fails the test when no face is found."""
+    from coach.perception import Tracker
+    from coach.types import Frame
+
+    with Tracker(mode="image") as tracker:
+        tracked = tracker.track(Frame(0, 0.0, image))
+    assert tracked.face is not None, "no face found"
+    return tracked.face

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
-import mediapipe as mp
 import numpy as np
 import pytest
 
+from conftest import face_landmarks_of
 from coach.geometry import FaceFrameFitter, FacePose, FaceRegions, canonical_face
 from coach.geometry.canonical import CANONICAL_PATH, build_canonical_face
 from coach.types import FaceLandmarks
@@ -19,10 +19,7 @@ ANATOMICAL = (33, 263, 133, 362, 1, 6, 152, 61, 291, 205, 425, 10, 172, 397)
 
 
 def _face_landmarks(image: np.ndarray) -> FaceLandmarks:
-    with mp.solutions.face_mesh.FaceMesh(static_image_mode=True, refine_landmarks=True, max_num_faces=1) as mesh:
-        result = mesh.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
-    assert result.multi_face_landmarks, "no face found in the warped portrait"
-    return FaceLandmarks(np.array([[p.x, p.y, p.z] for p in result.multi_face_landmarks[0].landmark]))
+    return face_landmarks_of(image)
 
 
 def _warp_with_homography(

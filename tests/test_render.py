@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
-import mediapipe as mp
 import numpy as np
 import pytest
 from PySide6.QtGui import QImage, QPainter
 
+from conftest import face_landmarks_of
 from coach.geometry import FaceFrameFitter, FacePose, FaceRegions
 from coach.render.overlay import (
     GHOST_RADIUS_PX,
@@ -42,10 +42,7 @@ GLIDE_SPEED_FU_S = 0.3
 
 
 def _face_landmarks(image: np.ndarray) -> FaceLandmarks:
-    with mp.solutions.face_mesh.FaceMesh(static_image_mode=True, refine_landmarks=True, max_num_faces=1) as mesh:
-        found = mesh.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
-    assert found.multi_face_landmarks, "no face found"
-    return FaceLandmarks(np.array([[p.x, p.y, p.z] for p in found.multi_face_landmarks[0].landmark]))
+    return face_landmarks_of(image)
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
-import mediapipe as mp
 import numpy as np
 import pytest
 
+from conftest import face_landmarks_of
 from coach.errors import CoachError
 from coach.geometry import FaceFrameFitter, FacePose, FaceRegions
 from coach.render.video import AnnotatedVideoWriter
@@ -26,10 +26,7 @@ def portrait(portrait_path: Path) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def face_and_pose(portrait: np.ndarray) -> tuple[FaceLandmarks, FacePose]:
-    with mp.solutions.face_mesh.FaceMesh(static_image_mode=True, refine_landmarks=True, max_num_faces=1) as mesh:
-        found = mesh.process(cv2.cvtColor(portrait, cv2.COLOR_BGR2RGB))
-    assert found.multi_face_landmarks
-    face = FaceLandmarks(np.array([[p.x, p.y, p.z] for p in found.multi_face_landmarks[0].landmark]))
+    face = face_landmarks_of(portrait)
     return face, FaceFrameFitter().fit(face, portrait.shape[1], portrait.shape[0])
 
 
