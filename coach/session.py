@@ -8,7 +8,9 @@ Rules:
 
 - Steps run in file order. A step with side "both" runs its left pass, then its right pass; but if
   the first stroke of the step that counts is on the right, the session starts with the right
-  instead (people start on whichever side their hand is on). A midline-only step has one pass.
+  instead (people start on whichever side their hand is on). A stroke that fits the other side of
+  the current step counts there too (people often work both sides at once, one hand each); a pass
+  whose reps are already in is skipped. A midline-only step has one pass.
 - Every stroke is scored against the current step and pass (scoring.score_stroke). Only strokes that
   count advance the step: a glide or hold adds one rep, a circle/tap/knead run adds its count.
   Duration steps add the stroke's duration instead. Extra reps in a run do not carry over to the
@@ -16,9 +18,8 @@ Rules:
 - When the pass is done the session moves to the next pass or step at once, so the next stroke is
   scored against the new target.
 - The session follows a user who moves on early: when FOLLOW_AFTER_STROKES strokes in a row miss
-  the current pass but would count for the next one (the other side, or the next step), the
-  session moves there and counts the stroke; the pass left behind keeps the reps it got, and the
-  summary shows it short. After the last step the session is finished; further strokes get
+  the current step but would count for the next one, the session moves there and counts the
+  stroke; the step left behind keeps the reps it got, and the summary shows it short. After the last step the session is finished; further strokes get
   an empty score (step_index None, total None).
 """
 
@@ -171,19 +172,19 @@ class Session:
     def on_stroke(self, stroke: Stroke) -> ScoredStroke:
         """Score a finished stroke against the current step and side, count it, and advance."""
         if self._user_moved_on(stroke):
-            self._step_index, self._pass_index = self._next_pass()  # type: ignore[misc]
+            self._step_index, self._pass_index = self._next_step()  # type: ignore[misc]
         return self._score_and_count(stroke)
 
     def _user_moved_on(self, stroke: Stroke) -> bool:
-        """True on the FOLLOW_AFTER_STROKES-th stroke in a row that misses the current pass but
-        would count for the next one."""
-        next_pass = None if self.finished else self._next_pass()
+        """True on the FOLLOW_AFTER_STROKES-th stroke in a row that misses the current step (either
+        side) but would count for the next step."""
+        next_pass = None if self.finished else self._next_step()
         if next_pass is None:
             return False
         step = self._technique.steps[self._step_index]
         record = self._records[self._step_index]
-        if self._may_swap_sides(step, record) or score_stroke(stroke, step, record.side_order[self._pass_index]).counted:
-            self._moved_on_streak = 0  # the side swap at the start of a step handles the other side
+        if any(score_stroke(stroke, step, side).counted for side in record.side_order):
+            self._moved_on_streak = 0
             return False
         step_index, pass_index = next_pass
         next_side = self._records[step_index].side_order[pass_index]
@@ -196,12 +197,8 @@ class Session:
         self._moved_on_streak = 0
         return True
 
-    def _next_pass(self) -> tuple[int, int] | None:
-        """(step, pass) after the current one, or None after the last."""
-        if self.finished:
-            return None
-        if self._pass_index + 1 < len(self._records[self._step_index].side_order):
-            return self._step_index, self._pass_index + 1
+    def _next_step(self) -> tuple[int, int] | None:
+        """(step, pass) where the next step starts, or None after the last step."""
         if self._step_index + 1 < len(self._technique.steps):
             return self._step_index + 1, 0
         return None
@@ -216,11 +213,12 @@ class Session:
         record = self._records[self._step_index]
         side = record.side_order[self._pass_index]
         score = score_stroke(stroke, step, side)
-        if not score.counted and self._may_swap_sides(step, record):
-            other_side = record.side_order[1]
+        if not score.counted and len(record.side_order) == 2:
+            other_side = record.side_order[1 - self._pass_index]
             other_score = score_stroke(stroke, step, other_side)
-            if other_score.counted:
-                record.side_order.reverse()
+            if other_score.counted and not self._pass_done(step, record, other_side):
+                if self._may_swap_sides(step, record):
+                    record.side_order.reverse()  # begin with the side the user began on
                 side, score = other_side, other_score
         scored = ScoredStroke(stroke=stroke, score=score)
         record.scored.append(scored)
@@ -231,8 +229,7 @@ class Session:
                 record.seconds[side] += max(0.0, stroke.duration_s)
             else:
                 record.reps[side] += _rep_units(stroke, step)
-            if self._pass_done(step, record, side):
-                self._advance()
+            self._advance_past_done_passes()
         return scored
 
     def _may_swap_sides(self, step: Step, record: _StepRecord) -> bool:
@@ -248,11 +245,17 @@ class Session:
             return record.seconds[side] >= step.duration_s - 1e-9
         return record.reps[side] >= (step.reps or 0)
 
-    def _advance(self) -> None:
-        self._pass_index += 1
-        if self._pass_index >= len(self._records[self._step_index].side_order):
-            self._step_index += 1
-            self._pass_index = 0
+    def _advance_past_done_passes(self) -> None:
+        """Move on while the current pass has its reps (the other side may have been done already)."""
+        while not self.finished:
+            step = self._technique.steps[self._step_index]
+            record = self._records[self._step_index]
+            if not self._pass_done(step, record, record.side_order[self._pass_index]):
+                return
+            self._pass_index += 1
+            if self._pass_index >= len(record.side_order):
+                self._step_index += 1
+                self._pass_index = 0
 
     # --- what to show -------------------------------------------------------------------------------
 

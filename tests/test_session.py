@@ -161,11 +161,11 @@ def test_both_sides_step_starts_on_the_side_the_user_starts_on(routine: Techniqu
     assert first.score.counted
     progress = session.progress()
     assert (progress.side, progress.region, progress.reps_done) == ("right", "right_cheek", 1)
-    # Once a side has counted, the other side no longer swaps in.
-    assert not session.on_stroke(glide(clock, "left_cheek", "up-out")).score.counted
+    # The other side's strokes count for that side while the right pass is still the current one.
+    assert session.on_stroke(glide(clock, "left_cheek", "up-out")).score.counted
+    assert session.current_side == "right"
     session.on_stroke(glide(clock, "right_cheek", "up-out"))
-    assert session.current_side == "left"
-    session.on_stroke(glide(clock, "left_cheek", "up-out"))
+    assert session.current_side == "left" and session.progress().reps_done == 1
     session.on_stroke(glide(clock, "left_cheek", "up-out"))
     assert session.step_index == 1
     assert session.summary()["steps"][0]["side_order"] == ["right", "left"]
@@ -309,20 +309,29 @@ def test_summary_reports_reps_scores_and_tempo(routine: Technique) -> None:
     assert summary["finished"]
 
 
+def test_both_sides_at_once_count_for_each_side(routine: Technique) -> None:
+    """One hand on each cheek, strokes alternating: every stroke counts, on its own side."""
+    session = Session(routine, CENTRES)
+    clock = Clock()
+    for region in ("left_cheek", "right_cheek", "left_cheek"):
+        scored = session.on_stroke(glide(clock, region, "up-out"))
+        assert scored.score.counted and not scored.score.corrections
+    assert session.step_index == 0 and session.current_side == "right"  # left done; right has 1 of 2
+    assert session.on_stroke(glide(clock, "right_cheek", "up-out")).score.counted
+    assert session.step_index == 1
+    summary = session.summary()["steps"][0]
+    assert (summary["reps_done"], summary["reps_wanted"]) == (4, 4)
+
+
 def test_session_follows_a_user_who_moves_on_early(routine: Technique) -> None:
     session = Session(routine, CENTRES)
     clock = Clock()
-    session.on_stroke(glide(clock, "left_cheek", "up-out"))  # 1 of 2 on the left
-    first_right = session.on_stroke(glide(clock, "right_cheek", "up-out"))
-    assert not first_right.score.counted  # one stroke elsewhere is a mistake, not a decision
-    assert session.progress().side == "left"
-    second_right = session.on_stroke(glide(clock, "right_cheek", "up-out"))
-    assert second_right.score.counted  # two in a row: the user has moved to the right side
-    progress = session.progress()
-    assert (progress.step_index, progress.side, progress.reps_done) == (0, "right", 1)
-    # The same holds for moving on to the next step.
-    session.on_stroke(glide(clock, "forehead", "out"))
-    moved = session.on_stroke(glide(clock, "forehead", "out"))
-    assert moved.score.counted and moved.score.step_index == 1
+    session.on_stroke(glide(clock, "left_cheek", "up-out"))  # 1 of 2 on the left, nothing on the right
+    first_forehead = session.on_stroke(glide(clock, "forehead", "out"))
+    assert not first_forehead.score.counted  # one stroke elsewhere is a mistake, not a decision
+    assert session.step_index == 0
+    second_forehead = session.on_stroke(glide(clock, "forehead", "out"))
+    assert second_forehead.score.counted and second_forehead.score.step_index == 1  # moved on: follow
+    assert session.progress().reps_done == 1
     summary = session.summary()
     assert summary["steps"][0]["reps_done"] < summary["steps"][0]["reps_wanted"]
