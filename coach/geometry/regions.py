@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.path import Path as PolygonPath
 
-from coach.types import REGION_NAMES
+from coach.types import REGION_NAMES, Handedness
+
+if TYPE_CHECKING:
+    from matplotlib.path import Path as PolygonPath
 
 # Subject's right half (x < 0), each polygon listed counter-clockwise or clockwise (either works).
 _RIGHT_HALF_POLYGONS: dict[str, list[tuple[float, float]]] = {
@@ -69,7 +72,7 @@ def default_region_polygons() -> dict[str, np.ndarray]:
     return {name: polygons[name] for name in REGION_NAMES}
 
 
-def side_of_region(region: str) -> str | None:
+def side_of_region(region: str) -> Handedness | None:
     """'left' or 'right' for a sided region, None for a midline one."""
     if region.startswith("left_"):
         return "left"
@@ -93,7 +96,10 @@ class FaceRegions:
     polygons_fu: Mapping[str, np.ndarray] = field(default_factory=default_region_polygons)
 
     @cached_property
-    def _paths(self) -> dict[str, PolygonPath]:
+    def _paths(self) -> dict[str, "PolygonPath"]:
+        # Imported here: naming helpers above are used by code (technique files) that needs no matplotlib.
+        from matplotlib.path import Path as PolygonPath
+
         return {name: PolygonPath(np.asarray(poly)) for name, poly in self.polygons_fu.items()}
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from coach.geometry.regions import base_region, side_of_region
 from coach.types import REGION_NAMES, Handedness
 
 SIDES: tuple[str, ...] = ("left", "right", "both")
@@ -49,23 +50,6 @@ def region_name(base: str, side: Handedness | None) -> str:
     return f"{side}_{base}"
 
 
-def region_side(region: str) -> Handedness | None:
-    """'left' or 'right' for a sided region, None for a midline one."""
-    if region.startswith("left_"):
-        return "left"
-    if region.startswith("right_"):
-        return "right"
-    return None
-
-
-def region_base(region: str) -> str:
-    """The region without its side: 'left_cheek' → 'cheek'."""
-    for prefix in ("left_", "right_"):
-        if region.startswith(prefix):
-            return region[len(prefix) :]
-    return region
-
-
 _REGION_PHRASES: dict[str, str] = {
     "forehead": "forehead",
     "brow": "{side} brow",
@@ -82,8 +66,8 @@ _REGION_PHRASES: dict[str, str] = {
 
 def region_label(region: str) -> str:
     """How a region is said in a sentence: 'left_under_eye' → 'area under the left eye'."""
-    side = region_side(region)
-    phrase = _REGION_PHRASES.get(region_base(region), region_base(region).replace("_", " "))
+    side = side_of_region(region)
+    phrase = _REGION_PHRASES.get(base_region(region), base_region(region).replace("_", " "))
     return phrase.format(side=side or "").replace("  ", " ").strip()
 
 

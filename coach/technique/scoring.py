@@ -23,14 +23,9 @@ from __future__ import annotations
 
 import math
 
+from coach.geometry.regions import base_region, side_of_region
 from coach.technique.directions import GLIDE_DIRECTION_WORDS, direction_sector_distance
-from coach.technique.model import (
-    MIDLINE_REGIONS,
-    Step,
-    region_base,
-    region_label,
-    region_side,
-)
+from coach.technique.model import MIDLINE_REGIONS, Step, region_label
 from coach.types import Handedness, Stroke, StrokeScore
 
 # Relative weight of each part in the total; "tempo" stands for speed, rate or hold.
@@ -89,10 +84,10 @@ _REGULARITY_CORRECTIONS: dict[str, str] = {
 
 def regions_adjacent(first: str, second: str) -> bool:
     """Whether two concrete regions touch: neighbouring bases, on the same side unless one is midline."""
-    first_side, second_side = region_side(first), region_side(second)
+    first_side, second_side = side_of_region(first), side_of_region(second)
     if first_side is not None and second_side is not None and first_side != second_side:
         return False
-    return region_base(second) in _NEIGHBOURS.get(region_base(first), frozenset())
+    return base_region(second) in _NEIGHBOURS.get(base_region(first), frozenset())
 
 
 def tempo_value(stroke: Stroke, pattern: str) -> float | None:
@@ -193,7 +188,7 @@ def _region_part(region: str | None, targets: tuple[str, ...]) -> tuple[float, s
         if regions_adjacent(region, target):
             return REGION_NEIGHBOUR_PART, target, True
     for target in targets:
-        if region_base(target) == region_base(region) and region_base(region) not in MIDLINE_REGIONS:
+        if base_region(target) == base_region(region) and base_region(region) not in MIDLINE_REGIONS:
             return REGION_OTHER_SIDE_PART, target, False
     return 0.0, targets[0], False
 
