@@ -98,7 +98,7 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
-    from coach.ui.qt_env import prepare_qt_environment
+    from coach.render.qt_env import prepare_qt_environment
 
     prepare_qt_environment()
     from PySide6.QtWidgets import QApplication

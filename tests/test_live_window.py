@@ -29,7 +29,7 @@ from coach.errors import SourceError  # noqa: E402
 from coach.render.palette import GUIDE_RGB, TARGET_RGB  # noqa: E402
 from coach.types import Frame, StepProgress  # noqa: E402
 from coach.ui.metronome import Metronome, beat_period_s  # noqa: E402
-from coach.ui.qt_env import missing_xcb_libraries, prepare_qt_environment  # noqa: E402
+from coach.render.qt_env import missing_xcb_libraries, prepare_qt_environment  # noqa: E402
 from coach.ui.worker import Captured, LatestFrameSlot, OpenedSource, SourceSpec  # noqa: E402
 
 # Run in a pytest process of their own (scripts/test.sh). When another test module has imported
@@ -393,7 +393,7 @@ XVFB_SCRIPT = textwrap.dedent(
     import cv2  # first, exactly as the program does: it sets Qt variables of its own
     import sys, time
     from pathlib import Path
-    from coach.ui.qt_env import prepare_qt_environment
+    from coach.render.qt_env import prepare_qt_environment
     prepare_qt_environment()
     from PySide6.QtWidgets import QApplication
     from PySide6.QtCore import QTimer

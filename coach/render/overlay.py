@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 
@@ -37,6 +36,7 @@ from PySide6.QtGui import (
 
 from coach.geometry import FacePose, FaceRegions
 from coach.render.palette import GUIDE_RGB, HAND_RGB, TARGET_RGB, score_rgb
+from coach.render.qt_env import prepare_qt_environment
 from coach.render.text import display_name
 from coach.types import FrameResult, ScoredStroke, StepProgress
 
@@ -101,20 +101,15 @@ def letterbox_rect(area_width: int, area_height: int, frame_width: int, frame_he
 def ensure_qt_app() -> QCoreApplication:
     """The running Qt application, creating one if there is none (fonts need one).
 
-    Safe to call from tests, the CLI and workers before any window exists. Without a display it
-    selects the offscreen platform. OpenCV's wheel points Qt at its own plugins on import, which
-    breaks PySide6's platform plugins, so that setting is dropped when it points into cv2.
+    Safe to call from tests, the CLI and workers before any window exists. The environment is
+    prepared as for the windows (cv2's Qt plugin settings dropped; offscreen without a display).
     It is a QApplication (not only a QGuiApplication) so that widgets can be made later in the
     same process.
     """
     existing = QCoreApplication.instance()
     if existing is not None:
         return existing
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    plugin_path = os.environ.get("QT_QPA_PLATFORM_PLUGIN_PATH", "")
-    if os.sep + "cv2" + os.sep in plugin_path:
-        del os.environ["QT_QPA_PLATFORM_PLUGIN_PATH"]
+    prepare_qt_environment()
     from PySide6.QtWidgets import QApplication
 
     return QApplication([])

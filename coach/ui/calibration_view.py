@@ -472,7 +472,7 @@ def run_calibration_window(
     import cv2  # noqa: F401  # before Qt: prepare_qt_environment undoes what this import sets
 
     from coach.ui.live import source_spec
-    from coach.ui.qt_env import prepare_qt_environment
+    from coach.render.qt_env import prepare_qt_environment
 
     say = announce or logger.info
     spec = source_spec(camera, source)

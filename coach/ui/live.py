@@ -164,7 +164,7 @@ def run_live(
     import cv2  # noqa: F401  # before Qt: prepare_qt_environment undoes what this import sets
 
     from coach.technique import find_technique, load_library
-    from coach.ui.qt_env import prepare_qt_environment
+    from coach.render.qt_env import prepare_qt_environment
 
     chosen_technique = find_technique(technique) if technique else None
     chosen_profile = None
