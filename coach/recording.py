@@ -94,6 +94,14 @@ class RecordingHeader:
         return header
 
 
+RECORDING_SUFFIXES: tuple[str, ...] = (".jsonl", ".jsonl.gz")
+
+
+def is_recording_path(path: Path) -> bool:
+    """Whether a path names a landmark recording (by its suffix) rather than a video."""
+    return path.name.lower().endswith(RECORDING_SUFFIXES)
+
+
 def _is_gzip_path(path: Path) -> bool:
     return path.suffix.lower() == ".gz"
 

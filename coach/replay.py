@@ -17,6 +17,7 @@ import numpy as np
 
 from coach.errors import SourceError
 from coach.pipeline import Pipeline
+from coach.recording import is_recording_path
 from coach.report.json_report import build_report, write_json_report
 from coach.types import FrameResult
 
@@ -26,14 +27,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-RECORDING_SUFFIXES = (".jsonl", ".jsonl.gz")
-
 ProgressCallback = Callable[[int, int | None, float], None]
 """Called after each frame with (frames done, total frames or None, media time in seconds)."""
-
-
-def is_recording(path: Path) -> bool:
-    return path.name.lower().endswith(RECORDING_SUFFIXES)
 
 
 @dataclass
@@ -58,7 +53,7 @@ class _Clip:
 def _open_clip(path: Path, pipeline: Pipeline) -> _Clip:
     if not path.exists():
         raise SourceError(f"{path}: file not found. Check the path, or run 'coach replay' with no input for the demo.")
-    if is_recording(path):
+    if is_recording_path(path):
         from coach.recording import read_recording
 
         reader = read_recording(path)

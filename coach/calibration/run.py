@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from coach.calibration.errors import CalibrationError
 from coach.calibration.flow import CalibrationFlow, CalibrationState
 from coach.errors import CoachError
+from coach.recording import is_recording_path
 from coach.types import Frame, TrackedFrame
 
 if TYPE_CHECKING:
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-RECORDING_SUFFIXES = (".jsonl", ".jsonl.gz")
 
 
 def failure_message(state: CalibrationState) -> str:
@@ -85,7 +85,7 @@ def run_calibration(
 def _open_frames(source: str) -> tuple[Iterable[Frame | TrackedFrame], Callable[[], None]]:
     """A video, image folder or camera index as frames; a landmark recording as tracked frames."""
     path = Path(source).expanduser()
-    if path.name.lower().endswith(RECORDING_SUFFIXES):
+    if is_recording_path(path):
         from coach.recording import read_recording
 
         reader = read_recording(path)

@@ -32,6 +32,7 @@ from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QImage
 
 from coach.errors import CoachError, SourceError
+from coach.recording import is_recording_path
 from coach.types import Frame, FrameResult, TrackedFrame
 
 if TYPE_CHECKING:
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-RECORDING_SUFFIXES: tuple[str, ...] = (".jsonl", ".jsonl.gz")
 STOP_POLL_S = 0.05
 """How often blocked waits look at the stop flag: bounds how long closing the window can take."""
 TIMING_WINDOW_S = 2.0
@@ -68,7 +68,7 @@ class SourceSpec:
 
     @property
     def is_recording(self) -> bool:
-        return self.path is not None and self.path.name.lower().endswith(RECORDING_SUFFIXES)
+        return self.path is not None and is_recording_path(self.path)
 
     @property
     def description(self) -> str:
