@@ -343,6 +343,7 @@ class Block:
     direction: str | None = None
     reps: int | None = None
     from_above: bool | None = None  # the hand comes from above (fingers pointing down) — over the eyes for under-eye work
+    flat: bool | None = None  # all four fingers extended (covers more of the face) rather than the index alone
 
 
 PATTERN_REGIONS: dict[str, tuple[str, ...]] = {
@@ -884,6 +885,8 @@ def generate_scripted(blocks: Sequence[Block], seed: int = 0, spec: MinJerkSpec 
             scripter.leave(hand, out_of_view=True)
             script.add(rng.uniform(0.3, 1.5), lambda t, s=script.state: _timeline(len(t), s.xy, s.lift, s.pinch, present=False))
         script.angle_rad, script.dive_rad, script.flat = scripter.attitude(hand, block.region, from_above)
+        if block.flat is not None:
+            script.flat = block.flat
         getattr(scripter, block.pattern)(block, hand)
         latest = max(s.end_s for s in scripter.scripts.values())
         for each in scripter.scripts.values():
