@@ -73,13 +73,23 @@ def _describe_label(label: object) -> str:
             f"{label.direction or ''}{speed}{rate}")  # type: ignore[attr-defined]
 
 
+def _visibility(session: EvalSession, label: object) -> str:
+    """How much of a stroke's time the face and its hand were seen (why a miss may have happened)."""
+    during = [f for f in session.frames if label.start_s <= f.timestamp_s <= label.end_s]  # type: ignore[attr-defined]
+    if not during:
+        return ""
+    face = sum(f.face is not None for f in during) / len(during)
+    hand = sum(f.hand(label.hand) is not None for f in during) / len(during)  # type: ignore[attr-defined]
+    return f"  [face seen {face:.0%}, hand seen {hand:.0%}]"
+
+
 def print_session_details(session: EvalSession, evaluation: Evaluation) -> None:
     """--verbose: what this session's misses, false positives and wrong attributes were."""
     figures = evaluation.figures()
     print(f"  {session.name}: {len(session.labels)} labels, {figures['detections']} detections, "
           f"missed {len(evaluation.missed)}, extra {len(evaluation.extra)}")
     for label in evaluation.missed:
-        print(f"    missed {_describe_label(label)}")
+        print(f"    missed {_describe_label(label)}{_visibility(session, label)}")
     for stroke in evaluation.extra:
         print(f"    extra  {_describe_stroke(stroke)}")
     for label, stroke in evaluation.pairs:

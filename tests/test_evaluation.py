@@ -258,3 +258,15 @@ def test_engine_runs_on_a_minjerk_session_through_match_strokes() -> None:
         union = max(stroke.end_s, label.end_s) - min(stroke.start_s, label.start_s)
         assert overlap / union >= 0.3 - 1e-9
         assert not math.isnan(stroke.start_s)
+
+
+def test_a_hand_can_work_on_the_other_side_of_the_face() -> None:
+    session = generate_scripted([Block("glide", "left_cheek", hand="right", direction="down", reps=1)], seed=4, spec=STILL)
+    (label,) = session.labels
+    assert (label.hand, label.region) == ("right", "left_cheek")
+    during = [f for f in session.frames if label.start_s <= f.timestamp_s <= label.end_s]
+    for frame in during:
+        points = frame.hand("right").points_px(frame.width, frame.height)  # type: ignore[union-attr]
+        # Unmirrored image: the subject's right is the viewer's left, so the arm reaches across from the left.
+        assert points[0, 0] < points[HAND_INDEX_TIP, 0]
+        assert points[HAND_INDEX_TIP, 0] > frame.face.points_px(frame.width, frame.height)[168, 0]  # type: ignore[union-attr]
