@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from coach.evaluation.families import FAMILIES, FamilyUnavailable, describe, evaluation_sessions, tuning_sessions  # noqa: E402
+from coach.evaluation.families import FAMILIES, FamilyUnavailableError, describe, evaluation_sessions, tuning_sessions  # noqa: E402
 from coach.evaluation.matching import EvalSession, Evaluation, attributes_right, evaluate_session  # noqa: E402
 from coach.types import PATTERNS, Stroke  # noqa: E402
 
@@ -146,7 +146,7 @@ def run_family(family: str, quick: bool, verbose: bool, tuning: bool) -> Evaluat
             per_clip.append((session.name, len(run.strokes)))
             if verbose:
                 print_session_details(session, evaluation)
-    except FamilyUnavailable as reason:
+    except FamilyUnavailableError as reason:
         print(f"  SKIPPED: {reason}")
         return None
     if total.sessions == 0:

@@ -270,3 +270,25 @@ def test_a_hand_can_work_on_the_other_side_of_the_face() -> None:
         # Unmirrored image: the subject's right is the viewer's left, so the arm reaches across from the left.
         assert points[0, 0] < points[HAND_INDEX_TIP, 0]
         assert points[HAND_INDEX_TIP, 0] > frame.face.points_px(frame.width, frame.height)[168, 0]  # type: ignore[union-attr]
+
+
+def test_real_families_say_why_they_are_unavailable_without_the_media(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    from coach.evaluation.families import FamilyUnavailableError, evaluation_sessions
+
+    monkeypatch.setenv("COACH_MEDIA_DIR", str(tmp_path) + "/absent")
+    for family in ("real", "negatives"):
+        with pytest.raises(FamilyUnavailableError, match="shared media not found"):
+            next(evaluation_sessions(family))
+    with pytest.raises(ValueError, match="unknown family"):
+        next(evaluation_sessions("imaginary"))
+
+
+def test_bench_refuses_a_tuning_run_of_a_family_without_tuning_data(capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import bench_strokes  # type: ignore[import-not-found]
+
+    assert bench_strokes.main(["--tuning", "--family", "real"]) == 2
+    assert "only the generated families have a tuning set" in capsys.readouterr().out

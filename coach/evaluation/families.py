@@ -13,7 +13,7 @@ Families:
 - ``real`` (c): real-pixel composites made at benchmark time (coach.evaluation.composites);
 - ``negatives`` (d): real footage where no hand touches the face (coach.evaluation.negatives);
   labels are empty, every stroke is wrong.
-Real families need ../shared/media (or COACH_MEDIA_DIR); without it they raise FamilyUnavailable.
+Real families need ../shared/media (or COACH_MEDIA_DIR); without it they raise FamilyUnavailableError.
 
 Sessions are yielded one at a time: a whole family of landmark streams does not fit in memory at once.
 """
@@ -49,7 +49,7 @@ def media_dir() -> Path:
     return Path(os.environ.get("COACH_MEDIA_DIR", REPO_DIR.parent / "shared" / "media"))
 
 
-class FamilyUnavailable(RuntimeError):
+class FamilyUnavailableError(RuntimeError):
     """A family cannot be made here (its media or its module is missing); the message says why."""
 
 
@@ -185,7 +185,7 @@ def tuning_sessions(family: str | None = None, quick: bool = False) -> Iterator[
 def evaluation_sessions(family: str, quick: bool = False) -> Iterator[EvalSession]:
     """A family's evaluation sessions (the benchmark's figures); never tune on these.
 
-    Raises FamilyUnavailable (with the reason) for a real family whose media or module is missing.
+    Raises FamilyUnavailableError (with the reason) for a real family whose media or module is missing.
     """
     if family in ("synthetic", "minjerk"):
         yield from _generated(family, tuning=False, quick=quick)
@@ -194,7 +194,7 @@ def evaluation_sessions(family: str, quick: bool = False) -> Iterator[EvalSessio
         raise ValueError(f"unknown family {family!r}; expected one of {', '.join(FAMILIES)}")
     media = media_dir()
     if not media.is_dir():
-        raise FamilyUnavailable(f"shared media not found at {media} (put ../shared/media beside the checkout or set COACH_MEDIA_DIR)")
+        raise FamilyUnavailableError(f"shared media not found at {media} (put ../shared/media beside the checkout or set COACH_MEDIA_DIR)")
     try:
         if family == "real":
             from coach.evaluation.composites import real_pixel_sessions
@@ -205,5 +205,5 @@ def evaluation_sessions(family: str, quick: bool = False) -> Iterator[EvalSessio
 
             sessions = negative_sessions(media)
     except ImportError as error:
-        raise FamilyUnavailable(f"the {family} family's module is not available yet ({error})") from error
+        raise FamilyUnavailableError(f"the {family} family's module is not available yet ({error})") from error
     yield from sessions

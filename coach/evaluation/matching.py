@@ -159,13 +159,13 @@ class Evaluation:
         precision = tp / (tp + fp) if tp + fp else (1.0 if fn == 0 else 0.0)
         recall = tp / (tp + fn) if tp + fn else None
         f1 = 2 * precision * recall / (precision + recall) if recall is not None and precision + recall else (0.0 if recall is not None else None)
-        glides = [(l, s) for l, s in self.pairs if l.pattern == "glide" and s.pattern == "glide"]
-        circles = [(l, s) for l, s in self.pairs if l.pattern == "circle" and s.pattern == "circle"]
-        runs = [(l, s) for l, s in self.pairs if l.pattern in ("circle", "tap", "knead") and s.pattern == l.pattern]
-        speed_errors = [abs(s.speed_fu_s - l.speed_fu_s) / l.speed_fu_s for l, s in glides if s.speed_fu_s and l.speed_fu_s]
-        rate_errors = [abs(s.rate_hz - l.rate_hz) / l.rate_hz for l, s in runs if s.rate_hz and l.rate_hz]
-        right = [_confidence(s) for l, s in self.pairs if attributes_right(l, s)]
-        wrong = [_confidence(s) for l, s in self.pairs if not attributes_right(l, s)] + [_confidence(s) for s in self.extra]
+        glides = [(label, stroke) for label, stroke in self.pairs if label.pattern == "glide" and stroke.pattern == "glide"]
+        circles = [(label, stroke) for label, stroke in self.pairs if label.pattern == "circle" and stroke.pattern == "circle"]
+        runs = [(label, stroke) for label, stroke in self.pairs if label.pattern in ("circle", "tap", "knead") and stroke.pattern == label.pattern]
+        speed_errors = [abs(stroke.speed_fu_s - label.speed_fu_s) / label.speed_fu_s for label, stroke in glides if stroke.speed_fu_s and label.speed_fu_s]
+        rate_errors = [abs(stroke.rate_hz - label.rate_hz) / label.rate_hz for label, stroke in runs if stroke.rate_hz and label.rate_hz]
+        right = [_confidence(stroke) for label, stroke in self.pairs if attributes_right(label, stroke)]
+        wrong = [_confidence(stroke) for label, stroke in self.pairs if not attributes_right(label, stroke)] + [_confidence(stroke) for stroke in self.extra]
         engine = np.asarray(self.engine_ms, dtype=float)
         latency = np.asarray(self.latencies_s, dtype=float)
         return {
@@ -175,13 +175,13 @@ class Evaluation:
             "precision": precision,
             "recall": recall,
             "detection_f1": f1,
-            "pattern_accuracy": _mean([l.pattern == s.pattern for l, s in self.pairs]),
-            "glide_direction_accuracy": _mean([l.direction == s.direction for l, s in glides]),
-            "circle_direction_accuracy": _mean([l.direction == s.direction for l, s in circles]),
-            "region_accuracy": _mean([l.region == s.region for l, s in self.pairs]),
+            "pattern_accuracy": _mean([label.pattern == stroke.pattern for label, stroke in self.pairs]),
+            "glide_direction_accuracy": _mean([label.direction == stroke.direction for label, stroke in glides]),
+            "circle_direction_accuracy": _mean([label.direction == stroke.direction for label, stroke in circles]),
+            "region_accuracy": _mean([label.region == stroke.region for label, stroke in self.pairs]),
             "glide_speed_median_rel_error": statistics.median(speed_errors) if speed_errors else None,
             "rate_median_rel_error": statistics.median(rate_errors) if rate_errors else None,
-            "count_accuracy": _mean([l.count == s.count for l, s in runs]),
+            "count_accuracy": _mean([label.count == stroke.count for label, stroke in runs]),
             "latency_p50_s": float(np.percentile(latency, 50)) if latency.size else None,
             "latency_p95_s": float(np.percentile(latency, 95)) if latency.size else None,
             "engine_ms_mean": float(engine.mean()) if engine.size else None,

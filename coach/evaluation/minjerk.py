@@ -240,6 +240,25 @@ def _timeline(n: int, xy: np.ndarray, lift: float | np.ndarray = 0.0, pinch: flo
     )
 
 
+def _still(xy: np.ndarray, lift: float = 0.0, pinch: float = RELAXED_PINCH_PALMS, present: bool = True) -> Piece:
+    """The hand staying put (on the skin when ``lift`` is 0), or out of the picture."""
+    where = np.array(xy, dtype=float)
+
+    def piece(t: np.ndarray) -> HandTimeline:
+        return _timeline(len(t), where, lift, pinch, present)
+
+    return piece
+
+
+def _following(position: Callable[[np.ndarray], np.ndarray]) -> Piece:
+    """The fingertip on the skin along a path given as a function of time."""
+
+    def piece(t: np.ndarray) -> HandTimeline:
+        return _timeline(len(t), position(t))
+
+    return piece
+
+
 @dataclass
 class HandState:
     xy: np.ndarray
@@ -271,7 +290,7 @@ class HandScript:
     def wait_until(self, t_s: float) -> None:
         if t_s > self.end_s:
             state = self.state
-            self.add(t_s - self.end_s, lambda t, s=state: _timeline(len(t), s.xy, s.lift, s.pinch, s.present))
+            self.add(t_s - self.end_s, _still(state.xy, state.lift, state.pinch, state.present))
 
     def sample(self, times: np.ndarray) -> tuple[HandTimeline, np.ndarray, np.ndarray, np.ndarray]:
         """The hand's state and attitude (angle, dive, flat) at every time (absent outside the script)."""
@@ -437,12 +456,12 @@ class _Scripter:
         if not script.state.present:
             # Enter the image from below, lifted, then land.
             entry = HandState(np.array([at[0] * 0.6 + (-0.8 if hand == "right" else 0.8), -4.0]), 1.2, RELAXED_PINCH_PALMS, True)
-            script.add(1e-3, lambda t, e=entry: _timeline(len(t), e.xy, e.lift, e.pinch, True))
+            script.add(1e-3, _still(entry.xy, entry.lift, entry.pinch))
         distance = float(np.linalg.norm(target.xy - script.state.xy))
         duration = float(np.clip(distance / self.rng.uniform(1.2, 2.2), 0.35, 1.6))
         arc = self.rng.uniform(0.2, 0.5) if script.state.lift < 0.2 else 0.0
         script.add(duration, _move(replace(script.state, present=True), target, duration, lift_arc=arc))
-        script.add(self.rng.uniform(0.15, 0.4), lambda t, s=target: _timeline(len(t), s.xy, 0.0, s.pinch))
+        script.add(self.rng.uniform(0.15, 0.4), _still(target.xy, 0.0, target.pinch))
         self.on_face[hand] = True
 
     def leave(self, hand: Handedness, out_of_view: bool) -> None:
@@ -452,7 +471,7 @@ class _Scripter:
             target = HandState(self._outside_point(hand), 1.2, RELAXED_PINCH_PALMS, True)
             duration = self.rng.uniform(0.6, 1.2)
             script.add(duration, _move(script.state, target, duration))
-            script.add(1e-3, lambda t, s=target: _timeline(len(t), s.xy, s.lift, s.pinch, present=False))
+            script.add(1e-3, _still(target.xy, target.lift, target.pinch, present=False))
         else:
             side = -1.0 if hand == "right" else 1.0
             target = HandState(np.array([side * self.rng.uniform(1.5, 1.9), self.rng.uniform(-1.6, -0.6)]),
@@ -509,11 +528,11 @@ class _Scripter:
             duration = float(np.clip(unit_label.speed_fu_s / speed, 0.35, 3.5))
             path = GlidePath(start, end, bow, duration, profile)
             times = label_times(path.position, duration)
-            begin, _ = script.add(duration, lambda t, p=path: _timeline(len(t), p.position(t)))
+            begin, _ = script.add(duration, _following(path.position))
             self.label(start_s=begin + times.start_s, end_s=begin + times.end_s, hand=hand, region=block.region,
                        pattern="glide", direction=glide_direction(times.start_fu, times.end_fu),
                        speed_fu_s=times.speed_fu_s, count=1, rate_hz=None)
-            script.add(rng.uniform(0.05, 0.3), lambda t, p=end: _timeline(len(t), p))
+            script.add(rng.uniform(0.05, 0.3), _still(end))
             if rep < reps - 1:
                 # Lifted return: toward the camera (5–15 % larger), faster, slightly off the line.
                 growth = rng.uniform(0.05, 0.15)
@@ -525,7 +544,7 @@ class _Scripter:
                 piece = _move(HandState(end, 0.0), HandState(start, 0.0), back, lift_arc=lift,
                               bow=normal * rng.uniform(0.02, 0.08) * rng.choice([-1.0, 1.0]), xy_delay=0.12)
                 script.add(back, piece)
-                script.add(rng.uniform(0.05, 0.25), lambda t, p=start: _timeline(len(t), p))
+                script.add(rng.uniform(0.05, 0.25), _still(start))
 
     def circle(self, block: Block, hand: Handedness) -> None:
         rng = self.rng
@@ -547,7 +566,7 @@ class _Scripter:
             return centre + radius * np.column_stack([np.cos(phase), squash * np.sin(phase)])
 
         self.arrive(hand, position(np.array([0.0]))[0])
-        begin, finish = self.scripts[hand].add(duration, lambda t: _timeline(len(t), position(t)))
+        begin, finish = self.scripts[hand].add(duration, _following(position))
         self.label(start_s=begin, end_s=finish, hand=hand, region=block.region, pattern="circle",
                    direction=circle_direction(clockwise, float(centre[0])), speed_fu_s=None, count=count, rate_hz=count / duration)
 
@@ -771,7 +790,7 @@ def render(rng: np.random.Generator, scripter: _Scripter, duration_s: float, spe
         rotation = _rotation(yaw[index], pitch[index], roll[index])
         offset = np.array([shift_x[index], shift_y[index], closer[index]])
 
-        def to_image(points_fu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        def to_image(points_fu: np.ndarray, rotation: np.ndarray = rotation, offset: np.ndarray = offset) -> tuple[np.ndarray, np.ndarray]:
             camera = points_fu @ rotation.T + offset
             depth = distance - camera[:, 2]
             px = np.column_stack([centre_px[0] + focal * camera[:, 0] / depth, centre_px[1] - focal * camera[:, 1] / depth])
@@ -883,7 +902,7 @@ def generate_scripted(blocks: Sequence[Block], seed: int = 0, spec: MinJerkSpec 
             and rng.random() < 0.4)
         if scripter.on_face[hand] and rng.random() < 0.35:
             scripter.leave(hand, out_of_view=True)
-            script.add(rng.uniform(0.3, 1.5), lambda t, s=script.state: _timeline(len(t), s.xy, s.lift, s.pinch, present=False))
+            script.add(rng.uniform(0.3, 1.5), _still(script.state.xy, script.state.lift, script.state.pinch, present=False))
         script.angle_rad, script.dive_rad, script.flat = scripter.attitude(hand, block.region, from_above)
         if block.flat is not None:
             script.flat = block.flat
@@ -899,7 +918,8 @@ def generate_scripted(blocks: Sequence[Block], seed: int = 0, spec: MinJerkSpec 
         each.wait_until(duration)
     session = render(rng, scripter, duration, spec, (width, height), scale, seed)
     labels = sorted(scripter.labels, key=lambda label: (label.start_s, label.hand))
-    seen, unseen = [], []
+    seen: list[LabelledStroke] = []
+    unseen: list[LabelledStroke] = []
     for label in labels:
         (seen if _seen_share(session.frames, label) >= 0.8 else unseen).append(label)
     return replace(session, labels=seen, unseen=tuple(unseen))
