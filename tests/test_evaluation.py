@@ -283,11 +283,11 @@ def test_real_families_say_why_they_are_unavailable_without_the_media(monkeypatc
         next(evaluation_sessions("imaginary"))
 
 
-def test_bench_refuses_a_tuning_run_of_a_family_without_tuning_data(capsys: pytest.CaptureFixture[str]) -> None:
-    import sys
+def test_bench_refuses_a_tuning_run_of_a_family_without_tuning_data(capsys: pytest.CaptureFixture[str],
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
     import bench_strokes  # type: ignore[import-not-found]
 
     assert bench_strokes.main(["--tuning", "--family", "real"]) == 2
