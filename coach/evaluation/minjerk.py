@@ -367,12 +367,12 @@ class Block:
 
 PATTERN_REGIONS: dict[str, tuple[str, ...]] = {
     "glide": ("forehead", "left_brow", "right_brow", "left_temple", "right_temple", "left_under_eye", "right_under_eye",
-              "nose", "left_cheek", "right_cheek", "chin", "left_jaw", "right_jaw", "left_neck", "right_neck"),
+              "nose", "left_cheek", "right_cheek", "upper_lip", "chin", "left_jaw", "right_jaw", "left_neck", "right_neck"),
     "circle": ("forehead", "left_temple", "right_temple", "left_cheek", "right_cheek", "left_jaw", "right_jaw", "chin"),
     "tap": ("forehead", "left_cheek", "right_cheek", "left_under_eye", "right_under_eye", "left_temple", "right_temple", "chin"),
     "knead": ("left_cheek", "right_cheek", "left_jaw", "right_jaw", "chin", "left_brow", "right_brow"),
     "hold": ("left_temple", "right_temple", "left_brow", "right_brow", "left_cheek", "right_cheek", "forehead",
-             "left_under_eye", "right_under_eye", "nose"),
+             "left_under_eye", "right_under_eye", "nose", "upper_lip"),
 }
 
 
