@@ -13,9 +13,10 @@ are reused) and moves the way people do:
 - taps lift the whole hand toward the camera along the viewing ray: the hand's apparent size swings
   4–8 % while the fingertip moves only 1–3 mm in the image, 2–6 times a second;
 - circles (0.5–2 Hz, both senses), kneads (the thumb–index gap opening and closing), holds of 1–3 s;
-- forehead, brow and under-eye work with the hand in front of the eyes and nose, where the face is
-  lost for those frames (as MediaPipe loses it: when the hand covers two of the eyes, the nose
-  bridge and the nose tip) and its landmarks drift where partly covered;
+- forehead, brow and under-eye work with the hand in front of the eyes and nose: when the hand
+  covers two of the eyes, the nose bridge and the nose tip, the face is lost for those frames in
+  most such occlusions (``FACE_LOSS_SHARE``), and in the others Face Mesh tracks on with the covered
+  landmarks drifting, as MediaPipe does both;
 - every region with either hand, including a hand crossing to the other side; hands of different
   sizes; the head turning, nodding, tilting and moving closer; the hand leaving the image and
   coming back; the idle hand sometimes in view beside the face;
@@ -92,6 +93,14 @@ HAND_DROPOUT_PER_FRAME = 0.002  # composites: hand found in 100 % of stroke fram
 # detector needs the eyes and nose); points under a hand that does not hide the face drift.
 FACE_KEY_POINTS: tuple[int, ...] = (468, 473, 168, 1)  # right iris, left iris, nose bridge, nose tip
 FACE_LOST_COVERED = 2
+FACE_LOSS_SHARE = 0.6
+"""Share of such occlusions in which the face is lost; in the others Face Mesh tracks on and drifts.
+
+Real MediaPipe does both: the shared media's README notes Face Mesh keeps giving (drifting)
+landmarks while a hand covers the face, while in eval-real's composites on lp_face_d3 the face was
+lost for a third of the stroke frames with a hand tapping the forehead. The share is a modelling
+choice between those observations, not a measurement."""
+HIDDEN_DRIFT_FACTOR = 3.0  # covered points drift this much more while the key points are hidden
 FACE_REFOUND_FRAMES = 3  # frames of a clear view before the face is found again
 FINGER_RADIUS_FU = 0.09  # half a finger's width
 COVERED_DRIFT_FU = 0.02  # extra wander of face landmarks under the hand
@@ -347,6 +356,7 @@ class MinJerkSpec:
     noise: bool = True  # measured tracking noise, dropouts and occlusion drift
     tracker_smoothing: bool = True  # the Tracker's One-Euro filters, as a recording of a video
     head_motion: float = 1.0  # 0: still head
+    face_loss_share: float = FACE_LOSS_SHARE  # occlusions of eyes and nose that lose the face (else it drifts)
     fps: float | None = None  # None: 30 (sometimes 25 or 24)
     lead_in_s: float = 1.0
     tail_s: float = 1.0
@@ -783,7 +793,8 @@ def render(rng: np.random.Generator, scripter: _Scripter, duration_s: float, spe
     truth_palm = {h: np.full(count, np.nan) for h in ("left", "right")}
     face_lost = np.zeros(count, dtype=bool)
     clear_frames = FACE_REFOUND_FRAMES
-    lost = False
+    hidden = False  # in an occlusion: the hand covers the detector's key points
+    episode_loses = False  # whether this occlusion loses the face (else its landmarks drift)
     dropout_left = {"left": 0, "right": 0}
     key = np.array(FACE_KEY_POINTS)
     for index, t in enumerate(times):
@@ -835,16 +846,20 @@ def render(rng: np.random.Generator, scripter: _Scripter, duration_s: float, spe
             hands.append(HandLandmarks(hand, float(rng.uniform(0.9, 0.99)), points_norm))
         covered_keys = int(covered_any[key].sum())
         if covered_keys >= FACE_LOST_COVERED:
-            lost, clear_frames = True, 0
-        elif lost:
+            if not hidden:
+                episode_loses = bool(rng.random() < spec.face_loss_share)
+            hidden, clear_frames = True, 0
+        elif hidden:
             clear_frames += 1
-            lost = clear_frames < FACE_REFOUND_FRAMES
+            hidden = clear_frames < FACE_REFOUND_FRAMES
+        lost = hidden and episode_loses
         face: FaceLandmarks | None = None
         face_lost[index] = lost
         if not lost:
             noisy_face = face_px + face_noise[index] * head_scale
             if covered_any.any():
-                noisy_face[covered_any] += drift[index] * head_scale
+                # Tracking on through the occlusion drags the covered points further.
+                noisy_face[covered_any] += drift[index] * head_scale * (HIDDEN_DRIFT_FACTOR if hidden else 1.0)
             z = -(face_cam[:, 2] - face_cam[:, 2].mean()) * head_scale / width
             face = FaceLandmarks(np.column_stack([noisy_face[:, 0] / width, noisy_face[:, 1] / height, z]))
         frames.append(TrackedFrame(index=index, timestamp_s=float(t), width=width, height=height, face=face,
