@@ -45,27 +45,36 @@ import numpy as np
 
 from coach.evaluation.matching import EvalSession
 from coach.evaluation.negatives import FACE_FOOTAGE, footage_path, tracked_footage
-from coach.evaluation.tracking_cache import cache_dir, cache_key, track_frames_cached, write_atomically
+from coach.evaluation.tracking_cache import cache_dir, cache_key, code_digest, track_frames_cached, write_atomically
 from coach.geometry import FaceFrameFitter, FacePose, FaceRegions
 from coach.geometry.regions import side_of_region
 from coach.strokes.contact import palm_size_px
 from coach.synthetic import LabelledStroke
 from coach.technique.directions import circle_is_clockwise, glide_direction, glide_direction_vector
-from coach.types import HAND_INDEX_TIP, HAND_THUMB_TIP, FaceLandmarks, Frame, Handedness, TrackedFrame
+from coach.types import HAND_INDEX_TIP, HAND_THUMB_TIP, Frame, Handedness, TrackedFrame
 
 logger = logging.getLogger(__name__)
+
+_CODE_DIGEST = code_digest(Path(__file__))
+"""This module's code as imported: part of every clip's cache key (see tracking_cache.cache_key)."""
 
 FAMILY = "real"
 FPS = 30.0
 PORTRAIT = "portrait"
 PORTRAIT_SIZE = (640, 480)  # width, height of the portrait clips
-PALM_FU = 0.85
+PALM_FU = 1.0
 """Palm size (coach.strokes.contact.palm_size_px) of an adult hand at the face's depth, in FU.
 
-About 7.5 cm at 1 FU ≈ 9 cm, i.e. a hand about as long as the face is tall, as in real footage."""
+On the photos the palm size is 0.52–0.56 of the wrist → middle fingertip length, so this makes a
+hand about 1.85 FU (17 cm) long, as coach.synthetic's hands and as tall as the face."""
 FOOTAGE_VIEW_FU = 5.5
 """Face units across the picture for footage clips: a webcam at arm's length (see _FootageBackground)."""
-MM_PER_FU = 90.0  # 1 FU is about 9 cm on an adult
+MM_PER_FU = 90.0
+ON_FACE_MAX_X_FU = 0.84
+"""Scripted contact stays this far from the midline at most: beyond, the skin turns away from the
+camera and a pasted (flat) hand would look beside the face rather than on it."""
+NECK_MIN_Y_FU = -1.7
+"""Neck strokes stay above this (FU below the eyes), where a webcam framing the face still sees them."""  # 1 FU is about 9 cm on an adult
 THUMB_PHOTOS = ("h3d_hand_01-05-001_angle01", "h3d_hand_01-10-001_angle01", "cutout_tfjs_hands_open_grabcut")
 """Photos whose thumb stands free of the fingers, so it can be bent for kneading."""
 
@@ -147,7 +156,7 @@ FULL_RECIPES: tuple[ClipRecipe, ...] = (
         BlockSpec("tap", "left_cheek", "left"),
         BlockSpec("tap", "right_under_eye", "right"),
     ), seed=14),
-    ClipRecipe("portrait_kneads_holds", PORTRAIT, _photos(right=OPEN, left=THUMB_OUT), (
+    ClipRecipe("portrait_kneads_holds", PORTRAIT, _photos(right=OPEN), (
         BlockSpec("knead", "right_cheek", "right"),
         BlockSpec("hold", "right_temple", "right"),
     ), seed=15, hand_size=1.08),
@@ -197,8 +206,9 @@ FULL_RECIPES: tuple[ClipRecipe, ...] = (
         BlockSpec("glide", "right_neck", "right", direction="down", reps=2),
     ), seed=30, face_offset_s=0.3),
 )
-"""The full family: 16 clips of about 7–15 s, every pattern on the portrait and on footage,
-eleven hand photos (and their mirror images), both hands, lifted returns, leaving and re-entering."""
+"""The full family: 16 clips of 10–15 s (about 210 s, 59 labelled strokes), every pattern on the
+portrait and on footage of all six people, ten hand photos (and their mirror images as the other
+hand), both hands (also at once), lifted returns, the hand leaving the picture and coming back."""
 
 QUICK_RECIPES: tuple[ClipRecipe, ...] = (
     ClipRecipe("quick_portrait_cheek_glides", PORTRAIT, _photos(right=POINT_1), (
@@ -437,20 +447,25 @@ class _Choreographer:
         return near + direction / np.linalg.norm(direction) * self.off_frame_fu
 
     def _inside(self, points: np.ndarray, region: str, margin: float) -> bool:
-        path_ok = all(name == region for name in self.regions.regions_at(points))
-        if not path_ok:
+        """All points in the region, ``margin`` from its edges, and on the skin a camera sees
+        frontally (not on the face's outline, where a hand would be beside the face, nor low on the neck)."""
+        if np.any(np.abs(points[:, 0]) > ON_FACE_MAX_X_FU) or np.any(points[:, 1] < NECK_MIN_Y_FU):
+            return False
+        if not all(name == region for name in self.regions.regions_at(points)):
             return False
         return all(self.regions.distance_to(p + o, region) == 0.0 for p in points[:: max(1, len(points) // 6)]
                    for o in (np.array([margin, 0]), np.array([-margin, 0]), np.array([0, margin]), np.array([0, -margin])))
 
-    def _point_in(self, region: str, margin: float = 0.05) -> np.ndarray:
+    def _point_in(self, region: str, margin: float = 0.05, spread_fu: float | None = None) -> np.ndarray:
+        """A random point of the region; with ``spread_fu``, near its middle (where people work)."""
         polygon = np.asarray(self.regions.polygons_fu[region])
         low, high = polygon.min(axis=0), polygon.max(axis=0)
+        centre = self.regions.centre(region)
         for _ in range(2000):
-            point = self.rng.uniform(low, high)
+            point = centre + self.rng.normal(0.0, spread_fu, 2) if spread_fu else self.rng.uniform(low, high)
             if self._inside(point[None], region, margin):
                 return point
-        return self.regions.centre(region)
+        raise ValueError(f"{self.recipe.name}: no point of {region} lies {margin:.2f} FU inside it")
 
     def _pointing(self, region: str, hand: Handedness) -> float:
         from coach.geometry.regions import base_region
@@ -581,7 +596,14 @@ class _Choreographer:
     def circle(self, spec: BlockSpec, hand: Handedness, region: str) -> None:
         sense = spec.direction or str(self.rng.choice(["outward", "inward"]))
         radius = float(self.rng.uniform(0.06, 0.1))
-        centre = self._point_in(region, margin=radius + 0.03)
+        while True:  # narrow regions (the temple) take smaller circles
+            try:
+                centre = self._point_in(region, margin=radius + 0.02, spread_fu=0.08)
+                break
+            except ValueError:
+                if radius < 0.04:
+                    raise
+                radius *= 0.9
         rate = float(self.rng.uniform(0.7, 1.3))
         turns = int(self.rng.integers(2, 4))
         side_x = float(centre[0]) if abs(centre[0]) > 0.05 else (1.0 if hand == "left" else -1.0)
@@ -603,7 +625,7 @@ class _Choreographer:
         self.timelines[hand].add(0.2, self._still(motion(duration)))
 
     def tap(self, spec: BlockSpec, hand: Handedness, region: str) -> None:
-        base = self._point_in(region, 0.06)
+        base = self._point_in(region, 0.06, spread_fu=0.08)
         rate = float(self.rng.uniform(3.0, 5.0))
         count = int(self.rng.integers(6, 13))
         swell = float(self.rng.uniform(0.04, 0.08))
@@ -623,7 +645,7 @@ class _Choreographer:
         self.timelines[hand].add(0.2, self._still(HandState(base, 1.0, pointing)))
 
     def knead(self, spec: BlockSpec, hand: Handedness, region: str) -> None:
-        base = self._point_in(region, 0.06)
+        base = self._point_in(region, 0.06, spread_fu=0.08)
         rate = float(self.rng.uniform(0.7, 1.2))
         count = int(self.rng.integers(3, 5))
         bend = float(self.rng.uniform(28.0, 40.0))
@@ -643,7 +665,7 @@ class _Choreographer:
         self.timelines[hand].add(0.2, self._still(HandState(base, 1.0, pointing)))
 
     def hold(self, spec: BlockSpec, hand: Handedness, region: str) -> None:
-        base = self._point_in(region, 0.06)
+        base = self._point_in(region, 0.06, spread_fu=0.08)
         pointing = self._pointing(region, hand)
         self._arrive(hand, base, pointing)
         duration = float(self.rng.uniform(1.0, 3.0))
@@ -660,6 +682,8 @@ class _Choreographer:
                 self._leave(hand, "frame")
         self.sync()
         for hand in hands:
+            if spec.pattern == "knead" and Path(dict(self.recipe.photos)[hand]).stem not in THUMB_PHOTOS:
+                raise ValueError(f"{self.recipe.name}: kneading needs a photo with a free thumb ({', '.join(THUMB_PHOTOS)})")
             region = spec.region
             side = side_of_region(region)
             if side is not None and side != hand:
@@ -960,7 +984,7 @@ def _recipe_key(recipe: ClipRecipe, media_dir: Path) -> str:
         media.append(footage_path(media_dir, recipe.face))
     else:
         media.append(portrait_path())
-    return cache_key(asdict(recipe), code_files=(Path(__file__),), media_files=media)
+    return cache_key(asdict(recipe), code=(_CODE_DIGEST,), media_files=media)
 
 
 def composite_session(recipe: ClipRecipe, media_dir: Path, photos: HandPhotos | None = None) -> CompositeSession:

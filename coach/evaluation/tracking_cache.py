@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,9 @@ from coach.recording import RecordingWriter, read_recording
 from coach.types import Frame, TrackedFrame
 
 logger = logging.getLogger(__name__)
+
+STALE_PART_S = 3600.0
+"""A temporary file this old is a leftover of a killed run, not a write in progress."""
 
 CACHE_ENV = "COACH_BENCH_CACHE"
 """Environment variable naming another cache folder (tests point it at a temporary one)."""
@@ -72,12 +76,14 @@ def code_digest(path: Path) -> str:
     return hashlib.sha256(ast.dump(tree, include_attributes=False).encode()).hexdigest()
 
 
-def cache_key(recipe: Any, code_files: Sequence[Path] = (), media_files: Sequence[Path] = ()) -> str:
-    """Short hash naming one tracked clip: recipe (JSON-able), code that makes its pixels, media used."""
+def cache_key(recipe: Any, code: Sequence[str] = (), media_files: Sequence[Path] = ()) -> str:
+    """Short hash naming one tracked clip: recipe (JSON-able), ``code_digest`` of the code that makes
+    its pixels (taken when that code was imported, so a file edited during a run cannot mislabel
+    the clips the running code makes), and the media used."""
     digest = hashlib.sha256(json.dumps(recipe, sort_keys=True, default=repr).encode())
     digest.update(tracker_version().encode())
-    for path in code_files:
-        digest.update(code_digest(path).encode())
+    for part in code:
+        digest.update(part.encode())
     for path in media_files:
         digest.update(file_digest(Path(path)).encode())
     return digest.hexdigest()[:16]
@@ -97,6 +103,13 @@ def read_cached(path: Path) -> list[TrackedFrame] | None:
 def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(temporary_path)`` then rename it to ``path``: the file is complete or absent."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    # A run killed mid-write leaves its temporary file; drop such leftovers of this file once stale.
+    for leftover in path.parent.glob(f"{path.name}.*.part*"):
+        try:
+            if time.time() - leftover.stat().st_mtime > STALE_PART_S:
+                leftover.unlink()
+        except OSError:
+            pass
     suffix = "".join(path.suffixes)
     handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".part" + suffix, dir=path.parent)
     os.close(handle)
