@@ -76,27 +76,36 @@ def run_engine_timed(frames: Iterable[TrackedFrame], engine: "StrokeEngine | Non
     strokes: list[Stroke] = []
     emitted_s: list[float] = []
     engine_ms: list[float] = []
+    withdrawn: set[int] = set()
     last_time = 0.0
     for tracked in frames:
         pose = fitter.fit(tracked.face, tracked.width, tracked.height) if tracked.face is not None else None
-        started = time.perf_counter()
+        # CPU time of this thread: what the engine costs, not what other programs on a busy
+        # machine take from it meanwhile.
+        started = time.thread_time()
         out = engine.update(tracked, pose)
-        engine_ms.append((time.perf_counter() - started) * 1000.0)
+        engine_ms.append((time.thread_time() - started) * 1000.0)
         last_time = tracked.timestamp_s
         for stroke in out:
             if is_final(stroke):
                 strokes.append(stroke)
                 emitted_s.append(tracked.timestamp_s)
-    started = time.perf_counter()
+            if getattr(stroke, "withdrawn", False):
+                withdrawn.add(stroke.stroke_id)
+    started = time.thread_time()
     out = engine.flush()
-    flush_ms = (time.perf_counter() - started) * 1000.0
+    flush_ms = (time.thread_time() - started) * 1000.0
     if engine_ms:
         engine_ms[-1] += flush_ms
     for stroke in out:
         if is_final(stroke):
             strokes.append(stroke)
             emitted_s.append(last_time)
-    return EngineRun(strokes, emitted_s, engine_ms)
+        if getattr(stroke, "withdrawn", False):
+            withdrawn.add(stroke.stroke_id)
+    # A withdrawn stroke was taken back by the engine (it was the start of a run): it is not reported.
+    kept = [index for index, stroke in enumerate(strokes) if getattr(stroke, "stroke_id", 0) not in withdrawn]
+    return EngineRun([strokes[index] for index in kept], [emitted_s[index] for index in kept], engine_ms)
 
 
 def run_engine(frames: Iterable[TrackedFrame], engine: "StrokeEngine | None" = None) -> tuple[list[Stroke], list[float]]:

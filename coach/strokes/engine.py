@@ -75,6 +75,7 @@ REST_FOLLOW = 0.1  # share of the way the resting point follows the finger each 
 STOP_SPEED_FU_S = 0.03
 STILL_FU = 0.01  # moved less than this over STILL_SAMPLES: the finger has stopped, whatever the speed noise
 STILL_SAMPLES = 6
+SETTLE_SAMPLES = 6  # wait 0.2 s after a slide stops before timing it: its slow tail is part of it
 ONSET_SHARE = 0.1  # the convention: a glide runs from 10 % of its peak speed to 10 %
 MIN_GLIDE_FU = 0.1  # 9 mm: shorter travel is a wobble or a landing slide
 MIN_GLIDE_S = 0.15
@@ -216,6 +217,7 @@ class _HandTrack:
     last_on: int = -1
     leg: _Leg | None = None
     rest_anchor: np.ndarray | None = None  # where the finger rests between slides
+    settling: tuple[_Leg, int] | None = None  # a slide that stopped, and the sample at which to time it
     run: _Run | None = None
     hold: _Hold | None = None
     next_check: int = 0
@@ -353,7 +355,7 @@ class StrokeEngine:
                 track.buffer.append(candidate_values, candidate_fresh, True)
             track.candidate.clear()
             track.last_on = len(track.buffer) - 1
-            track.leg, track.run, track.hold, track.rest_anchor = None, None, None, None
+            track.leg, track.run, track.hold, track.rest_anchor, track.settling = None, None, None, None, None
             track.next_check = MIN_RUN_CONTACT_SAMPLES
             track.evaluated = -1
             return []
@@ -408,6 +410,8 @@ class StrokeEngine:
         keep_from = min(len(buffer) - RUN_WINDOW_SAMPLES - 10, track.evaluated - 2 * LAG)
         if track.leg is not None:
             keep_from = min(keep_from, track.leg.start - 4)
+        if track.settling is not None:
+            keep_from = min(keep_from, track.settling[0].start - 4)
         if track.hold is not None:
             keep_from = min(keep_from, track.hold.start)
         if keep_from <= 30:
@@ -418,6 +422,9 @@ class StrokeEngine:
         track.evaluated -= keep_from
         if track.leg is not None:
             track.leg.start -= keep_from
+        if track.settling is not None:
+            track.settling[0].start -= keep_from
+            track.settling = (track.settling[0], track.settling[1] - keep_from)
         if track.hold is not None:
             track.hold.start -= keep_from
             if track.hold.left_at is not None:
@@ -442,14 +449,15 @@ class StrokeEngine:
                 run.end_s = max(run.end_s, buffer.t[last])
             events.append(self._run_stroke(track, run, final=True))
             track.run = None
+        if track.settling is not None:
+            events += self._finish_leg(track, track.settling[0], last, at_contact_end=True)
+            track.settling = None
         if track.leg is not None:
-            stroke = self._end_leg(track, min(last, len(buffer) - 1), at_contact_end=True)
-            if stroke is not None:
-                events.append(stroke)
+            events += self._finish_leg(track, track.leg, last, at_contact_end=True)
         if track.hold is not None:
             events += self._end_hold(track, last)
         track.touching = False
-        track.leg, track.hold = None, None
+        track.leg, track.hold, track.settling = None, None, None
         track.buffer = _Buffer()
         track.last_on = -1
         return events
@@ -471,6 +479,10 @@ class StrokeEngine:
         if track.run is not None:
             return []
         events = self._watch_hold(track, index)
+        if track.settling is not None and index >= track.settling[1]:
+            settled, _ = track.settling
+            track.settling = None
+            events += self._finish_leg(track, settled, min(len(buffer) - 1, index + LAG))
         leg = track.leg
         point = buffer.smooth_point(index)
         if leg is None:
@@ -481,7 +493,12 @@ class StrokeEngine:
                 # The resting finger drifts and the skin moves a little: follow it slowly.
                 track.rest_anchor = track.rest_anchor + REST_FOLLOW * (point - track.rest_anchor)
             if away > START_FU and speed > START_SPEED_FU_S:
-                track.leg = _Leg(start=self._slide_start(buffer, index, track.rest_anchor), peak=speed)
+                start = self._slide_start(buffer, index, track.rest_anchor)
+                if track.settling is not None:
+                    settled, _ = track.settling
+                    track.settling = None
+                    events += self._finish_leg(track, settled, max(start, settled.start + 1))
+                track.leg = _Leg(start=start, peak=speed)
                 track.rest_anchor = None
             return events
         leg.peak = max(leg.peak, speed)
@@ -498,11 +515,17 @@ class StrokeEngine:
                 turned = float(travel @ velocity) / (distance * speed) < -0.3
         too_long = buffer.t[index] - buffer.t[leg.start] > MAX_LEG_S
         if stop or turned or too_long:
-            stroke = self._end_leg(track, index)
-            if stroke is not None:
-                events.append(stroke)
-            track.leg = _Leg(start=max(0, index - 1), peak=speed) if turned else None
-            track.rest_anchor = None if turned else point
+            track.leg = None
+            if turned:
+                # The finger went straight back: this slide ends here and the next begins.
+                events += self._finish_leg(track, leg, index)
+                track.leg = _Leg(start=max(0, index - 1), peak=speed)
+                track.rest_anchor = None
+            else:
+                # Let the slow tail of the slide come in before timing it (10 % of the peak speed
+                # is reached a little after the finger seems to have stopped).
+                track.settling = (leg, index + SETTLE_SAMPLES)
+                track.rest_anchor = point
         return events
 
     @staticmethod
@@ -517,15 +540,15 @@ class StrokeEngine:
                 return back
         return earliest
 
-    def _end_leg(self, track: _HandTrack, end: int, at_contact_end: bool = False) -> Stroke | None:
-        """Time and measure a finished slide; report it if it is a glide."""
-        leg = track.leg
-        track.leg = None
-        if leg is None:
-            return None
+    def _finish_leg(self, track: _HandTrack, leg: _Leg, last: int, at_contact_end: bool = False) -> list[Stroke]:
+        stroke = self._end_leg(track, leg, last, at_contact_end)
+        return [stroke] if stroke is not None else []
+
+    def _end_leg(self, track: _HandTrack, leg: _Leg, last: int, at_contact_end: bool = False) -> Stroke | None:
+        """Time and measure a finished slide (its samples up to ``last``); report it if it is a glide."""
         buffer = track.buffer
         first = max(0, leg.start - 3)
-        last = min(len(buffer) - 1, end + (0 if at_contact_end else LAG))
+        last = min(len(buffer) - 1, last)
         first, last = self._trim_lift(buffer, first, last)
         if last - first < 5:
             return None
@@ -541,7 +564,7 @@ class StrokeEngine:
         duration = stop - onset
         if duration < MIN_GLIDE_S:
             return _rejected(track.hand, times, "brief", duration)
-        length = path_length(times, points, onset, stop)
+        length, ends = path_length(times, points, onset, stop)
         if length < MIN_GLIDE_FU:
             return _rejected(track.hand, times, "short", length)
         speed = length / duration
@@ -552,7 +575,6 @@ class StrokeEngine:
         path_times = times[inside]
         if len(path) < 4:
             return None
-        ends = np.array([np.interp([onset, stop], times, points[:, k]) for k in range(2)]).T
         straightness = float(np.hypot(*(ends[1] - ends[0]))) / max(length, 1e-9)
         if straightness < MIN_STRAIGHTNESS:
             return _rejected(track.hand, times, "curved", straightness)
@@ -724,7 +746,7 @@ class StrokeEngine:
             run = _Run(self._new_id(), finding.pattern, start_s, buffer.t[first + finding.last], finding.frequency_hz,
                        finding.clockwise, finding.evidence, finding.regularity)
             track.run = run
-            track.leg, track.rest_anchor = None, None
+            track.leg, track.rest_anchor, track.settling = None, None, None
             events += self._withdraw_overlapping(track, run.start_s)
         if run is None:
             return events

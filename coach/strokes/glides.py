@@ -66,65 +66,139 @@ class LegTiming:
     fit_error: float  # rms residual over the progress range (0 perfect, ~0.3 no fit at all)
 
 
-def _fit(times: np.ndarray, progress: np.ndarray, shapes: tuple[SpeedShape, ...], starts: np.ndarray,
-         durations: np.ndarray) -> tuple[float, int, float, float]:
-    """Best (residual, shape index, start, duration) of progress ≈ α + β·shape((t - start)/duration)."""
-    best = (np.inf, 0, float(starts[0]), float(durations[0]))
+@lru_cache(maxsize=1)
+def _tables() -> np.ndarray:
+    """The shapes' progress tables stacked (shapes × grid), to fit them all in one pass."""
+    return np.stack([shape.progress for shape in speed_shapes()])
+
+
+def _fit(times: np.ndarray, progress: np.ndarray, tables: np.ndarray, starts: np.ndarray,
+         durations: np.ndarray) -> np.ndarray:
+    """Residuals (shapes × starts × durations) of progress ≈ α + β·shape((t - start)/duration), β > 0.
+
+    ``starts`` and ``durations`` may be per shape (shapes × k) or shared (k).
+    """
     centred_p = progress - progress.mean()
     total = float((centred_p**2).sum())
-    tau = (times[None, None, :] - starts[:, None, None]) / durations[None, :, None]
-    tau = np.clip(tau, 0.0, 1.0)
-    index = np.rint(tau * (_GRID - 1)).astype(np.intp)
-    for shape_index, shape in enumerate(shapes):
-        model = shape.progress[index]
-        centred = model - model.mean(axis=2, keepdims=True)
-        variance = (centred**2).sum(axis=2)
-        covariance = (centred * centred_p[None, None, :]).sum(axis=2)
-        explained = np.where(variance > 1e-12, covariance**2 / np.maximum(variance, 1e-12), 0.0)
-        # Only shapes that move the right way (β > 0) count.
-        explained = np.where(covariance > 0, explained, 0.0)
-        residual = total - explained
-        flat = int(np.argmin(residual))
-        i, j = np.unravel_index(flat, residual.shape)
-        if residual[i, j] < best[0]:
-            best = (float(residual[i, j]), shape_index, float(starts[i]), float(durations[j]))
-    return best
+    starts = np.broadcast_to(starts, (len(tables), starts.shape[-1]))
+    durations = np.broadcast_to(durations, (len(tables), durations.shape[-1]))
+    tau = (times[None, None, None, :] - starts[:, :, None, None]) / durations[:, None, :, None]
+    index = np.rint(np.clip(tau, 0.0, 1.0) * (_GRID - 1)).astype(np.intp)
+    model = np.take_along_axis(tables[:, None, None, :], index.reshape(len(tables), 1, 1, -1), axis=3).reshape(index.shape)
+    centred = model - model.mean(axis=3, keepdims=True)
+    variance = (centred**2).sum(axis=3)
+    covariance = centred @ centred_p
+    explained = np.where((variance > 1e-12) & (covariance > 0), covariance**2 / np.maximum(variance, 1e-12), 0.0)
+    return total - explained
 
 
 def time_leg(times: np.ndarray, progress: np.ndarray) -> LegTiming:
-    """Onset and stop (10 % of peak speed) of one slide, from its positions along its direction."""
+    """Onset and stop (10 % of peak speed) of one slide, from its positions along its direction.
+
+    All shapes are fitted on a coarse grid of start times and durations, then the two best are
+    refined on ever finer grids around their best fits.
+    """
     t = np.asarray(times, dtype=float)
     p = np.asarray(progress, dtype=float)
-    if len(t) > 48:
-        keep = np.linspace(0, len(t) - 1, 48).round().astype(int)
+    if len(t) > 32:  # a long, slow slide: 32 samples along it are plenty, and keep the cost bounded
+        keep = np.linspace(0, len(t) - 1, 32).round().astype(int)
         t, p = t[keep], p[keep]
     step = float(np.median(np.diff(t))) if len(t) > 1 else 1 / 30
     span = float(t[-1] - t[0])
     shapes = speed_shapes()
-    starts = np.linspace(t[0] - 2 * step, t[-1] - 3 * step, 14)
-    durations = np.geomspace(3 * step, span + 4 * step, 14)
-    _, shape_index, start, duration = _fit(t, p, shapes, starts, durations)
-    start_step = starts[1] - starts[0]
-    ratio = durations[1] / durations[0]
-    fine_starts = np.linspace(start - start_step, start + start_step, 9)
-    fine_durations = np.geomspace(duration / ratio, duration * ratio, 9)
-    residual, _, start, duration = _fit(t, p, (shapes[shape_index],), fine_starts, fine_durations)
-    shape = shapes[shape_index]
+    tables = _tables()
+    starts = np.linspace(t[0] - 2 * step, t[-1] - 3 * step, 12)
+    durations = np.geomspace(3 * step, span + 4 * step, 12)
+    residual = _fit(t, p, tables, starts, durations)
+    flat = residual.reshape(len(shapes), -1)
+    best_cells = flat.argmin(axis=1)
+    chosen = np.argsort(flat[np.arange(len(shapes)), best_cells])[:2]
+    start = starts[best_cells[chosen] // len(durations)]
+    duration = durations[best_cells[chosen] % len(durations)]
+    start_step = float(starts[1] - starts[0])
+    ratio = float(durations[1] / durations[0])
+    offsets = np.linspace(-1.0, 1.0, 7)
+    for _ in range(3):
+        local_starts = start[:, None] + start_step * offsets[None, :]
+        local_durations = duration[:, None] * ratio ** offsets[None, :]
+        residual = _fit(t, p, tables[chosen], local_starts, local_durations)
+        cells = residual.reshape(len(chosen), -1).argmin(axis=1)
+        start = local_starts[np.arange(len(chosen)), cells // 7]
+        duration = local_durations[np.arange(len(chosen)), cells % 7]
+        best_residual = residual.reshape(len(chosen), -1)[np.arange(len(chosen)), cells]
+        start_step /= 3
+        ratio = ratio ** (1 / 3)
+    winner = int(np.argmin(best_residual))
+    shape = shapes[int(chosen[winner])]
     travel = max(float(np.ptp(p)), 1e-9)
     return LegTiming(
-        onset_s=start + shape.onset_tau * duration,
-        stop_s=start + shape.stop_tau * duration,
+        onset_s=float(start[winner] + shape.onset_tau * duration[winner]),
+        stop_s=float(start[winner] + shape.stop_tau * duration[winner]),
         shape=shape.name,
-        fit_error=float(np.sqrt(max(residual, 0.0) / len(p))) / travel,
+        fit_error=float(np.sqrt(max(float(best_residual[winner]), 0.0) / len(p))) / travel,
     )
 
 
-def path_length(times: np.ndarray, points: np.ndarray, onset_s: float, stop_s: float) -> float:
-    """Length of the smoothed path between two moments, through a few knots (a finely sampled
-    path would add the jitter's zigzag to the length)."""
-    window = max(5, (len(points) // 4) | 1)
-    smooth = savgol_filter(points, window, 2, axis=0, mode="interp") if len(points) > window else points
-    knots = np.linspace(onset_s, stop_s, 7)
-    xs = np.interp(knots, times, smooth[:, 0])
-    ys = np.interp(knots, times, smooth[:, 1])
-    return float(np.hypot(np.diff(xs), np.diff(ys)).sum())
+def crossings(times: np.ndarray, progress: np.ndarray, fitted: LegTiming) -> tuple[float, float]:
+    """The 10 %-of-peak crossings read from the smoothed speed itself, near the fitted ones.
+
+    The fitted shape family cannot follow every hand (a speed that surges twice, a very late
+    peak); the measured speed can, where it stands clear of the jitter. Each crossing is taken
+    from the measured speed when it is found within a short reach of the fitted one, else the
+    fitted one stands.
+    """
+    if len(times) < 9:
+        return fitted.onset_s, fitted.stop_s
+    step = float(np.median(np.diff(times)))
+    speed = savgol_filter(progress, 9, 3, deriv=1, delta=step, mode="interp")
+    peak_index = int(np.argmax(speed))
+    threshold = ONSET_SHARE * float(speed[peak_index])
+    onset, stop = fitted.onset_s, fitted.stop_s
+    below = np.flatnonzero(speed[:peak_index] < threshold)
+    if len(below):
+        i = int(below[-1])
+        onset = float(np.interp(threshold, speed[i : i + 2], times[i : i + 2]))
+    after = np.flatnonzero(speed[peak_index:] < threshold)
+    if len(after):
+        i = peak_index + int(after[0])
+        stop = float(np.interp(threshold, speed[i - 1 : i + 1][::-1], times[i - 1 : i + 1][::-1]))
+    reach = 0.25 * (fitted.stop_s - fitted.onset_s) + 2 * step
+    if abs(onset - fitted.onset_s) > reach:
+        onset = fitted.onset_s
+    if abs(stop - fitted.stop_s) > reach:
+        stop = fitted.stop_s
+    return onset, stop
+
+
+def path_length(times: np.ndarray, points: np.ndarray, onset_s: float, stop_s: float) -> tuple[float, np.ndarray]:
+    """Length of the slide between two moments, and its two ends.
+
+    A glide is a gently curved line: the ends come from a quadratic fitted to each coordinate
+    near each end, the bow from a cubic fitted to the sideways offset along the chord. Summing a
+    jittery sampled path would add the jitter's zigzag to the length (a fifth or more on real
+    landmark streams).
+    """
+    inside = (times >= onset_s) & (times <= stop_s)
+    ends = np.array([_value_at(times, points, onset_s), _value_at(times, points, stop_s)])
+    chord = ends[1] - ends[0]
+    chord_length = float(np.hypot(*chord))
+    if chord_length < 1e-9 or inside.sum() < 6:
+        return chord_length, ends
+    along_unit = chord / chord_length
+    normal = np.array([-along_unit[1], along_unit[0]])
+    relative = points[inside] - ends[0]
+    along = relative @ along_unit
+    offset = relative @ normal
+    coefficients = np.polyfit(along, offset, 3)
+    grid = np.linspace(0.0, chord_length, 50)
+    slope = np.polyval(np.polyder(coefficients), grid)
+    return float(chord_length * np.mean(np.sqrt(1.0 + slope**2))), ends
+
+
+def _value_at(times: np.ndarray, points: np.ndarray, moment: float) -> np.ndarray:
+    """Position at a moment from a quadratic fitted over the ~0.2 s around it (jitter averages out)."""
+    near = np.argsort(np.abs(times - moment))[:7]
+    if len(near) < 4:
+        return np.array([np.interp(moment, times, points[:, k]) for k in range(points.shape[1])])
+    local_t = times[near] - moment
+    return np.array([np.polyval(np.polyfit(local_t, points[near, k], 2), 0.0) for k in range(points.shape[1])])
