@@ -73,13 +73,14 @@ START_FU = 0.03  # 3 mm from where the finger rested, and moving: a slide has be
 START_SPEED_FU_S = 0.06  # 5 mm/s
 REST_FOLLOW = 0.1  # share of the way the resting point follows the finger each sample (~0.3 s)
 STOP_SPEED_FU_S = 0.03
-STILL_FU = 0.01  # moved less than this over STILL_SAMPLES: the finger has stopped, whatever the speed noise
-STILL_SAMPLES = 6
+MOTION_SAMPLES = 9  # a slide goes on while the finger travels over the last 0.3 s...
+STOP_SHARE = 0.15  # ...at more than this share of the slide's peak pace over such a stretch...
+STOP_SAMPLES = 4  # ...and stops when it has been slower than that for 0.13 s
 SETTLE_SAMPLES = 6  # wait 0.2 s after a slide stops before timing it: its slow tail is part of it
 ONSET_SHARE = 0.1  # the convention: a glide runs from 10 % of its peak speed to 10 %
 MIN_GLIDE_FU = 0.1  # 9 mm: shorter travel is a wobble or a landing slide
 MIN_GLIDE_S = 0.15
-MAX_GLIDE_FU_S = 2.0  # 18 cm/s: faster is the hand travelling, not a massage stroke
+MAX_GLIDE_FU_S = 1.2  # 11 cm/s, half again the fastest glide any technique asks for (0.8): faster is the hand travelling
 MIN_STRAIGHTNESS = 0.7  # chord / path: a glide is nearly straight; half a circle is 0.64
 MAX_LEG_S = 8.0
 MAX_LIFT_CHANGE = 0.12  # a glide stays at the skin's depth (turning along the face changes the size by up to ~0.08)...
@@ -93,6 +94,7 @@ RETURN_LIFT = 0.04  # ...and so is one this much more lifted; partial evidence o
 RUN_WINDOW_SAMPLES = 75  # 2.5 s: two cycles of a slow (0.8 Hz) circle
 RUN_HOP_SAMPLES = 5  # check 6 times a second
 MIN_RUN_CONTACT_SAMPLES = 20
+LANDING_SAMPLES = 8  # the first 0.27 s of a contact: the hand still settling onto the skin
 RUN_MISSES_TO_CLOSE = 2
 RUN_CONFIRM_CYCLES = 2.2  # a run goes on while its last two cycles still show the rhythm...
 RUN_CONFIRM_MIN_SAMPLES = 24  # ...over at least 0.8 s
@@ -113,6 +115,7 @@ def _ramp(value: float, low: float, high: float) -> float:
 class _Leg:
     start: int  # buffer index where the slide began (a little before it cleared the start speed)
     peak: float
+    slow: int = 0  # consecutive samples slower than a stop
 
 
 @dataclass
@@ -498,28 +501,35 @@ class StrokeEngine:
                     settled, _ = track.settling
                     track.settling = None
                     events += self._finish_leg(track, settled, max(start, settled.start + 1))
-                track.leg = _Leg(start=start, peak=speed)
+                track.leg = _Leg(start=start, peak=0.0)
                 track.rest_anchor = None
             return events
-        leg.peak = max(leg.peak, speed)
-        stop = speed < max(ONSET_SHARE * leg.peak, STOP_SPEED_FU_S)
-        if not stop and index - STILL_SAMPLES >= leg.start and not math.isnan(buffer.sx[index - STILL_SAMPLES]):
-            moved = np.hypot(buffer.sx[index] - buffer.sx[index - STILL_SAMPLES], buffer.sy[index] - buffer.sy[index - STILL_SAMPLES])
-            stop = moved < STILL_FU
+        # Whether the slide goes on is judged on the travel over the last 0.3 s: a hand's own speed
+        # varies smoothly, tracking jitter does not, and over 0.3 s it cancels out.
+        back = index - MOTION_SAMPLES
+        if back < max(leg.start, LAG) or math.isnan(buffer.sx[back]):
+            return events
+        motion = (buffer.smooth_point(index) - buffer.smooth_point(back)) / (MOTION_SAMPLES * DT)
+        pace = float(np.hypot(*motion))
+        leg.peak = max(leg.peak, pace)
+        slow = pace < max(STOP_SHARE * leg.peak, STOP_SPEED_FU_S)
+        leg.slow = leg.slow + 1 if slow else 0
+        stop = leg.slow >= STOP_SAMPLES  # a dip of the jitter is not a stop: the slowness must last
         turned = False
+        travel = np.zeros(2)
         start_point = buffer.smooth_point(max(leg.start, LAG)) if not math.isnan(buffer.sx[max(leg.start, LAG)]) else None
-        if start_point is not None and speed > START_SPEED_FU_S:
-            travel = buffer.smooth_point(index) - start_point
+        if start_point is not None and pace > START_SPEED_FU_S:
+            travel = buffer.smooth_point(back) - start_point
             distance = float(np.hypot(*travel))
-            if distance > 0.03:
-                turned = float(travel @ velocity) / (distance * speed) < -0.3
+            if distance > START_FU:
+                turned = float(travel @ motion) / (distance * pace) < -0.3
         too_long = buffer.t[index] - buffer.t[leg.start] > MAX_LEG_S
         if stop or turned or too_long:
             track.leg = None
             if turned:
                 # The finger went straight back: this slide ends here and the next begins.
-                events += self._finish_leg(track, leg, index)
-                track.leg = _Leg(start=max(0, index - 1), peak=speed)
+                events += self._finish_leg(track, leg, self._turning_point(buffer, back, index, travel))
+                track.leg = _Leg(start=self._turning_point(buffer, back, index, travel), peak=0.0)
                 track.rest_anchor = None
             else:
                 # Let the slow tail of the slide come in before timing it (10 % of the peak speed
@@ -527,6 +537,12 @@ class StrokeEngine:
                 track.settling = (leg, index + SETTLE_SAMPLES)
                 track.rest_anchor = point
         return events
+
+    @staticmethod
+    def _turning_point(buffer: _Buffer, first: int, last: int, travel: np.ndarray) -> int:
+        """Where, between two samples, the finger got furthest along its slide before turning back."""
+        along = [buffer.sx[i] * travel[0] + buffer.sy[i] * travel[1] for i in range(first, last + 1)]
+        return first + int(np.argmax(along))
 
     @staticmethod
     def _slide_start(buffer: _Buffer, index: int, anchor: np.ndarray) -> int:
@@ -711,7 +727,11 @@ class StrokeEngine:
     def _check_run(self, track: _HandTrack) -> list[Stroke]:
         buffer = track.buffer
         last = len(buffer) - 1
-        first = max(0, last - RUN_WINDOW_SAMPLES + 1)
+        # The hand settling onto the skin (it shrinks in the image and slides a little) is not part
+        # of any repetition, and its slow swing would drown a tapping tempo: leave it out.
+        first = max(LANDING_SAMPLES, last - RUN_WINDOW_SAMPLES + 1)
+        if last - first < MIN_RUN_CONTACT_SAMPLES - LANDING_SAMPLES:
+            return []
         window = buffer.window(first, last)
         run = track.run
         if run is not None:

@@ -228,9 +228,9 @@ def _tap(window: WindowSignals) -> RunFinding | None:
     if amplitude_at(source, dt, frequency) < 1.4 * amplitude_at(source, dt, 0.6 * frequency):
         return None
     # Back-and-forth rubbing makes overtones that can pass for a tapping tempo: a stronger, slower
-    # oscillation whose multiple this tempo is gives it away.
-    slower = dominant_oscillation(signal, dt, (0.4, 0.75 * frequency), trend_order=3)
-    if slower is not None and slower.amplitude > amplitude_at(signal, dt, frequency):
+    # oscillation (of the same signal) whose multiple this tempo is gives it away.
+    slower = dominant_oscillation(source, dt, (0.4, 0.75 * frequency), trend_order=3)
+    if slower is not None and slower.amplitude > amplitude_at(source, dt, frequency):
         multiple = frequency / slower.frequency_hz
         if round(multiple) >= 2 and abs(multiple - round(multiple)) < 0.15 * round(multiple):
             return None
