@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
 from coach.report.history_trends import CorrectionTrend, current_streak, week_start
@@ -43,7 +44,7 @@ def _technique_label(record: SessionRecord) -> str:
     return record.technique_title or (record.technique or "no technique").replace("_", " ")
 
 
-def draw_scores(axes: Any, records: Sequence[SessionRecord]) -> bool:
+def draw_scores(axes: Any, records: Sequence[SessionRecord], title: bool = True) -> bool:
     """Each technique's overall score per session over time; hollow marks: incomplete sessions."""
     _style_axes(axes)
     scored = [record for record in records if record.overall_score is not None and record.technique]
@@ -60,10 +61,17 @@ def draw_scores(axes: Any, records: Sequence[SessionRecord]) -> bool:
             axes.plot([when], [score], "o", markersize=6, color=colour, markerfacecolor=colour if complete else "white")
     axes.set_ylim(0, 100)
     axes.set_ylabel("Overall score", color=TEXT_COLOR)
-    axes.set_title("Score over time", loc="left", color=TEXT_COLOR, fontsize=11)
+    if title:
+        axes.set_title("Score over time", loc="left", color=TEXT_COLOR, fontsize=11)
     if groups:
         axes.legend(loc="lower left", fontsize=8, frameon=False, ncols=min(3, len(groups)))
-        axes.figure.autofmt_xdate(rotation=0, ha="center")
+        locator = AutoDateLocator()
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        times = [record.started_local.replace(tzinfo=None) for record in scored]
+        if max(times) - min(times) < timedelta(days=7):  # a few sessions: a readable week, not years
+            middle = min(times) + (max(times) - min(times)) / 2
+            axes.set_xlim(middle - timedelta(days=3.5), middle + timedelta(days=3.5))
     else:
         axes.text(0.5, 0.5, "No scored sessions yet (choose a technique)", ha="center", va="center",
                   transform=axes.transAxes, color=MUTED_COLOR)
@@ -105,22 +113,24 @@ def _square(column: int, row: int, colour: Any, edge: str) -> Any:
     return Rectangle((column - 0.42, row - 0.42), 0.84, 0.84, facecolor=colour, edgecolor=edge, linewidth=1.2)
 
 
-def draw_minutes(axes: Any, weeks: Sequence[tuple[date, float]]) -> None:
+def draw_minutes(axes: Any, weeks: Sequence[tuple[date, float]], title: bool = True) -> None:
     _style_axes(axes)
     labels = [start.strftime("%b %d") for start, _ in weeks]
     minutes = [value for _, value in weeks]
     axes.bar(range(len(weeks)), minutes, color=RECENT_COLOR, width=0.7)
     axes.set_xticks(range(len(weeks)), labels, fontsize=7, rotation=45, ha="right")
     axes.set_ylabel("Minutes", color=TEXT_COLOR)
-    axes.set_title("Minutes per week", loc="left", color=TEXT_COLOR, fontsize=11)
+    if title:
+        axes.set_title("Minutes per week", loc="left", color=TEXT_COLOR, fontsize=11)
     axes.grid(True, axis="y", color=GRID_COLOR)
     axes.grid(False, axis="x")
 
 
-def draw_corrections(axes: Any, trends: Sequence[CorrectionTrend]) -> None:
+def draw_corrections(axes: Any, trends: Sequence[CorrectionTrend], title: bool = True) -> None:
     """Share of strokes that got each frequent correction: earlier sessions against recent ones."""
     _style_axes(axes)
-    axes.set_title("Most frequent corrections", loc="left", color=TEXT_COLOR, fontsize=11)
+    if title:
+        axes.set_title("Most frequent corrections", loc="left", color=TEXT_COLOR, fontsize=11)
     if not trends:
         axes.text(0.5, 0.5, "No corrections yet", ha="center", va="center", transform=axes.transAxes, color=MUTED_COLOR)
         axes.set_xticks([])
@@ -162,13 +172,13 @@ def single_png(kind: str, figures: HistoryFigures) -> bytes:
     figure: Figure = _new_figure(heights[kind])
     axes = figure.add_subplot()
     if kind == "scores":
-        draw_scores(axes, figures.records)
+        draw_scores(axes, figures.records, title=False)
     elif kind == "calendar":
         draw_calendar(axes, figures.days, figures.today)
     elif kind == "minutes":
-        draw_minutes(axes, figures.weeks)
+        draw_minutes(axes, figures.weeks, title=False)
     elif kind == "corrections":
-        draw_corrections(axes, figures.corrections)
+        draw_corrections(axes, figures.corrections, title=False)
     else:
         raise ValueError(f"unknown history figure {kind!r}")
     return figure_png(figure)

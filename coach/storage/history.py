@@ -655,13 +655,13 @@ class HistoryStore:
         return {int(sid): int(n) for sid, n in rows if wanted is None or sid in wanted}
 
     def corrections(self, session_ids: Sequence[int] | None = None) -> dict[int, Counter[str]]:
-        """Per session, how many strokes got each correction phrase."""
+        """Per session, how many strokes got each correction phrase (every session asked for is there)."""
         rows = self._connection.execute(
             "SELECT strokes.session_id, phrase.value, count(*) FROM strokes, json_each(strokes.corrections) AS phrase "
             "GROUP BY strokes.session_id, phrase.value"
         ).fetchall()
         wanted = None if session_ids is None else set(session_ids)
-        result: dict[int, Counter[str]] = {}
+        result: dict[int, Counter[str]] = {session_id: Counter() for session_id in wanted or ()}
         for session_id, phrase, count in rows:
             if wanted is None or session_id in wanted:
                 result.setdefault(int(session_id), Counter())[str(phrase)] = int(count)
