@@ -96,7 +96,7 @@ def run_history_command(args: argparse.Namespace, out: TextIO | None = None, ask
 
 
 def _list(store: Any, technique: str | None, last: int | None, say: Callable[[str], None]) -> int:
-    from coach.report.history_trends import current_streak, format_duration, format_score, practice_days
+    from coach.report.history_trends import format_duration, format_score, streak_in_store
 
     total = store.count_sessions()
     if total == 0:
@@ -120,8 +120,7 @@ def _list(store: Any, technique: str | None, last: int | None, say: Callable[[st
             f"{format_score(record.overall_score):>5}  {completion:>5}{note}"
         )
     say("\n".join(lines))
-    every = store.sessions() if last is not None or technique is not None else records
-    streak = current_streak(practice_days(every).keys())
+    streak = streak_in_store(store)
     shown = f"last {len(records)} of {total}" if len(records) < total else f"{total}"
     say(f"{shown} session{'s' if total != 1 else ''}; current streak {streak} day{'s' if streak != 1 else ''}. "
         "'coach history show ID' for one session, '--plot OUT.png' for your progress.")

@@ -232,10 +232,11 @@ def test_replay_stores_each_run_groups_the_clip_and_no_history_stores_nothing(
 def test_live_window_stores_the_session_and_no_history_stores_nothing(tmp_path: Path) -> None:
     """`coach live --source RECORDING --exit-at-end` in its own process: the real worker's hooks."""
     clip = _trimmed_demo(tmp_path / "demo_7s.jsonl", 7.0)
+    short = _trimmed_demo(tmp_path / "demo_2s.jsonl", 2.0)
     environment = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    for out, extra in (("live", []), ("live-off", ["--no-history"])):
+    for source, out, extra in ((clip, "live", []), (short, "live-off", ["--no-history"])):
         completed = subprocess.run(
-            [sys.executable, "-m", "coach", "live", "--source", str(clip), "--technique", DEMO_TECHNIQUE,
+            [sys.executable, "-m", "coach", "live", "--source", str(source), "--technique", DEMO_TECHNIQUE,
              "--exit-at-end", "--out", str(tmp_path / out), *extra],
             capture_output=True, text=True, env=environment, timeout=180,
         )

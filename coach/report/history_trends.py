@@ -11,7 +11,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from coach.storage.history import HistoryStore, SessionRecord, history_path
@@ -44,6 +44,23 @@ def current_streak(days: Iterable[date], today: date | None = None) -> int:
     while day in practised:
         streak += 1
         day -= timedelta(days=1)
+    return streak
+
+
+def streak_in_store(store: HistoryStore, today: date | None = None, technique: str | None = None) -> int:
+    """The current streak read from the newest sessions back, stopping at the first gap: quick
+    however long the history is."""
+    today = today or date.today()
+    expected, streak = today, 0
+    for started_at in store.start_times(technique):
+        day = datetime.fromisoformat(started_at).astimezone().date()
+        if day > expected:  # another session the same day (or a clock ahead)
+            continue
+        if day == expected or (streak == 0 and day == today - timedelta(days=1)):
+            streak += 1
+            expected = day - timedelta(days=1)
+        else:
+            break
     return streak
 
 
@@ -135,8 +152,8 @@ def last_time_text(store: HistoryStore, technique: str | None, today: date | Non
 
     For a technique: "4-day streak · Last time: 72, slow down"; without one, the overall streak.
     """
-    records = store.sessions(technique=technique)
-    streak = current_streak(practice_days(store.sessions()).keys(), today)
+    records = store.sessions(technique=technique, last=50)
+    streak = streak_in_store(store, today)
     parts: list[str] = []
     if streak >= 1:
         parts.append(f"{streak}-day streak")

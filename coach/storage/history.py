@@ -232,6 +232,7 @@ class SessionRecord:
 
 
 SESSION_COLUMNS: tuple[str, ...] = tuple(field.name for field in fields(SessionRecord))
+_PARTIAL_INDEX = SESSION_COLUMNS.index("partial")
 STROKE_COLUMNS: tuple[str, ...] = (
     "start_s", "end_s", "hand", "region", "pattern", "direction", "speed_fu_s", "rate_hz", "count",
     "step", "score", "counted", "corrections", "confidence", "reported_s",
@@ -629,9 +630,14 @@ class HistoryStore:
 
     @staticmethod
     def _record(row: Sequence[Any]) -> SessionRecord:
-        values = dict(zip(SESSION_COLUMNS, row))
-        values["partial"] = bool(values["partial"])
-        return SessionRecord(**values)
+        # Positional (the columns are selected in field order): listing 10,000 sessions stays quick.
+        return SessionRecord(*row[:_PARTIAL_INDEX], bool(row[_PARTIAL_INDEX]), *row[_PARTIAL_INDEX + 1 :])
+
+    def start_times(self, technique: str | None = None) -> Iterator[str]:
+        """Session start times, newest first, read lazily (a streak needs only the recent ones)."""
+        where, parameters = ("WHERE technique = ?", (technique,)) if technique else ("", ())
+        for (started_at,) in self._connection.execute(f"SELECT started_at FROM sessions {where} ORDER BY started_at DESC", parameters):
+            yield started_at
 
     def session(self, session_id: int) -> SessionRecord | None:
         row = self._connection.execute(
