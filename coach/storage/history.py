@@ -692,7 +692,7 @@ def _report_strokes(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 def ensure_history_usable(path: Path | None = None) -> None:
     """Open (create, migrate, repair) the database once, before work starts, so that a file from a
     newer coach is refused at once (HistoryVersionError, exit 2) rather than after a long replay."""
-    with HistoryStore.open(path):
+    with HistoryStore.open(path, check=True):
         pass
 
 
@@ -714,7 +714,7 @@ def record_replay(
         source_hash=file_sha256(source) if source is not None else None,
     )
     try:
-        with HistoryStore.open(path) as store:
+        with HistoryStore.open(path, check=False) as store:  # checked when the replay began
             session_id = store.record_session(start, report, report_dir)
     except (HistoryError, sqlite3.Error, OSError) as error:
         if isinstance(error, HistoryVersionError):

@@ -207,7 +207,8 @@ class _Writer:
 
     def _open(self) -> HistoryStore:
         if self._store is None:
-            self._store = HistoryStore.open(self._owner._path, durable=True)
+            # Checked (and repaired) before the window opened (run_live); not again on every session.
+            self._store = HistoryStore.open(self._owner._path, durable=True, check=False)
         return self._store
 
     def _session(self) -> int:
