@@ -216,7 +216,8 @@ def _delete(store: Any, session_id: int, yes: bool, say: Callable[[str], None], 
         )
         try:
             answer = (ask or input)(question)
-        except EOFError:
+        except EOFError:  # no one to answer (stdin closed): the safe answer
+            say("")
             answer = ""
         if answer.strip().lower() not in ("y", "yes"):
             say("Nothing deleted.")

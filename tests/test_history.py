@@ -34,9 +34,7 @@ from coach.storage.history import (
     HistoryStore,
     HistoryVersionError,
     SessionStart,
-    export_history,
     history_path,
-    import_report_folders,
     record_replay,
     report_completion,
 )
@@ -508,8 +506,8 @@ def test_history_list_show_path_and_delete(demo_report: dict[str, Any], capsys: 
     assert code == 0 and out.strip() == str(history_path())
 
     # --delete asks; "n" keeps it; --yes deletes the session and its strokes.
-    from coach.history_cli import run_history_command
     from coach.cli import build_parser
+    from coach.history_cli import run_history_command
 
     buffer = io.StringIO()
     args = build_parser().parse_args(["history", "--delete", str(ids[0])])
@@ -605,7 +603,7 @@ def test_correction_trends_say_which_fade(tmp_path: Path) -> None:
 
     with HistoryStore.open() as store:
         for index in range(6):
-            session = store.record_session(SessionStart(_days_ago(6 - index).isoformat(), "replay", "gua_sha"), {"strokes": [
+            store.record_session(SessionStart(_days_ago(6 - index).isoformat(), "replay", "gua_sha"), {"strokes": [
                 {"feedback": (["Slow down"] if k < 8 - index else []) + (["Stay on the left cheek"] if k < 2 else [])}
                 for k in range(10)]}, None)
         records = store.sessions()

@@ -620,7 +620,8 @@ class HistoryStore:
 
     def sessions(self, technique: str | None = None, last: int | None = None) -> list[SessionRecord]:
         """Sessions in time order (oldest first); ``last`` keeps the most recent N."""
-        where, parameters = ("WHERE technique = ?", [technique]) if technique else ("", [])
+        parameters: list[Any] = [technique] if technique else []
+        where = "WHERE technique = ?" if technique else ""
         query = f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions {where} ORDER BY started_at DESC, id DESC"
         if last is not None:
             query += " LIMIT ?"
@@ -631,7 +632,9 @@ class HistoryStore:
     @staticmethod
     def _record(row: Sequence[Any]) -> SessionRecord:
         # Positional (the columns are selected in field order): listing 10,000 sessions stays quick.
-        return SessionRecord(*row[:_PARTIAL_INDEX], bool(row[_PARTIAL_INDEX]), *row[_PARTIAL_INDEX + 1 :])
+        values = list(row)
+        values[_PARTIAL_INDEX] = bool(values[_PARTIAL_INDEX])
+        return SessionRecord(*values)  # type: ignore[call-arg]  # one value per field, in order
 
     def start_times(self, technique: str | None = None) -> Iterator[str]:
         """Session start times, newest first, read lazily (a streak needs only the recent ones)."""
