@@ -133,6 +133,8 @@ def run_replay(
         from coach.report.html import write_html_report
 
         files["html"] = write_html_report(report, out_dir / "report.html", pipeline.regions)
+        if "history_id" in report and (out_dir / "history.html").is_file():
+            files["history"] = out_dir / "history.html"  # written beside report.html, which links it
     return ReplayOutcome(report=report, out_dir=out_dir, files=files, interrupted=interrupted)
 
 

@@ -206,8 +206,9 @@ def test_replay_stores_each_run_groups_the_clip_and_no_history_stores_nothing(
     short_clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for run in ("a", "b"):
-        code, _, err = _run_cli(capsys, "replay", str(short_clip), "--out", str(tmp_path / run), "--technique", DEMO_TECHNIQUE, "--no-video", "-q")
+        code, out, err = _run_cli(capsys, "replay", str(short_clip), "--out", str(tmp_path / run), "--technique", DEMO_TECHNIQUE, "--no-video", "-q")
         assert code == 0, err
+        assert f"wrote {tmp_path / run / 'history.html'}" in out
     code, _, err = _run_cli(capsys, "replay", str(short_clip), "--out", str(tmp_path / "c"), "--no-video", "-q", "--no-history")
     assert code == 0, err
     with HistoryStore.open() as store:
