@@ -183,6 +183,9 @@ class _Writer:
             self.end_session()
             self._start, self._source_path = message.start, message.source_path
             self._session_id, self._finished = None, False
+            # Opened (created, migrated) now, so the first stroke and the final summary, which
+            # closing the window waits for, cost one transaction each.
+            self._guarded(self._open)
         elif isinstance(message, _Strokes):
             self._guarded(lambda: self._add(message.strokes))
         else:
