@@ -92,8 +92,8 @@ def run_replay(
     """
     from coach.storage.history import ensure_history_usable, now_iso, record_replay
 
-    if history:
-        ensure_history_usable()  # a database from a newer coach is refused before the work, not after
+    # A database from a newer coach is refused before the work, not after; a full disk only warns.
+    history = history and ensure_history_usable()
     started_at = now_iso()
     out_dir.mkdir(parents=True, exist_ok=True)
     interrupted = False

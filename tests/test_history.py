@@ -444,7 +444,8 @@ def _mount_small_filesystem(folder: Path, size: str = "200k") -> None:
 
 
 def test_a_full_disk_suspends_history_writing_with_one_warning_and_the_session_goes_on(
-    demo_report: dict[str, Any], tmp_path: Path, caplog: pytest.LogCaptureFixture
+    demo_report: dict[str, Any], short_clip: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     small = tmp_path / "small"
     _mount_small_filesystem(small)
@@ -470,6 +471,13 @@ def test_a_full_disk_suspends_history_writing_with_one_warning_and_the_session_g
         assert record_replay(replay_report, small / "r", None, "2026-01-01T10:00:00+00:00", path=database) is None
         assert "history_id" not in replay_report
         assert len([r for r in caplog.records if "not stored" in r.getMessage()]) == 1
+        # `coach replay` with its history on the full disk: the report is written, one warning.
+        caplog.clear()
+        monkeypatch.setenv("COACH_DATA_DIR", str(small))
+        code, out, err = _run_cli(capsys, "replay", str(short_clip), "--out", str(tmp_path / "out"), "--no-video", "-q")
+        assert code == 0, err
+        assert json.loads((tmp_path / "out" / "report.json").read_text())["frames"] > 0
+        assert len([r for r in caplog.records if r.getMessage().startswith("History:")]) == 1
     finally:
         subprocess.run(["umount", str(small)], capture_output=True)
 

@@ -692,11 +692,22 @@ def _report_strokes(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 # Replay, import and export: whole sessions at once
 
 
-def ensure_history_usable(path: Path | None = None) -> None:
-    """Open (create, migrate, repair) the database once, before work starts, so that a file from a
-    newer coach is refused at once (HistoryVersionError, exit 2) rather than after a long replay."""
-    with HistoryStore.open(path, check=True):
-        pass
+def ensure_history_usable(path: Path | None = None) -> bool:
+    """Open (create, migrate, repair) the database once, before a session starts.
+
+    A file from a newer coach is refused at once (HistoryVersionError, exit 2) rather than after a
+    long replay. A history that cannot be written now (a full disk, a read-only folder) is one
+    warning and False: the session goes on without it.
+    """
+    try:
+        with HistoryStore.open(path, check=True):
+            return True
+    except HistoryVersionError:
+        raise
+    except (HistoryError, sqlite3.Error, OSError) as error:
+        what = "the disk is full" if is_disk_full(error) else str(error)
+        logger.warning("History: this session will not be stored (%s); coaching and the report go on.", what)
+        return False
 
 
 def record_replay(

@@ -178,7 +178,7 @@ def run_live(
     if history:  # a history database from a newer coach is refused here, before any window
         from coach.storage.history import ensure_history_usable
 
-        ensure_history_usable()
+        history = ensure_history_usable()
 
     prepare_qt_environment()
     from PySide6.QtWidgets import QApplication
