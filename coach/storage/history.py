@@ -64,6 +64,8 @@ EXPORT_FORMAT = "coach-history"
 STALE_FOREIGN_WRITER_S = 6 * 3600.0
 """A session left open by a process on another machine (a shared folder) counts as abandoned after this."""
 SESSION_STATES = ("open", "complete", "incomplete")
+SMALL_SELECTION = 500
+"""Up to this many sessions, per-session stroke queries name them (using the index) instead of scanning."""
 SESSION_KINDS = ("live", "replay", "import")
 
 # SQLite's primary result codes (sqlite3.h) that say the file itself is damaged or not a database.
@@ -658,16 +660,28 @@ class HistoryStore:
         ).fetchall()
         return [json.loads(row[0]) for row in rows]
 
+    @staticmethod
+    def _only(session_ids: Sequence[int] | None) -> tuple[str, tuple[int, ...]]:
+        """A WHERE clause for a few sessions (the live panel's one), so it reads only their strokes."""
+        if session_ids is None or len(session_ids) > SMALL_SELECTION:
+            return "", ()
+        return f"WHERE strokes.session_id IN ({', '.join('?' for _ in session_ids)})", tuple(int(i) for i in session_ids)
+
     def stroke_counts(self, session_ids: Sequence[int] | None = None) -> dict[int, int]:
-        rows = self._connection.execute("SELECT session_id, count(*) FROM strokes GROUP BY session_id").fetchall()
+        where, parameters = self._only(session_ids)
+        rows = self._connection.execute(
+            f"SELECT session_id, count(*) FROM strokes {where} GROUP BY session_id", parameters
+        ).fetchall()
         wanted = None if session_ids is None else set(session_ids)
         return {int(sid): int(n) for sid, n in rows if wanted is None or sid in wanted}
 
     def corrections(self, session_ids: Sequence[int] | None = None) -> dict[int, Counter[str]]:
         """Per session, how many strokes got each correction phrase (every session asked for is there)."""
+        where, parameters = self._only(session_ids)
         rows = self._connection.execute(
             "SELECT strokes.session_id, phrase.value, count(*) FROM strokes, json_each(strokes.corrections) AS phrase "
-            "GROUP BY strokes.session_id, phrase.value"
+            f"{where} GROUP BY strokes.session_id, phrase.value",
+            parameters,
         ).fetchall()
         wanted = None if session_ids is None else set(session_ids)
         result: dict[int, Counter[str]] = {session_id: Counter() for session_id in wanted or ()}
