@@ -32,6 +32,7 @@ examples:
   coach live --source session.mp4 --exit-at-end play a clip as if it were a camera
   coach calibrate --profile me                  fit face regions to your face
   coach techniques show gua_sha                 what a routine asks you to do
+  coach history --plot progress.png             your streak, scores over time and recurring corrections
 """
 
 
@@ -96,6 +97,7 @@ def _command_replay(args: argparse.Namespace) -> int:
             write_video=not args.no_video,
             write_html=not args.no_html,
             progress=progress,
+            history=not args.no_history,
         )
     finally:
         progress.close()
@@ -146,6 +148,7 @@ def _command_live(args: argparse.Namespace) -> int:
         out_dir=args.out,
         sound=args.sound,
         echo=print,
+        history=not args.no_history,
     )
 
 
@@ -195,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--no-video", action="store_true", help="skip the annotated video")
     replay.add_argument("--no-html", action="store_true", help="skip the HTML report")
     replay.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    replay.add_argument("--no-history", action="store_true", help="do not store this session in your history")
     replay.set_defaults(handler=_command_replay)
 
     track = commands.add_parser(
@@ -228,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--sound", action="store_true", help="play a soft metronome at the step's tempo")
     live.add_argument("--exit-at-end", action="store_true", help="close when the clip ends and print the summary and timing")
     live.add_argument("--out", type=Path, default=None, help="folder for the session report (default: in your user data folder)")
+    live.add_argument("--no-history", action="store_true", help="do not store this session in your history")
     live.set_defaults(handler=_command_live)
 
     calibrate = commands.add_parser(
@@ -246,6 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     profiles = commands.add_parser("profiles", help="list calibration profiles")
     profiles.set_defaults(handler=_command_profiles)
+
+    from coach.history_cli import add_history_parser  # `coach history`: list, show, plot, export, delete, import
+
+    add_history_parser(commands)
     return parser
 
 

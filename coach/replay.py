@@ -84,8 +84,17 @@ def run_replay(
     write_video: bool = True,
     write_html: bool = True,
     progress: ProgressCallback | None = None,
+    history: bool = True,
 ) -> ReplayOutcome:
-    """Run one clip through the pipeline and write report.json (+ report.html, annotated.mp4)."""
+    """Run one clip through the pipeline and write report.json (+ report.html, annotated.mp4).
+
+    With ``history`` the session is also stored in the history database (see coach.storage.history).
+    """
+    from coach.storage.history import ensure_history_usable, now_iso, record_replay
+
+    # A database from a newer coach is refused before the work, not after; a full disk only warns.
+    history = history and ensure_history_usable()
+    started_at = now_iso()
     out_dir.mkdir(parents=True, exist_ok=True)
     interrupted = False
     files: dict[str, Path] = {}
@@ -117,11 +126,15 @@ def run_replay(
         if pipeline.stats.frames == 0:
             raise SourceError(f"{input_path}: no frames could be read. Check that the file is a complete video or recording.")
         report = build_report(pipeline, source=str(input_path), partial=interrupted)
+    if history:
+        record_replay(report, out_dir, input_path, started_at)  # one transaction; sets report["history_id"]
     files["json"] = write_json_report(report, out_dir)
     if write_html:
         from coach.report.html import write_html_report
 
         files["html"] = write_html_report(report, out_dir / "report.html", pipeline.regions)
+        if "history_id" in report and (out_dir / "history.html").is_file():
+            files["history"] = out_dir / "history.html"  # written beside report.html, which links it
     return ReplayOutcome(report=report, out_dir=out_dir, files=files, interrupted=interrupted)
 
 

@@ -19,6 +19,7 @@ from coach.geometry import FaceRegions
 from coach.render.palette import score_hex
 from coach.render.text import display_name
 from coach.report import plots
+from coach.report.history_page import history_link, write_history_page_beside
 
 logger = logging.getLogger(__name__)
 
@@ -373,6 +374,7 @@ def render_html_report(report: dict[str, Any], regions: FaceRegions | None = Non
         f"<title>Massage session report{(' – ' + _e(technique)) if technique else ''}</title>"
         f"<style>{PAGE_CSS}</style></head><body><main>"
         f"<header><h1>Massage session report{partial}</h1><p>{subtitle}</p></header>"
+        + history_link(report)
         + _headline(report)
         + _steps_table(report)
         + plots_html
@@ -394,4 +396,5 @@ def write_html_report(report: dict[str, Any], out_path: Path, regions: FaceRegio
     temporary.write_text(render_html_report(report, regions), encoding="utf-8")
     temporary.replace(out_path)
     logger.info("wrote %s", out_path)
+    write_history_page_beside(report, out_path)  # history.html, when the session is in the history
     return out_path

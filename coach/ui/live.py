@@ -152,6 +152,7 @@ def run_live(
     sound: bool = False,
     echo: Callable[[str], None] | None = None,
     probe_cameras: bool = True,
+    history: bool = True,
 ) -> int:
     """Open the live window and run until it is closed; returns the process exit code.
 
@@ -174,6 +175,10 @@ def run_live(
         chosen_profile = load_profile(profile)
     initial = source_spec(camera, source)
     library = load_library()
+    if history:  # a history database from a newer coach is refused here, before any window
+        from coach.storage.history import ensure_history_usable
+
+        history = ensure_history_usable()
 
     prepare_qt_environment()
     from PySide6.QtWidgets import QApplication
@@ -200,6 +205,7 @@ def run_live(
         exit_at_end=exit_at_end,
         out_dir=out_dir,
         sound=sound,
+        history=history,
     )
     window.show()
     app.exec()

@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 
 from coach.render.overlay import OverlayRenderer, letterbox_rect
 from coach.types import FrameResult, StepProgress
+from coach.ui.history_panel import make_history_panel
 from coach.ui.metronome import Metronome, beat_period_s
 from coach.ui.worker import (
     ChangeTechnique,
@@ -237,8 +238,10 @@ class LiveWindow(QMainWindow):
         out_dir: Path | None = None,
         sound: bool = False,
         write_html: bool = True,
+        history: bool = True,
     ) -> None:
         super().__init__()
+        self._history = history  # store sessions in the history database (--no-history: False)
         from coach.geometry import FaceRegions
 
         self.setWindowTitle("coach: live")
@@ -339,6 +342,8 @@ class LiveWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 2)
         layout.addLayout(controls)
+        self.history_panel = make_history_panel(self._technique, enabled=self._history)  # streak, last time
+        layout.addWidget(self.history_panel)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.help_label)
         self.setCentralWidget(central)
@@ -421,6 +426,7 @@ class LiveWindow(QMainWindow):
             profile=self._profile,
             out_dir=self._out_dir if self._out_dir is not None else default_out_dir(),
             write_html=self._write_html,
+            history=self._history,
         )
         worker.frame_ready.connect(self._on_frame)
         worker.timing_changed.connect(self._on_timing)
@@ -513,6 +519,7 @@ class LiveWindow(QMainWindow):
     def set_technique(self, technique: "Technique | None") -> None:
         """Coach this routine from its first step (the source keeps running)."""
         self._technique = technique
+        self.history_panel.show_technique(technique)
         self.summary_dock.hide()
         if self.worker is not None:
             self.worker.post(ChangeTechnique(technique))

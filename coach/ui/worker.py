@@ -353,8 +353,12 @@ class LiveWorker(QThread):
         out_dir: Path | None = None,
         write_html: bool = True,
         parent: Any = None,
+        history: bool = True,
     ) -> None:
         super().__init__(parent)
+        from coach.storage.history_writer import LiveHistory
+
+        self._history = LiveHistory(enabled=history)  # strokes stored as scored, off this thread
         self.source = source
         self._technique = technique
         self._profile = profile
@@ -465,6 +469,7 @@ class LiveWorker(QThread):
                 opened.close()
             if pipeline is not None:
                 self._finish(pipeline, reason)
+            self._history.close()
             if tracker is not None:
                 tracker.close()
 
@@ -473,6 +478,7 @@ class LiveWorker(QThread):
 
         self._technique = technique
         self._routine_reported = False
+        self._history.begin(technique, self._profile, self.source.description, self.source.path)
         return Pipeline(technique=technique, profile=self._profile, tracker=tracker)
 
     def _loop(self, pipeline: "Pipeline", tracker: "Tracker | None") -> "Pipeline":
@@ -486,6 +492,7 @@ class LiveWorker(QThread):
             if self._paused:
                 continue
             result = self._process(pipeline, captured.item)
+            self._history.add(result.new_strokes)
             image = captured.item.image if isinstance(captured.item, Frame) else None
             self.frame_ready.emit(result, bgr_to_qimage(image) if image is not None else None, captured.captured_at)
             if result.progress is not None and result.progress.finished and not self._routine_reported:
@@ -577,6 +584,7 @@ class LiveWorker(QThread):
         from coach.report.json_report import build_report, write_json_report
 
         report = build_report(pipeline, source=self.source.description, partial=partial)
+        self._history.finish(report, self.out_dir)  # adds report["history_id"] when stored
         files = {"json": write_json_report(report, self.out_dir)}
         if self._write_html if html is None else html:
             try:
