@@ -67,17 +67,26 @@ class TrackingGovernor:
     """Watches per-frame processing time and says when to step down to a lighter mode.
 
     ``observe`` is called once per processed frame with that frame's milliseconds; it returns the
-    new mode when the median of the last ``WINDOW_FRAMES`` frames (after a warm-up) is over the
-    budget, else None. The source's frame interval sets the budget: 30 fps leaves 30 ms.
+    new mode when the median of the last ``window_frames`` frames (after ``warm_up_frames``) is
+    over the budget, else None. The source's frame interval sets the budget: 30 fps leaves 30 ms.
     """
 
-    def __init__(self, source_fps: float, start: TrackingMode = FULL) -> None:
+    def __init__(
+        self,
+        source_fps: float,
+        start: TrackingMode = FULL,
+        warm_up_frames: int = WARM_UP_FRAMES,
+        window_frames: int = WINDOW_FRAMES,
+    ) -> None:
         if not source_fps > 0:
             raise ValueError(f"source_fps must be positive, not {source_fps!r}")
+        if warm_up_frames < 0 or window_frames < 1:
+            raise ValueError(f"need warm_up_frames >= 0 and window_frames >= 1, not {warm_up_frames}, {window_frames}")
         self.budget_ms = 1000.0 / source_fps * BUDGET_SHARE
         self.mode = start
-        self._recent: collections.deque[float] = collections.deque(maxlen=WINDOW_FRAMES)
-        self._to_skip = WARM_UP_FRAMES
+        self._warm_up_frames = warm_up_frames
+        self._recent: collections.deque[float] = collections.deque(maxlen=window_frames)
+        self._to_skip = warm_up_frames
 
     @property
     def lightest(self) -> bool:
@@ -90,9 +99,9 @@ class TrackingGovernor:
             self._to_skip -= 1
             return None
         self._recent.append(frame_ms)
-        if len(self._recent) < WINDOW_FRAMES or statistics.median(self._recent) <= self.budget_ms:
+        if len(self._recent) < (self._recent.maxlen or 1) or statistics.median(self._recent) <= self.budget_ms:
             return None
         self.mode = TRACKING_MODES[TRACKING_MODES.index(self.mode) + 1]
         self._recent.clear()
-        self._to_skip = WARM_UP_FRAMES
+        self._to_skip = self._warm_up_frames
         return self.mode
