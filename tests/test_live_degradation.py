@@ -29,7 +29,7 @@ def test_worker_steps_down_says_so_once_per_step_and_the_report_records_it(qapp,
         SourceSpec(path=media_dir / "videos" / HAND_CLIP),
         out_dir=tmp_path / "session",
         write_html=False,
-        make_governor=lambda fps: TrackingGovernor(1000.0, warm_up_frames=2, window_frames=3),
+        make_governor=lambda fps: TrackingGovernor(1000.0, warm_up_s=0.0, warm_up_frames=2, window_s=0.0, window_frames=3),
     )
     messages: list[str] = []
     worker.tracking_mode_changed.connect(messages.append)
@@ -65,7 +65,7 @@ def test_a_fast_enough_worker_keeps_full_tracking(qapp, media_dir: Path, tmp_pat
         SourceSpec(path=media_dir / "videos" / HAND_CLIP),
         out_dir=tmp_path / "session",
         write_html=False,
-        make_governor=lambda fps: TrackingGovernor(1.0, warm_up_frames=2, window_frames=3),
+        make_governor=lambda fps: TrackingGovernor(1.0, warm_up_s=0.0, warm_up_frames=2, window_s=0.0, window_frames=3),
     )
     messages: list[str] = []
     worker.tracking_mode_changed.connect(messages.append)

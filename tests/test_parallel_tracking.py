@@ -141,21 +141,29 @@ def test_lighter_modes_on_real_pixels(portrait_path: Path) -> None:
 
 
 def test_governor_steps_down_on_sustained_slowness_only() -> None:
-    governor = TrackingGovernor(source_fps=30.0, warm_up_frames=5, window_frames=10)
+    governor = TrackingGovernor(source_fps=30.0, warm_up_s=1.0, warm_up_frames=5, window_s=0.3, window_frames=10)
     assert governor.budget_ms == pytest.approx(30.0)
-    # Slow warm-up frames and a single long hiccup are not a reason to change.
-    changes = [governor.observe(200.0) for _ in range(5)]
+    # Slow first frames (models warming up) and a single long hiccup are not a reason to change.
+    changes = [governor.observe(300.0) for _ in range(5)]
     changes += [governor.observe(20.0 if index != 4 else 500.0) for index in range(30)]
     assert changes == [None] * 35 and governor.mode == FULL
     # Frames steadily over budget: one step down once they are most of the window (the median),
     # then a fresh warm-up and a full window in the new mode before the next step.
     changes = [governor.observe(40.0) for _ in range(6)]
     assert changes == [None] * 5 + [LITE_HANDS]
-    changes = [governor.observe(40.0) for _ in range(15)]
-    assert changes[-1] == LITE_HANDS_HALF_FACE and changes[:-1] == [None] * 14
+    changes = [governor.observe(40.0) for _ in range(40)]
+    # Warm-up: 25 frames make the 1 s; then 10 frames (400 ms ≥ 0.3 s) fill the window.
+    assert changes.index(LITE_HANDS_HALF_FACE) == 25 + 10 - 1
     # The lightest mode is the floor.
     assert all(governor.observe(1000.0) is None for _ in range(50)) and governor.lightest
     assert [mode.name for mode in TRACKING_MODES] == ["full", "lite-hands", "lite-hands-half-face"]
     assert tracking_mode_named("lite-hands") == LITE_HANDS
     with pytest.raises(ValueError, match="unknown tracking mode"):
         tracking_mode_named("fastest")
+
+
+def test_governor_judges_a_very_slow_machine_within_seconds() -> None:
+    """At 4 frames a second the window is a few frames, not 1.5 s × 30: it decides in seconds."""
+    governor = TrackingGovernor(source_fps=30.0)
+    frames_until_change = next(count for count in range(1, 100) if governor.observe(250.0) is not None)
+    assert frames_until_change <= 12  # 1 s warm-up (5 frames) + 1.5 s window (6 frames) + 1

@@ -48,10 +48,13 @@ LITE_HANDS_HALF_FACE = TrackingMode(
 TRACKING_MODES: tuple[TrackingMode, ...] = (FULL, LITE_HANDS, LITE_HANDS_HALF_FACE)
 """From the most to the least work; the governor moves down this list only."""
 
-WARM_UP_FRAMES = 30
-"""Frames ignored after a start or a switch: the first detections and a rebuilt graph are slow."""
-WINDOW_FRAMES = 45
-"""Frames judged together (1.5 s at 30 fps): long enough that one hiccup does not count."""
+WARM_UP_S = 1.0
+WARM_UP_FRAMES = 5
+"""Ignored after a start or a switch (both must pass): the first detections and a rebuilt graph are slow."""
+WINDOW_S = 1.5
+WINDOW_FRAMES = 5
+"""Frames judged together: at least this many, covering at least this much processing time, so one
+hiccup does not count and a machine doing 4 frames a second is judged as quickly as one doing 25."""
 BUDGET_SHARE = 0.9
 """Share of the frame interval the worker may use; the rest is for capture and painting."""
 
@@ -67,26 +70,32 @@ class TrackingGovernor:
     """Watches per-frame processing time and says when to step down to a lighter mode.
 
     ``observe`` is called once per processed frame with that frame's milliseconds; it returns the
-    new mode when the median of the last ``window_frames`` frames (after ``warm_up_frames``) is
-    over the budget, else None. The source's frame interval sets the budget: 30 fps leaves 30 ms.
+    new mode when the median over the recent window (at least ``window_frames`` frames and
+    ``window_s`` seconds of processing, after a warm-up) is over the budget, else None. The
+    source's frame interval sets the budget: 30 fps leaves 30 ms.
     """
 
     def __init__(
         self,
         source_fps: float,
         start: TrackingMode = FULL,
+        warm_up_s: float = WARM_UP_S,
         warm_up_frames: int = WARM_UP_FRAMES,
+        window_s: float = WINDOW_S,
         window_frames: int = WINDOW_FRAMES,
     ) -> None:
         if not source_fps > 0:
             raise ValueError(f"source_fps must be positive, not {source_fps!r}")
-        if warm_up_frames < 0 or window_frames < 1:
-            raise ValueError(f"need warm_up_frames >= 0 and window_frames >= 1, not {warm_up_frames}, {window_frames}")
+        if warm_up_s < 0 or warm_up_frames < 0 or window_s < 0 or window_frames < 1:
+            raise ValueError("warm-up and window lengths must not be negative, and a window needs a frame")
         self.budget_ms = 1000.0 / source_fps * BUDGET_SHARE
         self.mode = start
-        self._warm_up_frames = warm_up_frames
-        self._recent: collections.deque[float] = collections.deque(maxlen=window_frames)
-        self._to_skip = warm_up_frames
+        self._warm_up = (warm_up_s * 1000.0, warm_up_frames)
+        self._window_ms = window_s * 1000.0
+        self._window_frames = window_frames
+        self._recent: collections.deque[float] = collections.deque()
+        self._recent_ms = 0.0
+        self._warm_up_left_ms, self._warm_up_frames_left = self._warm_up
 
     @property
     def lightest(self) -> bool:
@@ -95,13 +104,20 @@ class TrackingGovernor:
     def observe(self, frame_ms: float) -> TrackingMode | None:
         if self.lightest:
             return None
-        if self._to_skip > 0:
-            self._to_skip -= 1
+        if self._warm_up_left_ms > 0 or self._warm_up_frames_left > 0:
+            self._warm_up_left_ms -= frame_ms
+            self._warm_up_frames_left -= 1
             return None
         self._recent.append(frame_ms)
-        if len(self._recent) < (self._recent.maxlen or 1) or statistics.median(self._recent) <= self.budget_ms:
+        self._recent_ms += frame_ms
+        while len(self._recent) > self._window_frames and self._recent_ms - self._recent[0] >= self._window_ms:
+            self._recent_ms -= self._recent.popleft()
+        if len(self._recent) < self._window_frames or self._recent_ms < self._window_ms:
+            return None
+        if statistics.median(self._recent) <= self.budget_ms:
             return None
         self.mode = TRACKING_MODES[TRACKING_MODES.index(self.mode) + 1]
         self._recent.clear()
-        self._to_skip = self._warm_up_frames
+        self._recent_ms = 0.0
+        self._warm_up_left_ms, self._warm_up_frames_left = self._warm_up
         return self.mode
