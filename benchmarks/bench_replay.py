@@ -1,7 +1,7 @@
 """Replay speed: `coach replay` against a plain serial MediaPipe loop over the same real clip.
 
-Both run as whole processes (start-up and model loading included), alternately, several rounds
-each, on the same clips:
+Both run as whole processes (start-up and model loading included), alternately (in ABBA order),
+several rounds each, on the same clips:
 
 - a real clip from ../shared/media/videos (``lp_face_d3.mp4`` unless ``--clip``), and
 - a 640×480 clip made here from a real one with a hand in front of the face
@@ -129,7 +129,9 @@ def bench_clip(clip: Path, rounds: int, blas_check: bool, out_dir: Path) -> None
         variants["plain loop, 1 BLAS thread"] = (variants["plain loop"][0], {**base_env, **{name: "1" for name in BLAS_VARIABLES}})
     runs: dict[str, list[Run]] = {name: [] for name in variants}
     for round_index in range(rounds):
-        for name, (command, env) in variants.items():
+        # ABBA order: a load that drifts during the run does not always favour the same variant.
+        order = list(variants.items()) if round_index % 2 == 0 else list(reversed(variants.items()))
+        for name, (command, env) in order:
             runs[name].append(run_process(command, env))
             last = runs[name][-1]
             print(f"  round {round_index + 1} {name:36s} wall {last.wall_s:6.1f} s  user {last.user_s:6.1f} s  sys {last.sys_s:5.1f} s", flush=True)
