@@ -162,8 +162,8 @@ class Tracker(ClosesOnExit):
         self.timings: dict[str, StageTiming] = {stage: StageTiming() for stage in STAGES}
         self._models = PairRunner(concurrent=concurrent)
         self.tracking_mode: TrackingMode = FULL
+        # (timestamp of the first frame tracked in the mode, None until one is; the mode)
         self.mode_history: list[tuple[float | None, TrackingMode]] = [(None, FULL)]
-        """(timestamp of the first frame tracked in the mode, or None before any frame; mode)."""
         self._frames_until_face = 0
         self._carried_face: tuple[np.ndarray | None, int] = (None, 0)
         self._closed = False
