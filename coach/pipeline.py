@@ -94,7 +94,9 @@ class Pipeline(ClosesOnExit):
         if technique is not None:
             self.session = Session(technique, self.regions.centre)
         self.stats = PipelineStats()
-        self.strokes: list[ScoredStroke] = []
+        self.strokes: list[ScoredStroke] = []  # one per stroke, its newest version, in the order they began to be reported
+        self._positions: dict[int, int] = {}  # stroke_id → index in strokes
+        self._last_id = 0
         self._last_pose: FacePose | None = None
         self._last_pose_time_s: float | None = None
         self._recent_face: collections.deque[bool] = collections.deque(maxlen=RECENT_FRAMES)
@@ -126,10 +128,9 @@ class Pipeline(ClosesOnExit):
         fresh_pose = self._fit(tracked)
         # The engine gets only fresh poses: it bridges a face hidden by the hand itself, re-mapping
         # those frames' contact points once the face is back.
-        completed = self.engine.update(tracked, fresh_pose)
+        events = self.engine.update(tracked, fresh_pose)
         pose = fresh_pose if fresh_pose is not None else self._held_pose(tracked)
-        new_strokes = tuple(self._score(stroke) for stroke in completed)
-        self.strokes.extend(new_strokes)
+        new_strokes = self._take(events)
         elapsed_ms = (time.perf_counter() - started) * 1000.0
         recent_face_ratio = sum(self._recent_face) / len(self._recent_face)
         return FrameResult(
@@ -138,7 +139,7 @@ class Pipeline(ClosesOnExit):
             contacts=self.engine.contacts(),
             trails_fu=self.engine.trails_fu(),
             new_strokes=new_strokes,
-            last_stroke=self.strokes[-1] if self.strokes else None,
+            last_stroke=self._latest(new_strokes),
             progress=self.session.progress() if self.session is not None else None,
             status=status_message(tracked, recent_face_ratio),
             processing_ms=elapsed_ms,
@@ -146,9 +147,43 @@ class Pipeline(ClosesOnExit):
 
     def finish(self) -> list[ScoredStroke]:
         """End of stream: close strokes still open and score them. Returns the new ones."""
-        new_strokes = [self._score(stroke) for stroke in self.engine.flush()]
-        self.strokes.extend(new_strokes)
-        return new_strokes
+        return list(self._take(self.engine.flush()))
+
+    def _take(self, events: list[Stroke]) -> tuple[ScoredStroke, ...]:
+        """Score the engine's events; ``strokes`` keeps the newest version of each stroke.
+
+        A run's progress events and its final event share one stroke_id, so the list holds each
+        stroke once (as it stands now); a withdrawn event removes its stroke.
+        """
+        scored_events: list[ScoredStroke] = []
+        for stroke in events:
+            scored = self._score(stroke)
+            position = self._positions.get(stroke.stroke_id) if stroke.stroke_id else None
+            if stroke.withdrawn:
+                if position is not None:
+                    del self.strokes[position]
+                    del self._positions[stroke.stroke_id]
+                    self._positions = {key: (index - 1 if index > position else index) for key, index in self._positions.items()}
+                scored_events.append(scored)
+                continue
+            if position is not None:
+                self.strokes[position] = scored
+            else:
+                self._positions[stroke.stroke_id] = len(self.strokes)
+                self.strokes.append(scored)
+            scored_events.append(scored)
+        return tuple(scored_events)
+
+    def _latest(self, new_strokes: tuple[ScoredStroke, ...]) -> ScoredStroke | None:
+        """The stroke to give feedback on: the one reported most recently (as it stands now)."""
+        for scored in reversed(new_strokes):
+            if not scored.stroke.withdrawn:
+                self._last_id = scored.stroke.stroke_id
+                break
+        position = self._positions.get(self._last_id)
+        if position is not None:
+            return self.strokes[position]
+        return self.strokes[-1] if self.strokes else None
 
     def close(self) -> None:
         if self._tracker is not None:

@@ -57,6 +57,17 @@ TEMPO_UNITS: dict[str, tuple[str, str]] = {
 
 
 @dataclass
+class _Counted:
+    """Where one stroke (all events of one stroke_id) was scored, and what it has counted so far."""
+
+    step_index: int
+    side: Handedness | None
+    reps: int = 0
+    seconds: float = 0.0
+    counted: bool = False
+
+
+@dataclass
 class _StepRecord:
     """Mutable bookkeeping for one step, owned by one Session."""
 
@@ -158,6 +169,7 @@ class Session:
         self._pass_index = 0
         self._records = [_StepRecord.fresh(step) for step in self._technique.steps]
         self._history = []
+        self._by_id: dict[int, _Counted] = {}
         self._moved_on_streak = 0
 
     def skip_step(self) -> None:
@@ -170,10 +182,70 @@ class Session:
         self._moved_on_streak = 0
 
     def on_stroke(self, stroke: Stroke) -> ScoredStroke:
-        """Score a finished stroke against the current step and side, count it, and advance."""
+        """Score a stroke event against the current step and side, count it, and advance.
+
+        The engine reports runs and holds while they go on: later events of the same stroke_id
+        are scored against the step and side where the stroke began and add only what they add
+        (a run's new cycles, a hold's new seconds); a withdrawn event takes back what its stroke
+        counted.
+        """
+        known = self._by_id.get(stroke.stroke_id) if stroke.stroke_id else None
+        if stroke.withdrawn:
+            return self._withdraw(stroke, known)
+        if known is not None:
+            return self._update(stroke, known)
         if self._user_moved_on(stroke):
             self._step_index, self._pass_index = self._next_step()  # type: ignore[misc]
         return self._score_and_count(stroke)
+
+    def _replace(self, stroke: Stroke, scored: ScoredStroke | None, record: _StepRecord | None) -> None:
+        """Put the newest version of a stroke where its earlier one was (or remove it)."""
+        def swap(items: list[ScoredStroke]) -> None:
+            for position, item in enumerate(items):
+                if item.stroke.stroke_id == stroke.stroke_id:
+                    if scored is None:
+                        del items[position]
+                    else:
+                        items[position] = scored
+                    return
+
+        swap(self._history)
+        if record is not None:
+            swap(record.scored)
+
+    def _update(self, stroke: Stroke, known: _Counted) -> ScoredStroke:
+        step = self._technique.steps[known.step_index]
+        record = self._records[known.step_index]
+        score = score_stroke(stroke, step, known.side)
+        scored = ScoredStroke(stroke=stroke, score=score)
+        self._replace(stroke, scored, record)
+        if score.counted:
+            if not known.counted:
+                record.counted_strokes[known.side] += 1
+                known.counted = True
+            if step.duration_s is not None:
+                record.seconds[known.side] += max(0.0, stroke.duration_s - known.seconds)
+                known.seconds = max(known.seconds, stroke.duration_s)
+            else:
+                units = _rep_units(stroke, step)
+                record.reps[known.side] += max(0, units - known.reps)
+                known.reps = max(known.reps, units)
+            if known.step_index == self._step_index:
+                self._advance_past_done_passes()
+        return scored
+
+    def _withdraw(self, stroke: Stroke, known: _Counted | None) -> ScoredStroke:
+        empty = ScoredStroke(stroke=stroke, score=StrokeScore(step_index=None, total=None))
+        if known is None:
+            return empty
+        del self._by_id[stroke.stroke_id]
+        record = self._records[known.step_index]
+        self._replace(stroke, None, record)
+        if known.counted:
+            record.counted_strokes[known.side] -= 1
+            record.reps[known.side] -= known.reps
+            record.seconds[known.side] -= known.seconds
+        return empty
 
     def _user_moved_on(self, stroke: Stroke) -> bool:
         """True on the FOLLOW_AFTER_STROKES-th stroke in a row that misses the current step (either
@@ -207,7 +279,10 @@ class Session:
         """Score a stroke against the current step and pass, count it, and advance when done."""
         if self.finished:
             scored = ScoredStroke(stroke=stroke, score=StrokeScore(step_index=None, total=None))
-            self._history.append(scored)
+            if stroke.stroke_id and any(item.stroke.stroke_id == stroke.stroke_id for item in self._history):
+                self._replace(stroke, scored, None)
+            else:
+                self._history.append(scored)
             return scored
         step = self._technique.steps[self._step_index]
         record = self._records[self._step_index]
@@ -223,12 +298,18 @@ class Session:
         scored = ScoredStroke(stroke=stroke, score=score)
         record.scored.append(scored)
         self._history.append(scored)
+        known = _Counted(self._step_index, side)
+        if stroke.stroke_id:
+            self._by_id[stroke.stroke_id] = known
         if score.counted:
             record.counted_strokes[side] += 1
+            known.counted = True
             if step.duration_s is not None:
-                record.seconds[side] += max(0.0, stroke.duration_s)
+                known.seconds = max(0.0, stroke.duration_s)
+                record.seconds[side] += known.seconds
             else:
-                record.reps[side] += _rep_units(stroke, step)
+                known.reps = _rep_units(stroke, step)
+                record.reps[side] += known.reps
             self._advance_past_done_passes()
         return scored
 

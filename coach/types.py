@@ -140,6 +140,11 @@ class Stroke:
     path_fu: np.ndarray = field(repr=False, compare=False, default_factory=lambda: np.zeros((0, 2)))
     times_s: np.ndarray = field(repr=False, compare=False, default_factory=lambda: np.zeros((0,)))
     regularity: float = 1.0  # 0..1, how even the repetitions (or the glide's speed) were
+    confidence: float = 1.0  # 0..1, how sure the engine is of what it reports (below ~0.6: unsure, no corrections)
+    reported_s: float | None = None  # clip time of the frame at which the engine emitted this event
+    stroke_id: int = 0  # the same for every event of one stroke (a run's progress events and its close)
+    final: bool = True  # False for a progress event of a run or hold that is still going
+    withdrawn: bool = False  # the engine takes back an earlier event of this stroke_id (it was the start of a run)
 
     @property
     def duration_s(self) -> float:
@@ -155,6 +160,7 @@ class StrokeScore:
     parts: dict[str, float] = field(default_factory=dict)  # region, pattern, direction, speed, regularity
     corrections: tuple[str, ...] = ()  # at most two short phrases, most important first
     counted: bool = False  # whether it counted as a repetition of the step
+    sure: bool = True  # False when the engine was unsure of the stroke: then no corrections are given
 
 
 @dataclass(frozen=True)

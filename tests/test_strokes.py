@@ -27,7 +27,9 @@ def run(frames: list[TrackedFrame], engine: StrokeEngine | None = None) -> list[
     for frame in frames:
         pose = fitter.fit(frame.face, frame.width, frame.height) if frame.face is not None else None
         strokes += engine.update(frame, pose)
-    return strokes + engine.flush()
+    events = strokes + engine.flush()
+    withdrawn = {stroke.stroke_id for stroke in events if stroke.withdrawn}
+    return [stroke for stroke in events if stroke.final and stroke.stroke_id not in withdrawn]
 
 
 def overlapping(strokes: list[Stroke], label: LabelledStroke) -> list[Stroke]:

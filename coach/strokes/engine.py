@@ -1,89 +1,241 @@
-"""The stroke engine: per hand, contact point in face units → contact episodes → strokes.
+"""The stroke engine: fingertip paths in face units become strokes, reported while the hand is on the face.
 
-Per frame and hand, the working point is mapped into face units with the frame's face pose (the
-last pose stands in while the face is hidden for up to ``POSE_HOLD_S``, e.g. under the hand), and
-judged on or off the skin:
+It is a streaming stage. Each frame, per hand, the working point (fingertip, two fingertips or a
+tool's edge; coach.strokes.contact) is mapped into face units with the frame's face pose and put on
+an even 30 Hz clock. While the hand touches the face, three small watchers read the newest tenth
+of a second and report strokes as events:
 
-- **on the face**: the point lies inside a face or neck region;
-- **at the face's depth**: the hand's apparent size in face units is not clearly larger than its
-  size when resting on the face (learnt per hand as a low percentile of recent sizes) — a hand
-  lifted toward the camera looks larger;
-- **not in transit**: it is not sweeping faster than any massage stroke (travel and quick returns).
+- **glides**: a slide starts when the smoothed speed clears a walking-pace floor and ends when it
+  falls back below 10 % of its peak, turns back, or the hand lifts. The leg is then timed and
+  measured (coach.strokes.glides) and reported at once, unless it is not a massage stroke: too
+  short, too fast, not straight, lifted, or a **return** — the way back, made faster and/or with
+  the hand lifted toward the camera (it looks larger), compared with the user's own strokes;
+- **runs** (circles, taps, kneads): a few times a second the last ~2.5 s are searched for one
+  repetition (coach.strokes.periodic). While a run goes on, a progress event is sent each time
+  a cycle completes; when the repetition stops, the run is closed and sent as final;
+- **holds**: the point staying put (and the hand not bobbing) for a second is reported, then
+  updated as the hold lasts, and closed when the finger moves.
 
-Consecutive on-skin samples form an episode (short blips of either state are bridged). When an
-episode ends — the hand lifts, leaves, or is lost — it is analysed (coach.strokes.analysis) into
-zero or more strokes, which ``update`` returns.
+Whether the hand touches at all is judged, as before, from the point lying on a face or neck
+region (or within a finger's width of one) and the hand's apparent size: a hand lifted toward the
+camera looks larger than its size resting at the face's depth, which is learnt per hand.
+
+Every stroke carries a confidence (0–1) built from the margins of the evidence it rests on, and
+``reported_s``, the clip time of the frame at which it was emitted. Progress events carry
+``final=False`` and the run's ``stroke_id``; the last event of a stroke has ``final=True``.
+
+The look-ahead is bounded (0.1 s of smoothing plus, for a run, the next check), no work grows with
+the length of a contact, and replay and live give the same events on the same frames.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy.signal import savgol_coeffs
 
 from coach.geometry.face_frame import FacePose
 from coach.geometry.regions import FaceRegions
-from coach.strokes.analysis import Episode, EpisodeAnalyser
 from coach.strokes.contact import CONTACT_MODES, measure_hand
+from coach.strokes.glides import path_length, time_leg
+from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_run
+from coach.technique.directions import circle_direction, glide_direction
 from coach.types import ContactPoint, Handedness, Stroke, TrackedFrame
 
 logger = logging.getLogger(__name__)
 
-POSE_HOLD_S = 0.5  # keep using the last face pose this long while the face is not found
-HAND_GAP_S = 0.3  # a hand missing for longer than this ends its episode
+DT = 1.0 / 30.0  # the engine's even clock; faster cameras are resampled down, slower ones up
+POSE_HOLD_S = 0.5  # keep using the last face pose this long while the face is not found...
+POSE_HOLD_WITH_HAND_S = 2.0  # ...and this long while a hand is in view (it is covering the face: forehead work)
+HAND_GAP_S = 0.3  # a hand missing for longer than this ends its contact
 LIFT_RATIO = 1.2  # apparent size over resting size above which the hand is off the skin (hand tilt alone gives up to ~1.15)
-TRANSIT_FU_S = 1.2  # sustained faster than this (over ~1/3 s) is travel or a return, not a stroke
-TRANSIT_WINDOW = 11  # samples (~1/3 s at 30 fps): long enough that taps and circles average out
-DASH_FU = 0.3  # travel within 5 samples (~1/6 s) that no tap or small circle reaches: a hand flying off
-START_FRAMES = 3  # consecutive on-skin frames that open an episode
-END_FRAMES = 4  # consecutive off-skin frames that close one
+START_SAMPLES = 3  # consecutive on-skin samples that begin a contact
+END_SAMPLES = 4  # consecutive off-skin samples that end one
 TRAIL_S = 1.5
 CAMERA_DISTANCE_FU = 5.5  # a webcam about 50 cm away; only used to allow for the skin's own depth
 RESTING_SIZE_PRIOR_FU = 1.0  # palm size of an adult hand at the face's depth, before any is seen
+SIZE_HISTORY = 900  # samples (~30 s) of in-region sizes to learn the resting size from
 EDGE_MARGIN_FU = 0.12
 _EDGE_OFFSETS = tuple(np.array(offset) * EDGE_MARGIN_FU for offset in ((1, 0), (-1, 0), (0, 1), (0, -1)))
-SIZE_HISTORY = 900  # samples (~30 s) of in-region sizes to learn the resting size from
+
+# Smoothing: a quadratic fitted over 7 samples (0.23 s) gives position and velocity 3 samples late.
+SMOOTH_SAMPLES = 7
+LAG = SMOOTH_SAMPLES // 2
+_POSITION_COEFFS = savgol_coeffs(SMOOTH_SAMPLES, 2, use="dot")
+_VELOCITY_COEFFS = savgol_coeffs(SMOOTH_SAMPLES, 2, deriv=1, delta=DT, use="dot")
+
+# Glides.
+START_FU = 0.03  # 3 mm from where the finger rested, and moving: a slide has begun (tremor and jitter stay inside)
+START_SPEED_FU_S = 0.06  # 5 mm/s
+REST_FOLLOW = 0.1  # share of the way the resting point follows the finger each sample (~0.3 s)
+STOP_SPEED_FU_S = 0.03
+STILL_FU = 0.01  # moved less than this over STILL_SAMPLES: the finger has stopped, whatever the speed noise
+STILL_SAMPLES = 6
+ONSET_SHARE = 0.1  # the convention: a glide runs from 10 % of its peak speed to 10 %
+MIN_GLIDE_FU = 0.1  # 9 mm: shorter travel is a wobble or a landing slide
+MIN_GLIDE_S = 0.15
+MAX_GLIDE_FU_S = 2.0  # 18 cm/s: faster is the hand travelling, not a massage stroke
+MIN_STRAIGHTNESS = 0.7  # chord / path: a glide is nearly straight; half a circle is 0.64
+MAX_LEG_S = 8.0
+MAX_LIFT_CHANGE = 0.12  # a glide stays at the skin's depth (turning along the face changes the size by up to ~0.08)...
+EDGE_LIFT_CHANGE = 0.05  # ...and a slide as the contact begins or ends that grows or shrinks this much is landing or leaving
+TRIM_LIFT = 0.04  # a slide's samples this much larger than its typical hand size are landing or lifting
+RETURN_WINDOW_S = 3.0  # a leg this soon after a glide, going back, may be its return
+RETURN_SPEEDUP = 1.5  # a return made this much faster than the glide is a return on its own...
+RETURN_LIFT = 0.04  # ...and so is one this much more lifted; partial evidence of both adds up
+
+# Runs and holds.
+RUN_WINDOW_SAMPLES = 75  # 2.5 s: two cycles of a slow (0.8 Hz) circle
+RUN_HOP_SAMPLES = 5  # check 6 times a second
+MIN_RUN_CONTACT_SAMPLES = 20
+RUN_MISSES_TO_CLOSE = 2
+RUN_CONFIRM_CYCLES = 2.2  # a run goes on while its last two cycles still show the rhythm...
+RUN_CONFIRM_MIN_SAMPLES = 24  # ...over at least 0.8 s
+HOLD_RADIUS_FU = 0.05  # 4.5 mm: a pressing finger's drift and tremor
+MIN_HOLD_S = 1.0
+HOLD_RESUME_S = 0.4  # a finger back on its spot this soon goes on holding
+HOLD_UPDATE_S = 0.25
+
+
+def _ramp(value: float, low: float, high: float) -> float:
+    """0 at or below ``low``, 1 at or above ``high``, linear between: how clearly a margin is met."""
+    if high <= low:
+        return 1.0 if value >= high else 0.0
+    return float(np.clip((value - low) / (high - low), 0.0, 1.0))
 
 
 @dataclass
-class _Sample:
-    t: float
-    point_px: np.ndarray
-    point_fu: np.ndarray
-    size_fu: float
-    pinch_fu: float
-    tip_depth_fu: float
-    in_region: bool
-    fresh_pose: bool  # False while the last pose stands in for a hidden face
-    size_ratio: float = 1.0
-    on_skin: bool = False
+class _Leg:
+    start: int  # buffer index where the slide began (a little before it cleared the start speed)
+    peak: float
 
 
 @dataclass
-class _HandState:
+class _Run:
+    stroke_id: int
+    pattern: str
+    start_s: float
+    end_s: float
+    frequency_hz: float
+    clockwise: bool | None
+    evidence: float
+    regularity: float
+    counted: int = 0
+    misses: int = 0
+
+
+@dataclass
+class _Hold:
+    start: int
+    anchor: np.ndarray
+    ratio: float = 1.0  # the hand's apparent size ratio as the hold began
+    left_at: int | None = None  # where the finger left the spot (it may come back)
+    stroke_id: int | None = None
+    reported_s: float = -math.inf
+
+
+@dataclass
+class _Glide:
+    direction: np.ndarray
+    speed: float
+    lift: float
+    stop_s: float
+    stroke: Stroke
+
+
+@dataclass
+class _Buffer:
+    """One contact's samples on the even clock (columns), plus smoothed values once known."""
+
+    t: list[float] = field(default_factory=list)
+    x: list[float] = field(default_factory=list)
+    y: list[float] = field(default_factory=list)
+    ratio: list[float] = field(default_factory=list)
+    pinch: list[float] = field(default_factory=list)
+    depth: list[float] = field(default_factory=list)
+    fresh: list[bool] = field(default_factory=list)
+    on: list[bool] = field(default_factory=list)
+    sx: list[float] = field(default_factory=list)
+    sy: list[float] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def append(self, values: np.ndarray, fresh: bool, on: bool) -> None:
+        t, x, y, ratio, pinch, depth = (float(v) for v in values)
+        self.t.append(t)
+        self.x.append(x)
+        self.y.append(y)
+        self.ratio.append(ratio)
+        self.pinch.append(pinch)
+        self.depth.append(depth)
+        self.fresh.append(fresh)
+        self.on.append(on)
+        self.sx.append(math.nan)
+        self.sy.append(math.nan)
+
+    def drop_front(self, count: int) -> None:
+        for column in (self.t, self.x, self.y, self.ratio, self.pinch, self.depth, self.fresh, self.on, self.sx, self.sy):
+            del column[:count]
+
+    def points(self, first: int, last: int) -> np.ndarray:
+        return np.column_stack([self.x[first : last + 1], self.y[first : last + 1]])
+
+    def smooth_point(self, index: int) -> np.ndarray:
+        return np.array([self.sx[index], self.sy[index]])
+
+    def window(self, first: int, last: int) -> WindowSignals:
+        keep = slice(first, last + 1)
+        return WindowSignals(
+            times=np.array(self.t[keep]),
+            points=self.points(first, last),
+            size_ratio=np.array(self.ratio[keep]),
+            pinch=np.array(self.pinch[keep]),
+            tip_depth=np.array(self.depth[keep]),
+            dt=DT,
+        )
+
+
+@dataclass
+class _HandTrack:
     """What the engine remembers about one hand."""
 
     hand: Handedness
-    episode: list[_Sample] = field(default_factory=list)
-    pending: list[_Sample] = field(default_factory=list)  # off-skin samples that may be a blip inside an episode
-    candidate: list[_Sample] = field(default_factory=list)  # on-skin samples that may open an episode
-    recent: deque[_Sample] = field(default_factory=lambda: deque(maxlen=TRANSIT_WINDOW))
     sizes: deque[float] = field(default_factory=lambda: deque(maxlen=SIZE_HISTORY))
-    ratios: deque[float] = field(default_factory=lambda: deque(maxlen=5))
-    trail: deque[tuple[float, np.ndarray]] = field(default_factory=deque)
+    resting_size: float = RESTING_SIZE_PRIOR_FU
+    last_raw: tuple[float, np.ndarray, bool, bool] | None = None  # t, values, in_region, fresh
+    next_grid_s: float | None = None
     last_seen_s: float | None = None
+    candidate: list[tuple[np.ndarray, bool]] = field(default_factory=list)
+    touching: bool = False
+    buffer: _Buffer = field(default_factory=_Buffer)
+    last_on: int = -1
+    leg: _Leg | None = None
+    rest_anchor: np.ndarray | None = None  # where the finger rests between slides
+    run: _Run | None = None
+    hold: _Hold | None = None
+    next_check: int = 0
+    evaluated: int = -1  # the last buffer index whose smoothed values were watched
+    last_run_end_s: float = -math.inf
+    glides: deque[_Glide] = field(default_factory=lambda: deque(maxlen=6))
+    holds: deque[tuple[int, float]] = field(default_factory=lambda: deque(maxlen=4))  # closed holds: id, start
+    trail: deque[tuple[float, np.ndarray]] = field(default_factory=deque)
     contact: ContactPoint | None = None
 
-    def resting_size_fu(self) -> float:
+    def learn_size(self, size_fu: float) -> None:
+        self.sizes.append(size_fu)
         if len(self.sizes) < 15:
-            return RESTING_SIZE_PRIOR_FU if not self.sizes else min(RESTING_SIZE_PRIOR_FU, float(np.min(self.sizes)))
-        return float(np.percentile(self.sizes, 10))
+            self.resting_size = min(RESTING_SIZE_PRIOR_FU, min(self.sizes))
+        elif len(self.sizes) % 10 == 0 or len(self.sizes) == 15:
+            self.resting_size = float(np.percentile(self.sizes, 10))
 
 
 class StrokeEngine:
-    """Feeds on tracked frames and face poses; returns strokes as they are completed."""
+    """Feeds on tracked frames and face poses; returns stroke events as they happen."""
 
     def __init__(
         self,
@@ -96,111 +248,558 @@ class StrokeEngine:
         self.regions = regions if regions is not None else FaceRegions()
         self.contact_mode = contact
         self.tool_offset = tool_offset
-        self.analyser = EpisodeAnalyser(self.regions)
-        self._hands: dict[Handedness, _HandState] = {"left": _HandState("left"), "right": _HandState("right")}
+        self._hands: dict[Handedness, _HandTrack] = {"left": _HandTrack("left"), "right": _HandTrack("right")}
         self._pose: FacePose | None = None
         self._pose_time_s: float | None = None
+        self._next_id = 1
+        self._now_s = 0.0
 
     # -- public -------------------------------------------------------------------------------
 
     def update(self, tracked: TrackedFrame, pose: FacePose | None) -> list[Stroke]:
-        """Take one frame; return the strokes that were completed at it."""
+        """Take one frame; return the stroke events emitted at it (progress events have final=False)."""
         t = tracked.timestamp_s
+        self._now_s = t
         fresh_pose = pose is not None
         if pose is not None:
             self._pose, self._pose_time_s = pose, t
-        elif self._pose_time_s is not None and t - self._pose_time_s <= POSE_HOLD_S:
-            pose = self._pose
-        completed: list[Stroke] = []
+        elif self._pose_time_s is not None:
+            hold = POSE_HOLD_WITH_HAND_S if tracked.hands else POSE_HOLD_S
+            if t - self._pose_time_s <= hold:
+                pose = self._pose
+        events: list[Stroke] = []
         seen: set[str] = set()
         for hand in tracked.hands:
-            state = self._hands[hand.handedness]
+            track = self._hands[hand.handedness]
             seen.add(hand.handedness)
             measure = measure_hand(hand, tracked.width, tracked.height, self.contact_mode, self.tool_offset)
             if pose is None:
-                state.contact = ContactPoint(hand.handedness, measure.contact_px, None, False)
-                completed += self._close(state)
+                track.contact = ContactPoint(hand.handedness, measure.contact_px, None, False)
+                events += self._lose(track)
                 continue
             point_fu = pose.image_to_face(measure.contact_px[None])[0]
             # A hand on the nose tip is nearer the camera than one on the temple: compare sizes as if
             # every contact were at the eye-corner plane (z = 0 in face units).
             skin_depth_fu = float(pose.surface.depth_at(point_fu[None])[0])
             scale = pose.scale_px_per_fu / (1.0 - skin_depth_fu / CAMERA_DISTANCE_FU)
-            sample = _Sample(
-                t=t,
-                point_px=measure.contact_px,
-                point_fu=point_fu,
-                size_fu=measure.size_px / scale,
-                pinch_fu=measure.pinch_px / scale,
-                tip_depth_fu=measure.tip_depth_px / scale,
-                in_region=self._near_face(point_fu),
-                fresh_pose=fresh_pose,
-            )
-            if state.last_seen_s is not None and t - state.last_seen_s > HAND_GAP_S:
-                completed += self._close(state)
-                state.recent.clear()
-                state.ratios.clear()
-            state.last_seen_s = t
-            completed += self._add(state, sample)
-            state.contact = ContactPoint(hand.handedness, measure.contact_px, point_fu, sample.on_skin)
-        for name, state in self._hands.items():
+            size_fu = measure.size_px / scale
+            in_region = self._near_face(point_fu)
+            if in_region:
+                track.learn_size(size_fu)
+            values = np.array([t, point_fu[0], point_fu[1], size_fu / track.resting_size,
+                               measure.pinch_px / scale, measure.tip_depth_px / scale])
+            if track.last_seen_s is not None and t - track.last_seen_s > HAND_GAP_S:
+                events += self._lose(track)
+            track.last_seen_s = t
+            events += self._feed(track, values, in_region, fresh_pose)
+            on_skin = track.touching and bool(track.buffer.on) and track.buffer.on[-1]
+            track.contact = ContactPoint(hand.handedness, measure.contact_px, point_fu, on_skin)
+            track.trail.append((t, point_fu))
+        for name, track in self._hands.items():
+            while track.trail and t - track.trail[0][0] > TRAIL_S:
+                track.trail.popleft()
             if name in seen:
                 continue
-            state.contact = None
-            if state.last_seen_s is not None and t - state.last_seen_s > HAND_GAP_S:
-                completed += self._close(state)
-            while state.trail and t - state.trail[0][0] > TRAIL_S:
-                state.trail.popleft()
-        return sorted(completed, key=lambda stroke: stroke.start_s)
+            track.contact = None
+            if track.last_seen_s is not None and t - track.last_seen_s > HAND_GAP_S:
+                events += self._lose(track)
+        return sorted(events, key=lambda stroke: (stroke.start_s, stroke.stroke_id))
 
     def flush(self) -> list[Stroke]:
-        """End of stream: analyse whatever episodes are still open."""
-        completed: list[Stroke] = []
-        for state in self._hands.values():
-            completed += self._close(state)
-        return sorted(completed, key=lambda stroke: stroke.start_s)
+        """End of stream: close whatever is still open (its events carry the last frame's time)."""
+        events: list[Stroke] = []
+        for track in self._hands.values():
+            events += self._lose(track)
+        return sorted(events, key=lambda stroke: (stroke.start_s, stroke.stroke_id))
 
     def contacts(self) -> tuple[ContactPoint, ...]:
-        return tuple(state.contact for state in self._hands.values() if state.contact is not None)
+        return tuple(track.contact for track in self._hands.values() if track.contact is not None)
 
     def trails_fu(self) -> dict[str, np.ndarray]:
-        return {
-            name: np.array([point for _, point in state.trail])
-            for name, state in self._hands.items()
-            if state.trail
-        }
+        return {name: np.array([point for _, point in track.trail]) for name, track in self._hands.items() if track.trail}
 
-    # -- per-hand bookkeeping ------------------------------------------------------------------
+    # -- the even clock and the contact -------------------------------------------------------
 
-    def _add(self, state: _HandState, sample: _Sample) -> list[Stroke]:
-        if sample.in_region:
-            state.sizes.append(sample.size_fu)
-        state.ratios.append(sample.size_fu / state.resting_size_fu())
-        sample.size_ratio = float(np.median(state.ratios))
-        state.recent.append(sample)
-        sample.on_skin = sample.in_region and sample.size_ratio < LIFT_RATIO and not self._in_transit(state)
-        state.trail.append((sample.t, sample.point_fu))
-        while state.trail and sample.t - state.trail[0][0] > TRAIL_S:
-            state.trail.popleft()
+    def _feed(self, track: _HandTrack, values: np.ndarray, in_region: bool, fresh: bool) -> list[Stroke]:
+        """Resample onto the even clock (frames arrive unevenly, and some are dropped)."""
+        t = float(values[0])
+        events: list[Stroke] = []
+        if track.last_raw is None or track.next_grid_s is None:
+            track.last_raw = (t, values, in_region, fresh)
+            track.next_grid_s = t + DT
+            return self._sample(track, values, in_region, fresh)
+        previous_t, previous, _, _ = track.last_raw
+        while track.next_grid_s <= t + 1e-9:
+            share = (track.next_grid_s - previous_t) / max(t - previous_t, 1e-9)
+            sample = previous + (values - previous) * share
+            sample[0] = track.next_grid_s
+            events += self._sample(track, sample, in_region, fresh)
+            track.next_grid_s += DT
+        track.last_raw = (t, values, in_region, fresh)
+        return events
 
-        if state.episode:
-            if sample.on_skin:
-                state.episode.extend(state.pending)
-                state.pending.clear()
-                state.episode.append(sample)
+    def _sample(self, track: _HandTrack, values: np.ndarray, in_region: bool, fresh: bool) -> list[Stroke]:
+        on = in_region and float(values[3]) < LIFT_RATIO
+        if not track.touching:
+            if not on:
+                track.candidate.clear()
                 return []
-            state.pending.append(sample)
-            if len(state.pending) >= END_FRAMES:
-                return self._close(state)
+            track.candidate.append((values, fresh))
+            if len(track.candidate) < START_SAMPLES:
+                return []
+            track.touching = True
+            track.buffer = _Buffer()
+            for candidate_values, candidate_fresh in track.candidate:
+                track.buffer.append(candidate_values, candidate_fresh, True)
+            track.candidate.clear()
+            track.last_on = len(track.buffer) - 1
+            track.leg, track.run, track.hold, track.rest_anchor = None, None, None, None
+            track.next_check = MIN_RUN_CONTACT_SAMPLES
+            track.evaluated = -1
             return []
-        if sample.on_skin:
-            state.candidate.append(sample)
-            if len(state.candidate) >= START_FRAMES:
-                state.episode = list(state.candidate)
-                state.candidate.clear()
+        buffer = track.buffer
+        buffer.append(values, fresh, on)
+        if on:
+            track.last_on = len(buffer) - 1
+        elif len(buffer) - 1 - track.last_on >= END_SAMPLES:
+            return self._end_contact(track)
+        if not fresh:
+            # The face is hidden (by the hand, on the forehead): the last pose stands in, but the
+            # head keeps moving, so these points drift. Wait until the face is back and bridge them.
+            return []
+        self._bridge(buffer)
+        events: list[Stroke] = []
+        while track.evaluated < len(buffer) - 1 - LAG:
+            track.evaluated += 1
+            events += self._evaluate(track, track.evaluated)
+        if len(buffer) >= track.next_check:
+            track.next_check = len(buffer) + RUN_HOP_SAMPLES
+            events += self._check_run(track)
+        self._trim(track)
+        return events
+
+    @staticmethod
+    def _bridge(buffer: _Buffer) -> None:
+        """Replace points mapped with a stand-in pose by interpolation between freshly mapped ones.
+
+        While the face is hidden the head keeps moving but the stand-in pose does not, so the
+        mapped point drifts with the head and jumps back when the face is found again. A straight
+        bridge across the gap (at most POSE_HOLD_WITH_HAND_S) keeps the stroke whole without it.
+        """
+        last = len(buffer) - 1
+        if last < 2 or buffer.fresh[last - 1]:
+            return
+        before = last - 1
+        while before >= 0 and not buffer.fresh[before]:
+            before -= 1
+        if before < 0:
+            return
+        span = buffer.t[last] - buffer.t[before]
+        for column in (buffer.x, buffer.y, buffer.ratio, buffer.pinch, buffer.depth):  # all read through the pose
+            for index in range(before + 1, last):
+                share = (buffer.t[index] - buffer.t[before]) / span
+                column[index] = column[before] + share * (column[last] - column[before])
+
+    def _trim(self, track: _HandTrack) -> None:
+        """Keep a bounded buffer: nothing older than what an open leg, run or hold still needs."""
+        buffer = track.buffer
+        if len(buffer) < 2 * RUN_WINDOW_SAMPLES + 60:
+            return
+        keep_from = min(len(buffer) - RUN_WINDOW_SAMPLES - 10, track.evaluated - 2 * LAG)
+        if track.leg is not None:
+            keep_from = min(keep_from, track.leg.start - 4)
+        if track.hold is not None:
+            keep_from = min(keep_from, track.hold.start)
+        if keep_from <= 30:
+            return
+        buffer.drop_front(keep_from)
+        track.last_on -= keep_from
+        track.next_check -= keep_from
+        track.evaluated -= keep_from
+        if track.leg is not None:
+            track.leg.start -= keep_from
+        if track.hold is not None:
+            track.hold.start -= keep_from
+            if track.hold.left_at is not None:
+                track.hold.left_at -= keep_from
+
+    def _lose(self, track: _HandTrack) -> list[Stroke]:
+        """The hand is gone (or the face is): close its contact and forget where it was."""
+        events = self._end_contact(track) if track.touching else []
+        track.candidate.clear()
+        track.last_raw = None
+        track.next_grid_s = None
+        return events
+
+    def _end_contact(self, track: _HandTrack) -> list[Stroke]:
+        """Close everything open at the last on-skin sample."""
+        events: list[Stroke] = []
+        buffer = track.buffer
+        last = track.last_on
+        if track.run is not None:
+            run = track.run
+            if run.misses == 0:
+                run.end_s = max(run.end_s, buffer.t[last])
+            events.append(self._run_stroke(track, run, final=True))
+            track.run = None
+        if track.leg is not None:
+            stroke = self._end_leg(track, min(last, len(buffer) - 1), at_contact_end=True)
+            if stroke is not None:
+                events.append(stroke)
+        if track.hold is not None:
+            events += self._end_hold(track, last)
+        track.touching = False
+        track.leg, track.hold = None, None
+        track.buffer = _Buffer()
+        track.last_on = -1
+        return events
+
+    # -- glides and holds -----------------------------------------------------------------------
+
+    def _evaluate(self, track: _HandTrack, index: int) -> list[Stroke]:
+        """Smoothed position and velocity at a sample (LAG behind the newest); watch legs and holds."""
+        buffer = track.buffer
+        if index < LAG:
+            return []
+        first, last = index - LAG, index + LAG
+        xs = np.asarray(buffer.x[first : last + 1])
+        ys = np.asarray(buffer.y[first : last + 1])
+        buffer.sx[index] = float(_POSITION_COEFFS @ xs)
+        buffer.sy[index] = float(_POSITION_COEFFS @ ys)
+        velocity = np.array([_VELOCITY_COEFFS @ xs, _VELOCITY_COEFFS @ ys])
+        speed = float(np.hypot(*velocity))
+        if track.run is not None:
+            return []
+        events = self._watch_hold(track, index)
+        leg = track.leg
+        point = buffer.smooth_point(index)
+        if leg is None:
+            if track.rest_anchor is None:
+                track.rest_anchor = point
+            away = float(np.hypot(*(point - track.rest_anchor)))
+            if away < START_FU:
+                # The resting finger drifts and the skin moves a little: follow it slowly.
+                track.rest_anchor = track.rest_anchor + REST_FOLLOW * (point - track.rest_anchor)
+            if away > START_FU and speed > START_SPEED_FU_S:
+                track.leg = _Leg(start=self._slide_start(buffer, index, track.rest_anchor), peak=speed)
+                track.rest_anchor = None
+            return events
+        leg.peak = max(leg.peak, speed)
+        stop = speed < max(ONSET_SHARE * leg.peak, STOP_SPEED_FU_S)
+        if not stop and index - STILL_SAMPLES >= leg.start and not math.isnan(buffer.sx[index - STILL_SAMPLES]):
+            moved = np.hypot(buffer.sx[index] - buffer.sx[index - STILL_SAMPLES], buffer.sy[index] - buffer.sy[index - STILL_SAMPLES])
+            stop = moved < STILL_FU
+        turned = False
+        start_point = buffer.smooth_point(max(leg.start, LAG)) if not math.isnan(buffer.sx[max(leg.start, LAG)]) else None
+        if start_point is not None and speed > START_SPEED_FU_S:
+            travel = buffer.smooth_point(index) - start_point
+            distance = float(np.hypot(*travel))
+            if distance > 0.03:
+                turned = float(travel @ velocity) / (distance * speed) < -0.3
+        too_long = buffer.t[index] - buffer.t[leg.start] > MAX_LEG_S
+        if stop or turned or too_long:
+            stroke = self._end_leg(track, index)
+            if stroke is not None:
+                events.append(stroke)
+            track.leg = _Leg(start=max(0, index - 1), peak=speed) if turned else None
+            track.rest_anchor = None if turned else point
+        return events
+
+    @staticmethod
+    def _slide_start(buffer: _Buffer, index: int, anchor: np.ndarray) -> int:
+        """The last sample before ``index`` at which the finger was still at its resting point
+        (a slow slide leaves the noise band well after it began)."""
+        earliest = max(LAG, index - int(1.0 / DT))
+        for back in range(index, earliest - 1, -1):
+            if math.isnan(buffer.sx[back]):
+                return back
+            if math.hypot(buffer.sx[back] - anchor[0], buffer.sy[back] - anchor[1]) < START_FU / 3:
+                return back
+        return earliest
+
+    def _end_leg(self, track: _HandTrack, end: int, at_contact_end: bool = False) -> Stroke | None:
+        """Time and measure a finished slide; report it if it is a glide."""
+        leg = track.leg
+        track.leg = None
+        if leg is None:
+            return None
+        buffer = track.buffer
+        first = max(0, leg.start - 3)
+        last = min(len(buffer) - 1, end + (0 if at_contact_end else LAG))
+        first, last = self._trim_lift(buffer, first, last)
+        if last - first < 5:
+            return None
+        times = np.array(buffer.t[first : last + 1])
+        points = buffer.points(first, last)
+        chord = points[-3:].mean(axis=0) - points[:3].mean(axis=0)
+        chord_length = float(np.hypot(*chord))
+        if chord_length < 0.7 * MIN_GLIDE_FU:
+            return _rejected(track.hand, times, "short chord", chord_length)
+        timing = time_leg(times, points @ (chord / chord_length))
+        onset = float(np.clip(timing.onset_s, times[0], times[-1]))
+        stop = float(np.clip(timing.stop_s, times[0], times[-1]))
+        duration = stop - onset
+        if duration < MIN_GLIDE_S:
+            return _rejected(track.hand, times, "brief", duration)
+        length = path_length(times, points, onset, stop)
+        if length < MIN_GLIDE_FU:
+            return _rejected(track.hand, times, "short", length)
+        speed = length / duration
+        if speed > MAX_GLIDE_FU_S:
+            return _rejected(track.hand, times, "fast", speed)
+        inside = (times >= onset - 1e-9) & (times <= stop + 1e-9)
+        path = points[inside]
+        path_times = times[inside]
+        if len(path) < 4:
+            return None
+        ends = np.array([np.interp([onset, stop], times, points[:, k]) for k in range(2)]).T
+        straightness = float(np.hypot(*(ends[1] - ends[0]))) / max(length, 1e-9)
+        if straightness < MIN_STRAIGHTNESS:
+            return _rejected(track.hand, times, "curved", straightness)
+        ratios = np.asarray(buffer.ratio[first : last + 1])[inside]
+        lift = float(np.median(ratios))
+        third = max(2, len(ratios) // 3)
+        lift_change = float(np.median(ratios[-third:]) - np.median(ratios[:third]))
+        at_edge = at_contact_end or leg.start <= START_SAMPLES + LAG
+        if abs(lift_change) > (EDGE_LIFT_CHANGE if at_edge else MAX_LIFT_CHANGE):
+            return _rejected(track.hand, times, "lands or leaves (size change)", lift_change)
+        direction_vector = (ends[1] - ends[0]) / max(float(np.hypot(*(ends[1] - ends[0]))), 1e-9)
+        return_evidence = self._return_evidence(track, direction_vector, speed, lift, onset)
+        if return_evidence >= 1.0:
+            return _rejected(track.hand, times, "a return (evidence)", return_evidence)
+        try:
+            direction = glide_direction(ends[0], ends[1])
+        except ValueError:
+            return None
+        fresh_share = float(np.mean(np.asarray(buffer.fresh[first : last + 1])[inside]))
+        confidence = min(
+            _ramp(length, MIN_GLIDE_FU, 1.6 * MIN_GLIDE_FU),
+            _ramp(straightness, MIN_STRAIGHTNESS, MIN_STRAIGHTNESS + 0.15),
+            _ramp(LIFT_RATIO - lift, 0.0, 0.05),
+            _ramp(1.0 - return_evidence, 0.0, 0.5),
+            _ramp(MAX_GLIDE_FU_S - speed, 0.0, 0.5),
+            _ramp(duration, MIN_GLIDE_S, MIN_GLIDE_S + 0.15),
+        ) * (0.6 + 0.4 * fresh_share)
+        moving = np.hypot(*np.gradient(path, path_times, axis=0).T)
+        regularity = float(np.clip(1.0 - np.std(moving) / max(float(np.mean(moving)), 1e-9), 0.0, 1.0))
+        stroke = self._stroke(track.hand, path_times, path, "glide", direction, speed, 1, None, regularity,
+                              confidence, self._new_id(), True, start_s=onset, end_s=stop)
+        track.glides.append(_Glide(direction_vector, speed, lift, stop, stroke))
+        if track.hold is not None and track.hold.stroke_id is None and buffer.t[track.hold.start] < stop:
+            track.hold = None  # the finger was still sliding: a hold can only begin where the glide stopped
+        return stroke
+
+    @staticmethod
+    def _trim_lift(buffer: _Buffer, first: int, last: int) -> tuple[int, int]:
+        """Cut the ends of a slide where the hand is still landing or already lifting off.
+
+        The contact test needs a clear lift to end a contact (and lets a landing hand in early),
+        so a slide can begin while the hand still settles onto the skin and end as it rises: those
+        samples look larger than the slide's typical hand size.
+        """
+        if last - first < 8:
+            return first, last
+        ratio = np.asarray(buffer.ratio[first : last + 1])
+        smooth = np.convolve(np.pad(ratio, 1, mode="edge"), np.ones(3) / 3, mode="valid")
+        limit = float(np.median(ratio)) + TRIM_LIFT
+        start, end = 0, len(ratio) - 1
+        while start < end and smooth[start] > limit:
+            start += 1
+        while end > start and smooth[end] > limit:
+            end -= 1
+        return first + start, first + end
+
+    def _return_evidence(self, track: _HandTrack, direction: np.ndarray, speed: float, lift: float, onset: float) -> float:
+        """How much this leg looks like the way back after the last glide (≥ 1: it is a return).
+
+        A return goes the other way, soon after a glide, and is made faster and/or with the hand
+        lifted toward the camera; either cue alone suffices when clear, and half of each adds up.
+        """
+        if not track.glides:
+            return 0.0
+        last = track.glides[-1]
+        if onset - last.stop_s > RETURN_WINDOW_S or float(direction @ last.direction) > -0.5:
+            return 0.0
+        faster = math.log(max(speed, 1e-9) / max(last.speed, 1e-9)) / math.log(RETURN_SPEEDUP)
+        lifted = (lift - last.lift) / RETURN_LIFT
+        return max(0.0, faster) + max(0.0, lifted)
+
+    def _watch_hold(self, track: _HandTrack, index: int) -> list[Stroke]:
+        buffer = track.buffer
+        point = buffer.smooth_point(index)
+        hold = track.hold
+        if hold is not None and float(np.hypot(*(point - hold.anchor))) > HOLD_RADIUS_FU:
+            # Off the spot: a reported hold is closed only if the finger does not come back to it
+            # at once (a twitch, or a moment of bad tracking, does not end a press).
+            if hold.stroke_id is None:
+                hold = track.hold = None
+            else:
+                if hold.left_at is None:
+                    hold.left_at = index
+                if buffer.t[index] - buffer.t[hold.left_at] < HOLD_RESUME_S:
+                    return []
+                events = self._end_hold(track, hold.left_at)
+                track.hold = None
+                return events
+        if hold is None:
+            track.hold = _Hold(start=index, anchor=point)
+            return []
+        hold.left_at = None
+        samples = index - hold.start + 1
+        hold.anchor = hold.anchor + (point - hold.anchor) / samples  # the centroid of the hold so far
+        ratio = float(np.median(buffer.ratio[max(hold.start, index - 4) : index + 1]))
+        if samples <= 5:
+            hold.ratio = ratio
+        elif ratio - hold.ratio > EDGE_LIFT_CHANGE:
+            # The hand grows in the image: it is lifting off, no longer pressing.
+            events = self._end_hold(track, index - 4)
+            track.hold = None
+            return events
+        duration = buffer.t[index] - buffer.t[hold.start]
+        if duration < MIN_HOLD_S or self._now_s - hold.reported_s < HOLD_UPDATE_S:
+            return []
+        if hold.stroke_id is None:
+            hold.stroke_id = self._new_id()
+        hold.reported_s = self._now_s
+        return [self._hold_stroke(track, hold, index, final=False)]
+
+    def _end_hold(self, track: _HandTrack, end: int) -> list[Stroke]:
+        hold = track.hold
+        track.hold = None
+        if hold is None or hold.stroke_id is None:
+            return []
+        if hold.left_at is not None:
+            end = min(end, hold.left_at)
+        track.holds.append((hold.stroke_id, track.buffer.t[hold.start]))
+        end = max(hold.start + 1, min(end, len(track.buffer) - 1))
+        return [self._hold_stroke(track, hold, end, final=True)]
+
+    def _hold_stroke(self, track: _HandTrack, hold: _Hold, end: int, final: bool) -> Stroke:
+        buffer = track.buffer
+        times = np.asarray(buffer.t[hold.start : end + 1])
+        points = buffer.points(hold.start, end)
+        duration = float(times[-1] - times[0])
+        fresh_share = float(np.mean(buffer.fresh[hold.start : end + 1]))
+        confidence = _ramp(duration, MIN_HOLD_S, MIN_HOLD_S + 1.0) * (0.6 + 0.4 * fresh_share)
+        assert hold.stroke_id is not None
+        return self._stroke(track.hand, times, points, "hold", None, None, 1, None, 1.0, confidence, hold.stroke_id, final)
+
+    # -- runs -----------------------------------------------------------------------------------
+
+    def _check_run(self, track: _HandTrack) -> list[Stroke]:
+        buffer = track.buffer
+        last = len(buffer) - 1
+        first = max(0, last - RUN_WINDOW_SAMPLES + 1)
+        window = buffer.window(first, last)
+        run = track.run
+        if run is not None:
+            # Does the rhythm go on? Look at the last two cycles only, so that its stopping shows soon.
+            recent = max(int(RUN_CONFIRM_CYCLES / (run.frequency_hz * DT)), RUN_CONFIRM_MIN_SAMPLES)
+            first = max(first, last - recent + 1)
+            finding = confirm_run(buffer.window(first, last), run.pattern, run.frequency_hz, run.clockwise)
         else:
-            state.candidate.clear()
-        return []
+            finding = find_run(window)
+            # A run does not begin inside the one that ended just before it.
+            while finding is not None and buffer.t[first + finding.first] < track.last_run_end_s:
+                skip = int(np.searchsorted(window.times, track.last_run_end_s))
+                if last - (first + skip) < 12:
+                    finding = None
+                    break
+                first += skip
+                window = buffer.window(first, last)
+                finding = find_run(window)
+        events: list[Stroke] = []
+        if run is not None:
+            if finding is not None:
+                self._extend_run(run, finding, buffer.t[last] - LAG * DT)
+            else:
+                run.misses += 1
+                if run.misses < RUN_MISSES_TO_CLOSE:
+                    return []
+                events.append(self._run_stroke(track, run, final=True))
+                track.run = None
+                run = None
+        if run is None and finding is not None:
+            start_s = buffer.t[first + finding.first]
+            run = _Run(self._new_id(), finding.pattern, start_s, buffer.t[first + finding.last], finding.frequency_hz,
+                       finding.clockwise, finding.evidence, finding.regularity)
+            track.run = run
+            track.leg, track.rest_anchor = None, None
+            events += self._withdraw_overlapping(track, run.start_s)
+        if run is None:
+            return events
+        # A cycle counts once it is complete, as far as the smoothing lets us see.
+        seen_until = buffer.t[last] - LAG * DT
+        done = int(math.floor(run.frequency_hz * (seen_until - run.start_s) + 1e-6))
+        if done > run.counted and done >= 1:
+            run.counted = done
+            run.end_s = max(run.end_s, seen_until)
+            events.append(self._run_stroke(track, run, final=False))
+        return events
+
+    def _withdraw_overlapping(self, track: _HandTrack, run_start_s: float) -> list[Stroke]:
+        """A run was found: what was reported from its first cycles (a glide of its first half
+        turn, a hold before the taps showed) was the run's beginning. Take those back, and close
+        a hold that began well before the run at the run's start."""
+        events: list[Stroke] = []
+        while track.glides and track.glides[-1].stroke.end_s > run_start_s + 0.5 * track.glides[-1].stroke.duration_s:
+            glide = track.glides.pop()
+            events.append(replace(glide.stroke, withdrawn=True, reported_s=self._now_s))
+        for stroke_id, hold_start_s in list(track.holds):
+            if hold_start_s > run_start_s - MIN_HOLD_S:
+                track.holds.remove((stroke_id, hold_start_s))
+                events.append(Stroke(start_s=hold_start_s, end_s=hold_start_s, hand=track.hand, region=None, pattern="hold",
+                                     direction=None, speed_fu_s=None, count=1, rate_hz=None, reported_s=self._now_s,
+                                     stroke_id=stroke_id, withdrawn=True))
+        hold = track.hold
+        if hold is not None and hold.stroke_id is not None:
+            hold_start_s = track.buffer.t[hold.start]
+            if run_start_s - hold_start_s >= MIN_HOLD_S:
+                end = hold.start + int((run_start_s - hold_start_s) / DT)
+                events.append(self._hold_stroke(track, hold, end, final=True))
+            else:
+                withdrawn = self._hold_stroke(track, hold, len(track.buffer) - 1, final=True)
+                events.append(replace(withdrawn, withdrawn=True))
+        track.hold = None
+        return events
+
+    @staticmethod
+    def _extend_run(run: _Run, finding: RunFinding, seen_until_s: float) -> None:
+        run.misses = 0
+        # The run's own tempo is the average over all it has shown; each confirmation adds its cycles.
+        span_s = seen_until_s - run.start_s
+        weight = float(np.clip(RUN_HOP_SAMPLES * DT / max(span_s, 1e-9), 0.05, 0.5))
+        run.frequency_hz = (1 - weight) * run.frequency_hz + weight * finding.frequency_hz
+        run.end_s = max(run.end_s, seen_until_s)
+        run.evidence = max(run.evidence, finding.evidence)
+        run.regularity = (1 - weight) * run.regularity + weight * finding.regularity
+
+    def _run_stroke(self, track: _HandTrack, run: _Run, final: bool) -> Stroke:
+        buffer = track.buffer
+        times_all = np.asarray(buffer.t)
+        inside = (times_all >= run.start_s - 1e-9) & (times_all <= run.end_s + 1e-9)
+        if not inside.any():
+            inside[-1] = True
+        times = times_all[inside]
+        points = np.column_stack([np.asarray(buffer.x)[inside], np.asarray(buffer.y)[inside]])
+        cycles = run.frequency_hz * (run.end_s - run.start_s)
+        count = max(1, int(round(cycles))) if final else max(1, run.counted)
+        direction = None
+        if run.pattern == "circle" and run.clockwise is not None:
+            direction = circle_direction(run.clockwise, float(points[:, 0].mean()))
+        if final:
+            track.last_run_end_s = run.end_s
+        fresh_share = float(np.mean(np.asarray(buffer.fresh)[inside]))
+        confidence = min(_ramp(run.evidence, 1.0, 2.0),
+                         _ramp(cycles, MIN_CYCLES[run.pattern], MIN_CYCLES[run.pattern] + 1.0)) * (0.6 + 0.4 * fresh_share)
+        return self._stroke(track.hand, times, points, run.pattern, direction, None, count, run.frequency_hz,
+                            run.regularity, confidence, run.stroke_id, final, start_s=run.start_s, end_s=run.end_s)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id - 1
 
     def _near_face(self, point_fu: np.ndarray) -> bool:
         """Inside a face or neck region, or within a finger's width of one.
@@ -212,62 +811,38 @@ class StrokeEngine:
             return True
         return any(self.regions.region_at(point_fu + offset) is not None for offset in _EDGE_OFFSETS)
 
-    @staticmethod
-    def _in_transit(state: _HandState) -> bool:
-        """Sweeping faster than a stroke: travel over the last ~1/3 s (ends averaged against jitter).
-
-        Over this window an oscillation (taps, small circles) cancels out; only sustained travel,
-        like a return or a move to another place, adds up.
-        """
-        if len(state.recent) < 5:
-            return False
-        samples = list(state.recent)
-        dash = np.mean([s.point_fu for s in samples[-2:]], axis=0) - np.mean([s.point_fu for s in samples[-5:-3]], axis=0)
-        jump = samples[-1].point_fu - samples[-4].point_fu
-        if float(np.linalg.norm(dash)) > DASH_FU or float(np.linalg.norm(jump)) > DASH_FU:
-            return True
-        if len(samples) < 6:
-            return False
-        early = np.mean([s.point_fu for s in samples[:3]], axis=0)
-        late = np.mean([s.point_fu for s in samples[-3:]], axis=0)
-        elapsed = np.mean([s.t for s in samples[-3:]]) - np.mean([s.t for s in samples[:3]])
-        if elapsed <= 0:
-            return False
-        return float(np.linalg.norm(late - early)) / elapsed > TRANSIT_FU_S
-
-    def _close(self, state: _HandState) -> list[Stroke]:
-        samples = state.episode
-        state.episode = []
-        state.pending.clear()
-        state.candidate.clear()
-        if len(samples) < 2:
-            return []
-        times = np.array([s.t for s in samples])
-        episode = Episode(
-            hand=state.hand,
-            times_s=times,
-            points_fu=_bridge_stale_poses(times, np.array([s.point_fu for s in samples]), np.array([s.fresh_pose for s in samples])),
-            size_ratio=np.array([s.size_ratio for s in samples]),
-            pinch_fu=np.array([s.pinch_fu for s in samples]),
-            tip_depth_fu=np.array([s.tip_depth_fu for s in samples]),
+    def _stroke(self, hand: Handedness, times: np.ndarray, points: np.ndarray, pattern: str, direction: str | None,
+                speed: float | None, count: int, rate: float | None, regularity: float, confidence: float,
+                stroke_id: int, final: bool, start_s: float | None = None, end_s: float | None = None) -> Stroke:
+        return Stroke(
+            start_s=float(times[0]) if start_s is None else float(start_s),
+            end_s=float(times[-1]) if end_s is None else float(end_s),
+            hand=hand,
+            region=_majority_region(self.regions, points),
+            pattern=pattern,
+            direction=direction,
+            speed_fu_s=speed,
+            count=count,
+            rate_hz=rate,
+            path_fu=np.asarray(points, dtype=float),
+            times_s=np.asarray(times, dtype=float),
+            regularity=float(np.clip(regularity, 0.0, 1.0)),
+            confidence=float(np.clip(confidence, 0.0, 1.0)),
+            reported_s=self._now_s,
+            stroke_id=stroke_id,
+            final=final,
         )
-        strokes = self.analyser.strokes(episode)
-        logger.debug("%s hand: episode of %.2f s → %d stroke(s)", state.hand, episode.duration_s, len(strokes))
-        return strokes
 
 
-def _bridge_stale_poses(times: np.ndarray, points_fu: np.ndarray, fresh: np.ndarray) -> np.ndarray:
-    """Replace points mapped with a stand-in pose by interpolation between freshly mapped ones.
+def _rejected(hand: str, times: np.ndarray, reason: str, value: float) -> None:
+    """Say why a slide was not reported (debug log), and report nothing."""
+    logger.debug("%s hand: slide %.2f–%.2f s is not a glide: %s (%.3f)", hand, times[0], times[-1], reason, value)
+    return None
 
-    While the face is hidden the head keeps moving but the stand-in pose does not, so the mapped
-    fingertip drifts with the head. Interpolating across the gap keeps the stroke whole without
-    that drift (a gap is at most POSE_HOLD_S, short next to any stroke).
-    """
-    if fresh.all() or fresh.sum() < 2:
-        return points_fu
-    points = points_fu.copy()
-    fresh_times = times[fresh]
-    stale = ~fresh & (times > fresh_times[0]) & (times < fresh_times[-1])
-    for axis in range(points.shape[1]):
-        points[stale, axis] = np.interp(times[stale], fresh_times, points_fu[fresh, axis])
-    return points
+
+def _majority_region(regions: FaceRegions, points_fu: np.ndarray) -> str | None:
+    labels = [label for label in regions.regions_at(points_fu) if label is not None]
+    if not labels:
+        return None
+    names, counts = np.unique(labels, return_counts=True)
+    return str(names[int(np.argmax(counts))])

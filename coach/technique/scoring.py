@@ -82,6 +82,10 @@ _REGULARITY_CORRECTIONS: dict[str, str] = {
 }
 
 
+SURE_CONFIDENCE = 0.6
+"""Below this engine confidence a stroke is scored and may count, but is never corrected."""
+
+
 def regions_adjacent(first: str, second: str) -> bool:
     """Whether two concrete regions touch: neighbouring bases, on the same side unless one is midline."""
     first_side, second_side = side_of_region(first), side_of_region(second)
@@ -147,6 +151,10 @@ def score_stroke(stroke: Stroke, step: Step, side: Handedness | None) -> StrokeS
 
     total = 100.0 * sum(parts[name] * weights[name] for name in parts) / sum(weights.values())
 
+    going_on = not stroke.final  # a run or hold still going: judged on what it has shown so far
+    if going_on and step.pattern == "hold" and stroke.pattern == "hold" and step.hold_s is not None:
+        # A hold counts once it reaches the step's minimum time, not before, and is not yet too long.
+        parts[tempo_name] = 1.0 if stroke.duration_s >= step.hold_s[0] else 0.0
     counted = (
         parts["region"] == 1.0
         and pattern_matches
@@ -169,12 +177,18 @@ def score_stroke(stroke: Stroke, step: Step, side: Handedness | None) -> StrokeS
     if parts["regularity"] < evenness_floor:
         corrections.append(_REGULARITY_CORRECTIONS.get(step.pattern, "Keep a steady rhythm"))
 
+    sure = stroke.confidence >= SURE_CONFIDENCE
+    if going_on and step.pattern == "hold":
+        corrections = [text for text in corrections if text not in _TEMPO_CORRECTIONS["hold"]]
+    if not sure:
+        corrections = []  # no correction from a guess: the report says the stroke was unclear
     return StrokeScore(
         step_index=step.index,
         total=round(total, 1),
         parts={name: round(value, 3) for name, value in parts.items()},
         corrections=tuple(corrections[:MAX_CORRECTIONS]),
         counted=counted,
+        sure=sure,
     )
 
 

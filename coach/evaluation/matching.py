@@ -1,0 +1,265 @@
+"""Matching an engine's strokes to labelled strokes, and the figures the benchmark reports.
+
+Why it is shared: the benchmark, the tests and every evaluation family (generated landmark
+streams, real-pixel composites, real negatives) must be judged the same way, so the rule lives once.
+
+Rule: a detected stroke and a label of the same hand are paired by temporal IoU ≥ ``MATCH_IOU``
+(greedy, best overlap first, one to one). Unpaired detections — lifted returns, arrivals,
+departures, hovering — are false positives; unpaired labels are misses. A detection lying mostly
+inside a stroke the session marks ``unseen`` (scripted, but the hand was mostly out of view) is
+neither: it is not expected, and not wrong either.
+
+Only final strokes are judged: a v2 engine may also return progress events of a run still going
+(``final`` False). ``confidence`` and ``reported_s`` are read with getattr so the same code judges
+the v1 engine, which has neither; the emit time is then taken from the frame whose update returned
+the stroke.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from coach.types import PATTERNS, Stroke, TrackedFrame
+
+if TYPE_CHECKING:
+    from coach.synthetic import LabelledStroke
+    from coach.strokes import StrokeEngine
+
+MATCH_IOU = 0.3
+"""Minimum temporal IoU for a detection to count as a label's stroke."""
+
+
+@dataclass(frozen=True)
+class EvalSession:
+    """One labelled session of tracked frames, from any family.
+
+    ``labels`` are what the engine should report; ``unseen`` are scripted strokes left out of the
+    labels because the hand was mostly out of view (detections inside them are not counted).
+    Negative sessions have no labels: every detection is a false positive.
+    """
+
+    name: str
+    family: str
+    frames: list[TrackedFrame]
+    labels: list["LabelledStroke"]
+    unseen: tuple["LabelledStroke", ...] = ()
+
+
+@dataclass(frozen=True)
+class EngineRun:
+    """The engine's final strokes over one session, when each was emitted, and its cost per frame."""
+
+    strokes: list[Stroke]
+    emitted_s: list[float]  # clip time of the frame whose update (or the final flush) returned each stroke
+    engine_ms: list[float]  # engine.update time per frame (the flush is added to the last frame)
+
+
+def is_final(stroke: Stroke) -> bool:
+    """v2 progress events of a run still going carry ``final`` False; v1 strokes are all final."""
+    return bool(getattr(stroke, "final", True))
+
+
+def run_engine_timed(frames: Iterable[TrackedFrame], engine: "StrokeEngine | None" = None) -> EngineRun:
+    """Face-frame fit + engine over tracked frames, frame by frame as live would feed them."""
+    from coach.geometry import FaceFrameFitter
+    from coach.strokes import StrokeEngine
+
+    engine = engine or StrokeEngine()
+    fitter = FaceFrameFitter()
+    strokes: list[Stroke] = []
+    emitted_s: list[float] = []
+    engine_ms: list[float] = []
+    last_time = 0.0
+    for tracked in frames:
+        pose = fitter.fit(tracked.face, tracked.width, tracked.height) if tracked.face is not None else None
+        started = time.perf_counter()
+        out = engine.update(tracked, pose)
+        engine_ms.append((time.perf_counter() - started) * 1000.0)
+        last_time = tracked.timestamp_s
+        for stroke in out:
+            if is_final(stroke):
+                strokes.append(stroke)
+                emitted_s.append(tracked.timestamp_s)
+    started = time.perf_counter()
+    out = engine.flush()
+    flush_ms = (time.perf_counter() - started) * 1000.0
+    if engine_ms:
+        engine_ms[-1] += flush_ms
+    for stroke in out:
+        if is_final(stroke):
+            strokes.append(stroke)
+            emitted_s.append(last_time)
+    return EngineRun(strokes, emitted_s, engine_ms)
+
+
+def run_engine(frames: Iterable[TrackedFrame], engine: "StrokeEngine | None" = None) -> tuple[list[Stroke], list[float]]:
+    """Final strokes and the engine's ms per frame (see run_engine_timed for emit times too)."""
+    run = run_engine_timed(frames, engine)
+    return run.strokes, run.engine_ms
+
+
+def temporal_iou(a_start: float, a_end: float, b_start: float, b_end: float) -> float:
+    overlap = max(0.0, min(a_end, b_end) - max(a_start, b_start))
+    union = max(a_end, b_end) - min(a_start, b_start)
+    return overlap / union if union > 0 else 0.0
+
+
+def _mostly_within(stroke: Stroke, label: "LabelledStroke") -> bool:
+    overlap = min(stroke.end_s, label.end_s) - max(stroke.start_s, label.start_s)
+    return stroke.hand == label.hand and overlap > 0.5 * max(stroke.duration_s, 1e-9)
+
+
+def reported_time(stroke: Stroke, emitted_s: float | None) -> float | None:
+    """The engine's own ``reported_s`` when it has one, else the observed emit time."""
+    reported = getattr(stroke, "reported_s", None)
+    return float(reported) if reported is not None else emitted_s
+
+
+def attributes_right(label: "LabelledStroke", stroke: Stroke) -> bool:
+    """Pattern, region and (glides, circles) direction as labelled."""
+    if label.pattern != stroke.pattern or label.region != stroke.region:
+        return False
+    if label.pattern in ("glide", "circle"):
+        return label.direction == stroke.direction
+    return True
+
+
+@dataclass
+class Evaluation:
+    """Matches between detections and labels, and the figures derived from them.
+
+    ``latencies_s`` hold reported time − label end for each pair (negative: reported before the
+    labelled end, which a streaming engine may do for a run it is still counting).
+    """
+
+    pairs: list[tuple["LabelledStroke", Stroke]] = field(default_factory=list)
+    missed: list["LabelledStroke"] = field(default_factory=list)
+    extra: list[Stroke] = field(default_factory=list)
+    engine_ms: list[float] = field(default_factory=list)
+    latencies_s: list[float] = field(default_factory=list)
+    sessions: int = 0
+
+    def add(self, other: "Evaluation") -> None:
+        self.pairs += other.pairs
+        self.missed += other.missed
+        self.extra += other.extra
+        self.engine_ms += other.engine_ms
+        self.latencies_s += other.latencies_s
+        self.sessions += other.sessions
+
+    def figures(self) -> dict[str, float | int | None]:
+        tp, fp, fn = len(self.pairs), len(self.extra), len(self.missed)
+        precision = tp / (tp + fp) if tp + fp else (1.0 if fn == 0 else 0.0)
+        recall = tp / (tp + fn) if tp + fn else None
+        f1 = 2 * precision * recall / (precision + recall) if recall is not None and precision + recall else (0.0 if recall is not None else None)
+        glides = [(label, stroke) for label, stroke in self.pairs if label.pattern == "glide" and stroke.pattern == "glide"]
+        circles = [(label, stroke) for label, stroke in self.pairs if label.pattern == "circle" and stroke.pattern == "circle"]
+        runs = [(label, stroke) for label, stroke in self.pairs if label.pattern in ("circle", "tap", "knead") and stroke.pattern == label.pattern]
+        speed_errors = [abs(stroke.speed_fu_s - label.speed_fu_s) / label.speed_fu_s for label, stroke in glides if stroke.speed_fu_s and label.speed_fu_s]
+        rate_errors = [abs(stroke.rate_hz - label.rate_hz) / label.rate_hz for label, stroke in runs if stroke.rate_hz and label.rate_hz]
+        right = [_confidence(stroke) for label, stroke in self.pairs if attributes_right(label, stroke)]
+        wrong = [_confidence(stroke) for label, stroke in self.pairs if not attributes_right(label, stroke)] + [_confidence(stroke) for stroke in self.extra]
+        engine = np.asarray(self.engine_ms, dtype=float)
+        latency = np.asarray(self.latencies_s, dtype=float)
+        return {
+            "sessions": self.sessions,
+            "labels": tp + fn,
+            "detections": tp + fp,
+            "precision": precision,
+            "recall": recall,
+            "detection_f1": f1,
+            "pattern_accuracy": _mean([label.pattern == stroke.pattern for label, stroke in self.pairs]),
+            "glide_direction_accuracy": _mean([label.direction == stroke.direction for label, stroke in glides]),
+            "circle_direction_accuracy": _mean([label.direction == stroke.direction for label, stroke in circles]),
+            "region_accuracy": _mean([label.region == stroke.region for label, stroke in self.pairs]),
+            "glide_speed_median_rel_error": statistics.median(speed_errors) if speed_errors else None,
+            "rate_median_rel_error": statistics.median(rate_errors) if rate_errors else None,
+            "count_accuracy": _mean([label.count == stroke.count for label, stroke in runs]),
+            "latency_p50_s": float(np.percentile(latency, 50)) if latency.size else None,
+            "latency_p95_s": float(np.percentile(latency, 95)) if latency.size else None,
+            "engine_ms_mean": float(engine.mean()) if engine.size else None,
+            "engine_ms_p99": float(np.percentile(engine, 99)) if engine.size else None,
+            "engine_ms_worst": float(engine.max()) if engine.size else None,
+            "confidence_right_mean": _mean_or_none([c for c in right if c is not None]),
+            "confidence_wrong_mean": _mean_or_none([c for c in wrong if c is not None]),
+        }
+
+    def confusion(self) -> dict[str, Counter[str]]:
+        """Rows: labelled pattern (or 'none' for false positives); columns: detected (or 'none')."""
+        table: dict[str, Counter[str]] = {name: Counter() for name in (*PATTERNS, "none")}
+        for label, stroke in self.pairs:
+            table[label.pattern][stroke.pattern] += 1
+        for label in self.missed:
+            table[label.pattern]["none"] += 1
+        for stroke in self.extra:
+            table["none"][stroke.pattern] += 1
+        return table
+
+
+def _confidence(stroke: Stroke) -> float | None:
+    value = getattr(stroke, "confidence", None)
+    return float(value) if value is not None else None
+
+
+def _mean(values: Sequence[bool]) -> float | None:
+    return float(np.mean(values)) if len(values) else None
+
+
+def _mean_or_none(values: Sequence[float]) -> float | None:
+    return float(np.mean(values)) if values else None
+
+
+def match_strokes(
+    labels: Sequence["LabelledStroke"],
+    strokes: Sequence[Stroke],
+    emitted_s: Sequence[float] | None = None,
+    unseen: Sequence["LabelledStroke"] = (),
+    min_iou: float = MATCH_IOU,
+) -> Evaluation:
+    """Greedy one-to-one matching by temporal IoU, same hand only; progress events are ignored.
+
+    ``emitted_s`` (parallel to ``strokes``) gives the emit time used for latency when a stroke has
+    no ``reported_s``. Detections mostly inside an ``unseen`` stroke are dropped, not counted.
+    """
+    indexed = [(j, stroke) for j, stroke in enumerate(strokes) if is_final(stroke)]
+    candidates = []
+    for i, label in enumerate(labels):
+        for j, stroke in indexed:
+            if stroke.hand != label.hand:
+                continue
+            iou = temporal_iou(label.start_s, label.end_s, stroke.start_s, stroke.end_s)
+            if iou >= min_iou:
+                candidates.append((iou, i, j))
+    used_labels: set[int] = set()
+    used_strokes: set[int] = set()
+    evaluation = Evaluation(sessions=1)
+    for _, i, j in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
+        if i in used_labels or j in used_strokes:
+            continue
+        used_labels.add(i)
+        used_strokes.add(j)
+        evaluation.pairs.append((labels[i], strokes[j]))
+        reported = reported_time(strokes[j], emitted_s[j] if emitted_s is not None else None)
+        if reported is not None:
+            evaluation.latencies_s.append(reported - labels[i].end_s)
+    evaluation.missed = [label for i, label in enumerate(labels) if i not in used_labels]
+    evaluation.extra = [
+        stroke for j, stroke in indexed
+        if j not in used_strokes and not any(_mostly_within(stroke, hidden) for hidden in unseen)
+    ]
+    return evaluation
+
+
+def evaluate_session(session: EvalSession, engine: "StrokeEngine | None" = None) -> tuple[Evaluation, EngineRun]:
+    """Run the engine over one session's frames and match its final strokes to the labels."""
+    run = run_engine_timed(session.frames, engine)
+    evaluation = match_strokes(session.labels, run.strokes, run.emitted_s, session.unseen)
+    evaluation.engine_ms = list(run.engine_ms)
+    return evaluation, run

@@ -1,0 +1,240 @@
+"""Runs of repeated strokes — circles, taps, kneads — found in the last few seconds of a contact.
+
+The engine asks this module, a few times a second while a finger is on the skin, whether the
+recent window is one repetition repeated. Each pattern has one signal where it shows best and a
+few physical limits:
+
+- **knead**: the thumb-to-index gap opens and closes (pinch and release) while the fingertip
+  itself stays on the skin: the gap swings more than the fingertip moves;
+- **circle**: the contact point goes round: its motion as x + iy has one frequency with power at
+  +f only (or -f only), the sign being the rotation sense; a circle is round and finger-sized;
+- **tap**: the finger or hand lifts toward the camera and comes back, several times a second.
+  That shows as the hand's apparent size swinging (the strongest cue on real footage: a few
+  per cent), as the fingertip's depth relative to its knuckle, or as a small straight bob of the
+  fingertip in the image; whichever is clearest counts, and taps stay on one spot.
+
+Everything is in face units (sizes as ratios), so head motion, already removed by the face frame,
+does not enter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from coach.strokes.signals import Oscillation, amplitude_at, dominant_oscillation, envelope_span
+
+# Tempo bands of the patterns (the techniques' target ranges, with room either side).
+CIRCLE_HZ = (0.25, 3.0)
+TAP_HZ = (1.8, 10.0)
+KNEAD_HZ = (0.25, 3.0)
+
+PERIODIC_SNR = 14.0
+"""Spectral peak over the noise floor that a repetition needs (a 3-s window of jittery landmarks
+never reaches it by chance; see signals.dominant_oscillation)."""
+
+KNEAD_GAP_FU = 0.07  # peak-to-peak change of the thumb-index gap that is a pinch (6 mm), not a twitch
+MIN_CIRCLE_ROUNDNESS = 0.4  # minor / major axis: rounder than the loop a glide and its return make
+MAX_CIRCLE_RADIUS_FU = 0.25  # a fingertip circle is at most ~2 cm across its radius
+MAX_CIRCLE_OVERTONE = 0.45  # circles go round at an even pace; a glide with a quick return does not
+MAX_TAP_BOB_FU = 0.06  # a tap bobs the fingertip by millimetres; a larger bob is a back-and-forth rub
+MIN_TAP_LIFT_FU = 0.02  # fingertip depth swing (vs its knuckle) of a centimetre or more
+MIN_TAP_SIZE_SWING = 0.025  # apparent hand size swing (peak to peak) of a hand lifted 1+ cm at 50 cm
+MAX_TAP_SPREAD_FU = 0.25  # taps stay on one spot
+MAX_TAP_DRIFT_FU = 0.08
+MIN_CYCLES = {"knead": 1.5, "circle": 1.2, "tap": 3.0}
+
+
+@dataclass(frozen=True)
+class WindowSignals:
+    """The recent stretch of one contact on an even clock."""
+
+    times: np.ndarray  # n
+    points: np.ndarray  # n×2, face units
+    size_ratio: np.ndarray  # n, apparent hand size / its size at the face's depth
+    pinch: np.ndarray  # n, thumb tip to index tip, face units
+    tip_depth: np.ndarray  # n, fingertip depth relative to its knuckle, face units
+    dt: float
+
+
+@dataclass(frozen=True)
+class RunFinding:
+    """One repetition found in a window: its pattern, tempo and where in the window it lasts."""
+
+    pattern: str
+    frequency_hz: float
+    first: int  # sample indices in the window
+    last: int
+    clockwise: bool | None  # circles only
+    evidence: float  # spectral SNR over what was needed (≥ 1)
+    regularity: float  # 0..1, share of the motion that is the one tempo
+
+    def cycles(self, dt: float) -> float:
+        return self.frequency_hz * (self.last - self.first + 1) * dt
+
+
+def snr_needed(samples: int) -> float:
+    """A short stretch gives a rough spectrum whose noise peaks run higher: ask for more there."""
+    return PERIODIC_SNR * max(1.0, 45.0 / max(samples, 1))
+
+
+def find_run(window: WindowSignals) -> RunFinding | None:
+    """The repetition in the window, if there is one (kneads first: the cheapest sure evidence)."""
+    if len(window.times) < 12:
+        return None
+    for detector in (_knead, _circle, _tap):
+        found = detector(window)
+        if found is not None and found.cycles(window.dt) >= MIN_CYCLES[found.pattern]:
+            return found
+    return None
+
+
+def confirm_run(window: WindowSignals, pattern: str, frequency_hz: float, clockwise: bool | None) -> RunFinding | None:
+    """Whether a run already found goes on: the same pattern near the same tempo, on half the evidence.
+
+    Confirming a rhythm one already follows takes less than discovering one (hysteresis), so a
+    run does not flicker off for a cycle made a little unevenly.
+    """
+    if len(window.times) < 12:
+        return None
+    dt = window.dt
+    band = {"knead": KNEAD_HZ, "circle": CIRCLE_HZ, "tap": TAP_HZ}[pattern]
+    position = window.points[:, 0] + 1j * window.points[:, 1]
+    if pattern == "knead":
+        signals = [window.pinch]
+    elif pattern == "circle":
+        signals = [position]
+    else:
+        signals = [window.size_ratio, window.tip_depth, position]
+    best: tuple[float, Oscillation, np.ndarray] | None = None
+    for signal in signals:
+        oscillation = dominant_oscillation(signal, dt, band, trend_order=3 if pattern == "tap" else 1)
+        if oscillation is None or not 0.75 * frequency_hz <= oscillation.frequency_hz <= 1.33 * frequency_hz:
+            continue
+        share = oscillation.snr / snr_needed(len(signal))
+        if best is None or share > best[0]:
+            best = (share, oscillation, signal)
+    if best is None or best[0] < 0.5:
+        return None
+    _, oscillation, signal = best
+    if pattern == "circle":
+        if (oscillation.circularity < 0) != clockwise or abs(oscillation.circularity) < 0.3:
+            return None
+    return _finding(pattern, signal, window, oscillation, clockwise=clockwise)
+
+
+def _regularity(signal: np.ndarray, dt: float, frequency_hz: float) -> float:
+    """How steady the run was: the share of its motion that is the one tempo (1 = metronome-even)."""
+    oscillation = dominant_oscillation(signal, dt, (frequency_hz * 0.8, frequency_hz * 1.25))
+    if oscillation is None:
+        return 0.0
+    z = np.asarray(signal, dtype=complex)
+    z = z - z.mean()
+    total = float(np.mean(np.abs(z) ** 2))
+    periodic = oscillation.amplitude_plus**2 + oscillation.amplitude_minus**2
+    return float(np.clip(periodic / max(total, 1e-18), 0.0, 1.0))
+
+
+def _finding(pattern: str, signal: np.ndarray, window: WindowSignals, oscillation: Oscillation,
+             clockwise: bool | None = None) -> RunFinding:
+    first, last = envelope_span(signal, window.dt, oscillation.frequency_hz)
+    return RunFinding(
+        pattern=pattern,
+        frequency_hz=oscillation.frequency_hz,
+        first=first,
+        last=last,
+        clockwise=clockwise,
+        evidence=oscillation.snr / snr_needed(len(signal)),
+        regularity=_regularity(signal[first : last + 1], window.dt, oscillation.frequency_hz),
+    )
+
+
+def _knead(window: WindowSignals) -> RunFinding | None:
+    dt = window.dt
+    oscillation = dominant_oscillation(window.pinch, dt, KNEAD_HZ)
+    if oscillation is None or oscillation.snr < snr_needed(len(window.pinch)):
+        return None
+    # A real cosine of amplitude a shows a/2 at +f and at -f: peak-to-peak is 2 · (plus + minus).
+    if 2 * oscillation.amplitude < KNEAD_GAP_FU:
+        return None
+    # The gap also changes when the index finger itself lifts (taps); kneading moves the thumb
+    # against a finger that stays on the skin, so the gap must change more than the fingertip moves.
+    frequency = oscillation.frequency_hz
+    fingertip = amplitude_at(window.points[:, 0] + 1j * window.points[:, 1], dt, frequency)
+    fingertip += amplitude_at(window.tip_depth, dt, frequency)
+    if oscillation.amplitude < 1.5 * fingertip:
+        return None
+    return _finding("knead", window.pinch, window, oscillation)
+
+
+def _circle(window: WindowSignals) -> RunFinding | None:
+    dt = window.dt
+    signal = window.points[:, 0] + 1j * window.points[:, 1]
+    oscillation = dominant_oscillation(signal, dt, CIRCLE_HZ)
+    if oscillation is None:
+        return None
+    major = oscillation.amplitude_plus + oscillation.amplitude_minus
+    minor = abs(oscillation.amplitude_plus - oscillation.amplitude_minus)
+    if minor < MIN_CIRCLE_ROUNDNESS * major or major > MAX_CIRCLE_RADIUS_FU:
+        return None
+    needed = snr_needed(len(signal))
+    if oscillation.snr < needed:
+        # Two turns leave a rough spectrum (landing and lifting fill the noise floor), but a clearly
+        # round loop of a fingertip circle's size is something neither jitter nor a glide draws.
+        clearly_round = minor >= 0.6 * major and major >= 0.03
+        if not (clearly_round and oscillation.snr >= 0.3 * needed):
+            return None
+    overtone = amplitude_at(signal, dt, 2 * oscillation.frequency_hz) / major
+    if overtone > MAX_CIRCLE_OVERTONE or (overtone > 0.3 and minor < 0.55 * major):
+        return None
+    return _finding("circle", signal, window, oscillation, clockwise=oscillation.circularity < 0)
+
+
+def _drift(points: np.ndarray) -> float:
+    """Net displacement from the first to the last quarter of a stretch (medians: jitter and the
+    oscillation itself average out)."""
+    quarter = max(2, len(points) // 4)
+    return float(np.linalg.norm(np.median(points[-quarter:], axis=0) - np.median(points[:quarter], axis=0)))
+
+
+def _tap(window: WindowSignals) -> RunFinding | None:
+    dt, points = window.dt, window.points
+    core = points[len(points) // 6 : max(len(points) // 6 + 2, 5 * len(points) // 6)]
+    spread = np.percentile(core, 90, axis=0) - np.percentile(core, 10, axis=0)
+    if float(np.hypot(*spread)) > MAX_TAP_SPREAD_FU:
+        return None
+    signal = points[:, 0] + 1j * points[:, 1]
+    candidates: list[tuple[float, Oscillation, np.ndarray]] = []
+    size = dominant_oscillation(window.size_ratio, dt, TAP_HZ, trend_order=3)
+    if size is not None and 2 * size.amplitude >= MIN_TAP_SIZE_SWING:
+        candidates.append((size.snr, size, window.size_ratio))
+    lift = dominant_oscillation(window.tip_depth, dt, TAP_HZ, trend_order=3)
+    if lift is not None and lift.amplitude >= MIN_TAP_LIFT_FU:
+        # MediaPipe's hand depth is noisy: alone it needs twice the evidence.
+        agrees = any(abs(other.frequency_hz - lift.frequency_hz) < 0.3 for _, other, _ in candidates)
+        candidates.append((lift.snr if agrees else lift.snr / 2.0, lift, window.tip_depth))
+    bob = dominant_oscillation(signal, dt, TAP_HZ, trend_order=3)
+    if bob is not None and abs(bob.circularity) < 0.5 and bob.amplitude <= MAX_TAP_BOB_FU and bob.frequency_hz >= 2.0:
+        candidates.append((bob.snr, bob, signal))
+    if not candidates:
+        return None
+    snr, oscillation, source = max(candidates, key=lambda item: item[0])
+    if snr < snr_needed(len(source)) or oscillation.frequency_hz < TAP_HZ[0] + 0.1:
+        return None  # a peak on the band's lower edge is slower motion leaking in, not tapping
+    frequency = oscillation.frequency_hz
+    # Tracking noise is red (slow wander dominates), so its spectrum falls from the band's lower
+    # edge: a tapping tempo is a peak that stands above the slower motion below it.
+    if amplitude_at(source, dt, frequency) < 1.4 * amplitude_at(source, dt, 0.6 * frequency):
+        return None
+    # Back-and-forth rubbing makes overtones that can pass for a tapping tempo: a stronger, slower
+    # oscillation whose multiple this tempo is gives it away.
+    slower = dominant_oscillation(signal, dt, (0.4, 0.75 * frequency), trend_order=3)
+    if slower is not None and slower.amplitude > amplitude_at(signal, dt, frequency):
+        multiple = frequency / slower.frequency_hz
+        if round(multiple) >= 2 and abs(multiple - round(multiple)) < 0.15 * round(multiple):
+            return None
+    finding = _finding("tap", source, window, oscillation)
+    if _drift(points[finding.first : finding.last + 1]) > MAX_TAP_DRIFT_FU:
+        return None
+    return finding
