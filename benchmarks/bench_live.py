@@ -4,12 +4,15 @@ The clip is made here from the portrait, drifting like a person in front of a we
 hand cut-out (../shared/media/composite, when present) pasted on and stroking the cheek, so both
 MediaPipe graphs do their real work. It is played in real time through the real LiveWindow: capture
 thread → worker (tracker + pipeline) → GUI thread painting the shared overlay. Prints, beside the
-targets of issue 6:
+targets of issue 11 (two cores), and the load average (the machine may be shared):
 
-- sustained processed fps (target ≥ 25, i.e. ≥ 0.85 of the source rate), the first second excluded;
-- p50 / p95 capture → painted latency (target p95 ≤ 80 ms);
-- dropped-frame share (frames replaced before the worker could take them);
-- GUI-thread ms per painted frame (frame hand-over + paint).
+- sustained processed fps (target: the source's 30 fps, i.e. ≥ 28.5 with ≤ 5 % dropped), the
+  first second excluded;
+- dropped-frame share (frames replaced before the worker could take them), target ≤ 5 %;
+- p50 / p95 / p99 capture → painted latency (target p95 ≤ 50 ms);
+- GUI-thread ms per painted frame (frame hand-over + paint), target p95 ≤ 5 ms;
+- worker ms per frame (tracking + analysis), target p95 ≤ the 33 ms frame interval;
+- the tracking mode that ran (the worker makes tracking lighter when it cannot keep up).
 
     .venv/bin/python benchmarks/bench_live.py [--seconds 20] [--no-hand] [--window 960x760]
 """
@@ -34,8 +37,11 @@ if not os.environ.get("QT_QPA_PLATFORM"):
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 WIDTH, HEIGHT, FPS = 640, 480, 30.0
-TARGET_FPS = 25.0
-TARGET_P95_MS = 80.0
+TARGET_FPS = 0.95 * FPS  # "30 fps processed from a 30 fps source", with the ≤ 5 % of drops allowed
+TARGET_DROPPED = 0.05
+TARGET_P95_MS = 50.0
+TARGET_GUI_P95_MS = 5.0
+TARGET_WORKER_P95_MS = 1000.0 / FPS
 WARM_UP_S = 1.0
 MEDIA_DIR = Path(os.environ.get("COACH_MEDIA_DIR", Path(__file__).resolve().parents[2] / "shared" / "media"))
 HAND_CUTOUT = MEDIA_DIR / "composite" / "cutout_h3d_point_alpha.png"
@@ -89,12 +95,53 @@ def make_clip(path: Path, seconds: float, with_hand: bool) -> str:
     )
 
 
+PLAIN_LOOP = """
+import sys, time
+import cv2
+import mediapipe as mp
+
+capture = cv2.VideoCapture(sys.argv[1])
+images = []
+while len(images) < int(sys.argv[2]):
+    ok, image = capture.read()
+    if not ok:
+        break
+    images.append(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+with mp.solutions.face_mesh.FaceMesh(max_num_faces=2, refine_landmarks=True) as face_mesh, \\
+        mp.solutions.hands.Hands(max_num_hands=2, model_complexity=1) as hands:
+    face_mesh.process(images[0])
+    hands.process(images[0])
+    started = time.perf_counter()
+    for image in images[1:]:
+        face_mesh.process(image)
+        hands.process(image)
+    print((len(images) - 1) / (time.perf_counter() - started))
+"""
+
+
+def plain_loop_fps(clip: Path, frames: int = 90) -> float:
+    """Frames per second of a plain serial Face Mesh + Hands loop on the clip's frames, right now.
+
+    The machine's capacity at the moment of the run, as a baseline: on a busy shared machine the
+    live targets can be out of reach for MediaPipe alone, and the ratio to this says how close the
+    window gets to what the machine can do. Its own process: this one's worker thread runs the
+    models for the window.
+    """
+    import subprocess
+
+    completed = subprocess.run([sys.executable, "-c", PLAIN_LOOP, str(clip), str(frames)],
+                               capture_output=True, text=True, check=True)
+    return float(completed.stdout.split()[-1])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--no-hand", action="store_true", help="the portrait alone (no pasted hand)")
     parser.add_argument("--window", default="960x760", help="window size WxH (the picture is scaled into it)")
     parser.add_argument("--technique", default="gentle_glides")
+    parser.add_argument("--no-baseline", dest="baseline", action="store_false",
+                        help="skip the plain serial MediaPipe loop measured first as the machine's capacity")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -111,6 +158,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="coach-bench-live-") as folder:
         clip = Path(folder) / "live_640x480_30fps.mp4"
         described = make_clip(clip, args.seconds, with_hand=not args.no_hand)
+        load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        baseline_fps = plain_loop_fps(clip) if args.baseline else float("nan")
         app = QApplication.instance() or QApplication([])
         library = load_library()
         spec = SourceSpec(path=clip)
@@ -133,6 +182,11 @@ def main() -> int:
         steady = [stamp for stamp in stamps if stamp - stamps[0] >= WARM_UP_S] if stamps else []
         sustained_fps = (len(steady) - 1) / (steady[-1] - steady[0]) if len(steady) > 1 else 0.0
         report = window.outcome.report if window.outcome is not None else {}
+        tracking = report.get("tracking") or {}
+        tracking_modes = ", ".join(
+            f"{entry['mode']} from {entry['from_s']:.1f} s" if entry.get("from_s") is not None else entry["mode"]
+            for entry in tracking.get("modes", [])
+        ) or "unknown"
         latency = np.array(window.view.timing.latency_ms)
         gui = np.array(window.view.timing.gui_ms)
 
@@ -140,7 +194,10 @@ def main() -> int:
     # Other programs competing for the two cores show up directly in the latency tail: say how busy it was.
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"clip: {described}; platform {app.platformName()}, window {args.window}, {cores} cores "
-          f"(load average {load:.1f} at the end), {wall_s:.1f} s wall")
+          f"(load average {load_before:.1f} at the start, {load:.1f} at the end), {wall_s:.1f} s wall")
+    if args.baseline:
+        print(f"baseline: a plain serial Face Mesh + Hands loop on these frames ran at {baseline_fps:.1f} fps just before "
+              f"(the machine's capacity now); the window processed {sustained_fps / baseline_fps:.2f}× that")
     print(f"frames: {summary.frames_captured} captured, {summary.frames_processed} processed, "
           f"{summary.frames_painted} painted; face in {report.get('face_found_ratio', 0):.0%}, hand in "
           f"{report.get('hands_found_ratio', 0):.0%} of processed frames, {len(report.get('strokes', []))} strokes")
@@ -148,16 +205,20 @@ def main() -> int:
     def verdict(ok: bool) -> str:
         return "ok" if ok else "MISSED"
 
-    print(f"sustained processed fps   {sustained_fps:6.1f}      target ≥ {TARGET_FPS:.0f} "
-          f"(≥ 0.85 × {FPS:.0f})   {verdict(sustained_fps >= TARGET_FPS)}")
-    p50, p95 = (float(np.percentile(latency, q)) if latency.size else float("nan") for q in (50, 95))
-    print(f"capture→paint latency     p50 {p50:5.1f} ms, p95 {p95:5.1f} ms   target p95 ≤ {TARGET_P95_MS:.0f} ms   "
-          f"{verdict(p95 <= TARGET_P95_MS)}")
-    print(f"dropped frames            {summary.dropped_share:6.1%}      (newest frame wins: replaced before the worker took them)")
+    print(f"tracking mode             {tracking_modes}")
+    print(f"sustained processed fps   {sustained_fps:6.1f}      target ≥ {TARGET_FPS:.1f} "
+          f"(the source's {FPS:.0f}, ≤ 5 % dropped)   {verdict(sustained_fps >= TARGET_FPS)}")
+    print(f"dropped frames            {summary.dropped_share:6.1%}      target ≤ {TARGET_DROPPED:.0%}   "
+          f"{verdict(summary.dropped_share <= TARGET_DROPPED)}   (newest frame wins: replaced before the worker took them)")
+    p50, p95, p99 = (float(np.percentile(latency, q)) if latency.size else float("nan") for q in (50, 95, 99))
+    print(f"capture→paint latency     p50 {p50:5.1f} ms, p95 {p95:5.1f} ms, p99 {p99:5.1f} ms   "
+          f"target p95 ≤ {TARGET_P95_MS:.0f} ms   {verdict(p95 <= TARGET_P95_MS)}")
     g50, g95 = (float(np.percentile(gui, q)) if gui.size else float("nan") for q in (50, 95))
-    print(f"GUI thread per frame      p50 {g50:5.1f} ms, p95 {g95:5.1f} ms   (budget: well under the 33 ms frame interval)")
-    print(f"pipeline per frame        p50 {summary.processing_p50_ms:5.1f} ms, p95 {summary.processing_p95_ms:5.1f} ms "
-          "(worker thread: tracking + analysis)")
+    print(f"GUI thread per frame      p50 {g50:5.1f} ms, p95 {g95:5.1f} ms   target p95 ≤ {TARGET_GUI_P95_MS:.0f} ms   "
+          f"{verdict(g95 <= TARGET_GUI_P95_MS)}")
+    print(f"worker per frame          p50 {summary.processing_p50_ms:5.1f} ms, p95 {summary.processing_p95_ms:5.1f} ms   "
+          f"target p95 ≤ {TARGET_WORKER_P95_MS:.0f} ms   {verdict(summary.processing_p95_ms <= TARGET_WORKER_P95_MS)}   "
+          "(tracking + analysis)")
     return 0
 
 

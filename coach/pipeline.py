@@ -110,6 +110,11 @@ class Pipeline(ClosesOnExit):
             self._tracker = Tracker(mode="video")
         return self._tracker
 
+    @property
+    def loaded_tracker(self) -> "Tracker | None":
+        """The tracker if one was made (None for a landmark recording): for the report's tracking section."""
+        return self._tracker
+
     def process_frame(self, frame: Frame) -> FrameResult:
         """Track one camera or video frame, then analyse it."""
         started = time.perf_counter()

@@ -66,14 +66,21 @@ def _open_clip(path: Path, pipeline: Pipeline) -> _Clip:
         return _Clip(recorded(), reader.count_frames(), float(header.fps), (int(header.width), int(header.height)), reader.close)
 
     from coach.sources import VideoFileSource
+    from coach.sources.read_ahead import ReadAhead
 
     source = VideoFileSource(path, pacing="fast")
+    # The next frames are decoded on a reader thread while this one is tracked (issue 11).
+    decoded = ReadAhead(source)
 
     def filmed() -> Iterator[tuple[np.ndarray | None, FrameResult]]:
-        for frame in source:
+        for frame in decoded:
             yield frame.image, pipeline.process_frame(frame)
 
-    return _Clip(filmed(), source.frame_count or None, float(source.fps), (source.width, source.height), source.close)
+    def close() -> None:
+        decoded.close()  # first: the reader thread must be done with the file before it closes
+        source.close()
+
+    return _Clip(filmed(), source.frame_count or None, float(source.fps), (source.width, source.height), close)
 
 
 def run_replay(

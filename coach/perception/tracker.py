@@ -17,6 +17,8 @@ import cv2
 import numpy as np
 
 from coach.closing import ClosesOnExit
+from coach.perception.degradation import FULL, TrackingMode
+from coach.perception.parallel import PairRunner, timed_call
 from coach.perception.smoothing import FACE_SMOOTHING, HAND_SMOOTHING, OneEuroFilter, OneEuroParams
 from coach.types import FaceLandmarks, Frame, Handedness, HandLandmarks, TrackedFrame
 
@@ -27,7 +29,10 @@ HANDEDNESS_VALUES: tuple[Handedness, Handedness] = ("left", "right")
 _OTHER_HAND: dict[Handedness, Handedness] = {"left": "right", "right": "left"}
 
 STAGES: tuple[str, ...] = ("convert", "face", "hands", "smoothing", "total")
-"""Stages timed on every frame; ``total`` is the whole ``track`` call including our bookkeeping."""
+"""Stages timed on every frame; ``total`` is the whole ``track`` call including our bookkeeping.
+
+``face`` and ``hands`` are each model's own time; run concurrently, they overlap within ``total``.
+"""
 
 
 @dataclass
@@ -110,6 +115,12 @@ class Tracker(ClosesOnExit):
 
     ``timings`` holds per-stage milliseconds (last and mean) for the benchmark and the status line.
     Use as a context manager, or call ``close``, to free the MediaPipe graphs.
+
+    With ``concurrent=True`` (the default) Hands runs on a persistent helper thread while Face Mesh
+    runs on the caller's (see ``coach.perception.parallel``); the landmarks are the same as in the
+    serial order, since each graph still gets every frame in order. ``set_mode`` switches to a
+    lighter ``TrackingMode`` (live coaching on a machine that cannot keep up); ``mode_history``
+    says which modes ran from which frame time, for the report.
     """
 
     def __init__(
@@ -122,6 +133,7 @@ class Tracker(ClosesOnExit):
         hand_smoothing: OneEuroParams = HAND_SMOOTHING,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
+        concurrent: bool = True,
     ) -> None:
         if mode not in ("video", "image"):
             raise ValueError(f"mode must be 'video' or 'image', not {mode!r}")
@@ -138,17 +150,41 @@ class Tracker(ClosesOnExit):
             min_detection_confidence=min_detection_confidence,
             min_tracking_confidence=min_tracking_confidence,
         )
-        self._hands = mp.solutions.hands.Hands(
-            static_image_mode=static,
-            max_num_hands=max_hands,
-            model_complexity=1,
-            min_detection_confidence=min_detection_confidence,
-            min_tracking_confidence=min_tracking_confidence,
-        )
+        self._hands_options: dict[str, Any] = {
+            "static_image_mode": static,
+            "max_num_hands": max_hands,
+            "min_detection_confidence": min_detection_confidence,
+            "min_tracking_confidence": min_tracking_confidence,
+        }
+        self._hands = mp.solutions.hands.Hands(model_complexity=FULL.hand_model_complexity, **self._hands_options)
         self._face_filter = OneEuroFilter(face_smoothing)
         self._hand_filters: dict[Handedness, OneEuroFilter] = {h: OneEuroFilter(hand_smoothing) for h in HANDEDNESS_VALUES}
         self.timings: dict[str, StageTiming] = {stage: StageTiming() for stage in STAGES}
+        self._models = PairRunner(concurrent=concurrent)
+        self.tracking_mode: TrackingMode = FULL
+        # (timestamp of the first frame tracked in the mode, None until one is; the mode)
+        self.mode_history: list[tuple[float | None, TrackingMode]] = [(None, FULL)]
+        self._frames_until_face = 0
+        self._carried_face: tuple[np.ndarray | None, int] = (None, 0)
         self._closed = False
+
+    @property
+    def concurrent(self) -> bool:
+        return self._models.concurrent
+
+    def set_mode(self, mode: TrackingMode) -> None:
+        """Track the next frames in ``mode``; rebuilding Hands for another model takes a moment."""
+        if mode == self.tracking_mode:
+            return
+        if mode.hand_model_complexity != self.tracking_mode.hand_model_complexity:
+            import mediapipe as mp
+
+            self._hands.close()
+            self._hands = mp.solutions.hands.Hands(model_complexity=mode.hand_model_complexity, **self._hands_options)
+        logger.info("tracking mode %s -> %s", self.tracking_mode.name, mode.name)
+        self.tracking_mode = mode
+        self.mode_history.append((None, mode))
+        self._frames_until_face = 0
 
     def track(self, frame: Frame) -> TrackedFrame:
         """Landmarks for one frame; a frame with no face or no hands is normal (None / empty)."""
@@ -163,16 +199,25 @@ class Tracker(ClosesOnExit):
         rgb.flags.writeable = False  # lets MediaPipe wrap the buffer instead of copying it
         after_convert = time.perf_counter()
 
-        face_result = self._face_mesh.process(rgb)
-        after_face = time.perf_counter()
-        hand_result = self._hands.process(rgb)
-        after_hands = time.perf_counter()
-
-        face_points, faces_seen = self._subject_face(face_result, width, height)
-        raw_hands = self._raw_hands(hand_result)
+        if self.mode_history[-1][0] is None:
+            self.mode_history[-1] = (frame.timestamp_s, self.tracking_mode)
+        run_face = self._frames_until_face <= 0
+        if run_face:
+            self._frames_until_face = self.tracking_mode.face_every
+            face_run, hands_run = self._models.run_pair(lambda: self._face_mesh.process(rgb), lambda: self._hands.process(rgb))
+            face_points, faces_seen = self._subject_face(face_run.value, width, height)
+            face_ms = face_run.elapsed_ms
+        else:  # a lighter mode: this frame carries the last face (already smoothed)
+            hands_run = timed_call(lambda: self._hands.process(rgb))
+            face_points, faces_seen = self._carried_face
+            face_ms = 0.0
+        self._frames_until_face -= 1
+        raw_hands = self._raw_hands(hands_run.value)
         before_smoothing = time.perf_counter()
         if self.smoothing:
-            face_points, raw_hands = self._smooth(frame.timestamp_s, face_points, raw_hands)
+            face_points, raw_hands = self._smooth(frame.timestamp_s, face_points, raw_hands, smooth_face=run_face)
+        if self.tracking_mode.face_every > 1:
+            self._carried_face = (face_points, faces_seen)
         after_smoothing = time.perf_counter()
 
         tracked = TrackedFrame(
@@ -187,8 +232,8 @@ class Tracker(ClosesOnExit):
         )
         finished = time.perf_counter()
         self.timings["convert"].add((after_convert - started) * 1e3)
-        self.timings["face"].add((after_face - after_convert) * 1e3)
-        self.timings["hands"].add((after_hands - after_face) * 1e3)
+        self.timings["face"].add(face_ms)
+        self.timings["hands"].add(hands_run.elapsed_ms)
         self.timings["smoothing"].add((after_smoothing - before_smoothing) * 1e3)
         self.timings["total"].add((finished - started) * 1e3)
         return tracked
@@ -233,11 +278,15 @@ class Tracker(ClosesOnExit):
         timestamp_s: float,
         face_points: np.ndarray | None,
         hands: list[tuple[Handedness, float, np.ndarray]],
+        smooth_face: bool = True,
     ) -> tuple[np.ndarray | None, list[tuple[Handedness, float, np.ndarray]]]:
-        """Filter face and each hand; a side whose hand vanished starts afresh when it returns."""
-        if face_points is None:
+        """Filter face and each hand; a side whose hand vanished starts afresh when it returns.
+
+        ``smooth_face=False`` for a carried face: it was filtered on the frame it was measured.
+        """
+        if smooth_face and face_points is None:
             self._face_filter.reset()
-        else:
+        elif smooth_face and face_points is not None:
             face_points = self._face_filter(face_points, timestamp_s)
         present = {handedness for handedness, _, _ in hands}
         for handedness, hand_filter in self._hand_filters.items():
@@ -259,6 +308,7 @@ class Tracker(ClosesOnExit):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            self._models.close()  # first: no model call may still be running when the graphs close
             self._face_mesh.close()
             self._hands.close()
 

@@ -91,6 +91,27 @@ def build_report(pipeline: "Pipeline", source: str, partial: bool = False) -> di
         "strokes": strokes,
         "steps": steps,
         "overall_score": overall_score,
+        "tracking": tracking_section(pipeline),
+    }
+
+
+def tracking_section(pipeline: "Pipeline") -> dict[str, Any] | None:
+    """How the landmarks were tracked: the mode(s) that ran (live coaching makes tracking lighter
+    when the machine cannot keep up) and whether Face Mesh and Hands ran concurrently.
+
+    None for a landmark recording, whose tracking happened elsewhere.
+    """
+    tracker = pipeline.loaded_tracker
+    if tracker is None:
+        return None
+    return {
+        "mode": tracker.tracking_mode.name,
+        "modes": [
+            {"mode": mode.name, "from_s": _rounded(start_s)}
+            for start_s, mode in tracker.mode_history
+            if start_s is not None or mode == tracker.tracking_mode
+        ],
+        "face_and_hands": "concurrent" if tracker.concurrent else "serial",
     }
 
 

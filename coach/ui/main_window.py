@@ -434,6 +434,7 @@ class LiveWindow(QMainWindow):
         worker.source_ended.connect(self._on_source_ended)
         worker.session_finished.connect(self._on_session_finished)
         worker.source_opened.connect(self._on_source_opened)
+        worker.tracking_mode_changed.connect(self._on_tracking_mode_changed)
         worker.finished.connect(self._on_worker_finished)
         self.worker = worker
         worker.start()
@@ -576,6 +577,10 @@ class LiveWindow(QMainWindow):
     def _on_timing(self, timing: WorkerTiming) -> None:
         self.worker_timing = timing
         self.fps_label.setText(f"{timing.processing_fps:.1f} fps · {timing.dropped_share:.0%} dropped")
+
+    def _on_tracking_mode_changed(self, message: str) -> None:
+        """The worker made tracking lighter to keep up: say so once (it does not change back)."""
+        self.statusBar().showMessage(message, 10_000)
 
     def _on_failed(self, message: str) -> None:
         self.error_message = message

@@ -37,6 +37,7 @@ from coach.types import Frame, FrameResult, TrackedFrame
 
 if TYPE_CHECKING:
     from coach.perception import Tracker
+    from coach.perception.degradation import TrackingGovernor
     from coach.pipeline import Pipeline
     from coach.storage.profiles import Profile
     from coach.technique import Technique
@@ -275,6 +276,7 @@ class WorkerTiming:
     processing_fps: float  # frames processed per second over the last few seconds
     mean_frame_ms: float  # pipeline time per frame over the same stretch
     p95_frame_ms: float
+    tracking_mode: str = "full"  # coach.perception.degradation: lighter when the machine cannot keep up
 
     @property
     def dropped_share(self) -> float:
@@ -336,6 +338,9 @@ class LiveWorker(QThread):
     - ``source_ended(str)``: the clip ended or the camera stopped.
     - ``session_finished(SessionOutcome)``: the routine finished, or the session ended; the
       report has been saved by then.
+    - ``tracking_mode_changed(str)``: tracking became lighter because frames took longer than the
+      source's frame interval; the one line to show the user (once per change; the report records
+      the modes too).
     """
 
     frame_ready = Signal(object, object, float)
@@ -344,6 +349,7 @@ class LiveWorker(QThread):
     source_ended = Signal(str)
     session_finished = Signal(object)
     source_opened = Signal(str)
+    tracking_mode_changed = Signal(str)
 
     def __init__(
         self,
@@ -354,11 +360,19 @@ class LiveWorker(QThread):
         write_html: bool = True,
         parent: Any = None,
         history: bool = True,
+        adapt_tracking: bool = True,
+        make_governor: "Callable[[float], TrackingGovernor] | None" = None,
     ) -> None:
+        """``adapt_tracking``: make tracking lighter when frames take longer than the source's frame
+        interval; ``make_governor`` builds the judge from the source's fps (default
+        ``TrackingGovernor(fps)``; tests pass a quicker one)."""
         super().__init__(parent)
         from coach.storage.history_writer import LiveHistory
 
         self._history = LiveHistory(enabled=history)  # strokes stored as scored, off this thread
+        self._adapt_tracking = adapt_tracking
+        self._make_governor = make_governor
+        self._governor: "TrackingGovernor | None" = None
         self.source = source
         self._technique = technique
         self._profile = profile
@@ -422,6 +436,7 @@ class LiveWorker(QThread):
             processing_fps=fps,
             mean_frame_ms=float(np.mean(recent_ms)) if recent_ms else 0.0,
             p95_frame_ms=float(np.percentile(recent_ms, 95)) if recent_ms else 0.0,
+            tracking_mode=self._governor.mode.name if self._governor is not None else "full",
         )
 
     # ---- the worker thread
@@ -441,6 +456,12 @@ class LiveWorker(QThread):
             if self._stop_requested.is_set():
                 return
             opened = self.source.open()
+            if tracker is not None and self._adapt_tracking:
+                from coach.perception.degradation import TrackingGovernor
+
+                source_fps = opened.fps if opened.fps > 0 else 30.0
+                make_governor = self._make_governor or TrackingGovernor
+                self._governor = make_governor(source_fps)
             pipeline = self._new_pipeline(self._technique, tracker)
             if self._stop_requested.is_set():  # closed while the camera was opening
                 return
@@ -493,6 +514,8 @@ class LiveWorker(QThread):
                 continue
             result = self._process(pipeline, captured.item)
             self._history.add(result.new_strokes)
+            if tracker is not None and isinstance(captured.item, Frame):
+                self._adapt(tracker)
             image = captured.item.image if isinstance(captured.item, Frame) else None
             self.frame_ready.emit(result, bgr_to_qimage(image) if image is not None else None, captured.captured_at)
             if result.progress is not None and result.progress.finished and not self._routine_reported:
@@ -513,6 +536,17 @@ class LiveWorker(QThread):
         while self._recent and finished - self._recent[0][0] > TIMING_WINDOW_S:
             self._recent.popleft()
         return result
+
+    def _adapt(self, tracker: "Tracker") -> None:
+        """Lighter tracking when frames keep taking longer than the source's frame interval."""
+        if self._governor is None:
+            return
+        mode = self._governor.observe(self.processing_ms[-1])
+        if mode is not None:
+            logger.warning("live: %.1f ms per frame is over the %.1f ms budget; tracking mode %s",
+                           self.processing_ms[-1], self._governor.budget_ms, mode.name)
+            tracker.set_mode(mode)
+            self.tracking_mode_changed.emit(mode.user_message)
 
     def _maybe_emit_timing(self) -> None:
         now = time.perf_counter()
