@@ -19,6 +19,19 @@ REPO_DIR = Path(__file__).resolve().parents[1]
 MEDIA_DIR = Path(os.environ.get("COACH_MEDIA_DIR", REPO_DIR.parent / "shared" / "media"))
 
 
+def active_backend() -> str:
+    """The tracker backend the tests run (COACH_BACKEND, else automatic; scripts/test.sh runs both)."""
+    from coach.perception import resolve_backend
+
+    return resolve_backend()
+
+
+legacy_only = pytest.mark.skipif(
+    os.environ.get("COACH_BACKEND", "").strip().lower() == "tasks",
+    reason="uses the legacy Solutions API directly (mp.solutions); COACH_BACKEND=tasks runs the Tasks backend",
+)
+
+
 @pytest.fixture(scope="session")
 def portrait_path() -> Path:
     import matplotlib
@@ -42,10 +55,10 @@ def private_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
 
 def face_landmarks_of(image: "np.ndarray") -> "FaceLandmarks":
     """The real tracker, in image mode, on one picture; fails the test when no face is found."""
-    from coach.perception import Tracker
+    from coach.perception import create_tracker
     from coach.types import Frame
 
-    with Tracker(mode="image") as tracker:
+    with create_tracker(mode="image") as tracker:
         tracked = tracker.track(Frame(0, 0.0, image))
     assert tracked.face is not None, "no face found"
     return tracked.face

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import face_landmarks_of
+from conftest import face_landmarks_of, legacy_only
 from coach.geometry import FaceFrameFitter, FacePose, FaceRegions, canonical_face
 from coach.geometry.canonical import CANONICAL_PATH, build_canonical_face
 from coach.types import FaceLandmarks
@@ -66,6 +66,7 @@ def test_canonical_face_conventions() -> None:
     assert face[1, 2] > face[234, 2]  # nose tip nearer the camera than the face edge
 
 
+@legacy_only
 def test_shipped_canonical_matches_the_portrait(portrait_path: Path) -> None:
     rebuilt = build_canonical_face(portrait_path)
     shipped = np.load(CANONICAL_PATH)
