@@ -52,8 +52,9 @@ def real_bundles() -> dict[str, bytes]:
 
 @pytest.fixture
 def no_backend_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Selection tests start without COACH_BACKEND (and get the caller's value back afterwards)."""
-    monkeypatch.delenv(BACKEND_ENV, raising=False)
+    """COACH_BACKEND=auto (automatic selection) for this test, the caller's value (or none) restored
+    afterwards even when the CLI under test sets it (monkeypatch forgets a variable it only deleted)."""
+    monkeypatch.setenv(BACKEND_ENV, "auto")
 
 
 # ---- model bundles
@@ -86,13 +87,12 @@ def test_corrupt_bundle_is_refused_and_never_loaded(tmp_path: Path, real_bundles
 
 
 def test_cli_with_a_corrupt_bundle_exits_2_with_one_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], portrait_path: Path
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], no_backend_env: None
 ) -> None:
     models = tmp_path / "models"
     models.mkdir()
     (models / "face_landmarker.task").write_bytes(b"not a model")
     monkeypatch.setenv(model_bundles.MODELS_ENV, str(models))
-    monkeypatch.delenv(BACKEND_ENV, raising=False)
     clip = tmp_path / "clip.mp4"
     writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (320, 240))
     for _ in range(3):
@@ -194,8 +194,7 @@ def test_environment_variable_and_flag_force_a_backend(monkeypatch: pytest.Monke
     assert resolve_backend(version=LEGACY_VERSION) == "legacy"
 
 
-def test_impossible_or_unknown_backend_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(BACKEND_ENV, raising=False)
+def test_impossible_or_unknown_backend_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, no_backend_env: None) -> None:
     with pytest.raises(BackendError, match=r"legacy tracker needs mediapipe 0\.10\.21, but 1\.2\.3 is installed.*--backend tasks"):
         resolve_backend("legacy", version=TASKS_ONLY_VERSION)
     monkeypatch.setenv(BACKEND_ENV, "gpu")
@@ -212,11 +211,10 @@ def test_factory_builds_the_selected_backend(monkeypatch: pytest.MonkeyPatch, re
 
 
 def test_cli_backend_flag_sets_the_backend_for_the_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, portrait_path: Path, real_bundles: dict[str, bytes]
+    tmp_path: Path, portrait_path: Path, real_bundles: dict[str, bytes], no_backend_env: None
 ) -> None:
     from coach.recording import read_recording
 
-    monkeypatch.delenv(BACKEND_ENV, raising=False)
     portrait = cv2.imread(str(portrait_path))
     clip = tmp_path / "portrait.mp4"
     writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (portrait.shape[1], portrait.shape[0]))

@@ -10,7 +10,11 @@ in video mode, every frame independent in image mode.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -56,6 +60,36 @@ def _points_array(landmarks: Any) -> np.ndarray:
     return np.array([(point.x, point.y, point.z) for point in landmarks], dtype=np.float64)
 
 
+@contextlib.contextmanager
+def native_stderr_to_log() -> Iterator[None]:
+    """Route what MediaPipe's native code writes to stderr meanwhile into ``logging`` (DEBUG).
+
+    Current mediapipe prints a dozen INFO/WARNING lines (LiteRT set-up, XNNPACK, alignment notes)
+    from C++ when its graphs start, run their first frame and close, and no longer obeys
+    GLOG_minloglevel; users must not see them. Only file descriptor 2 is redirected, for the
+    duration of the block, and everything captured is logged.
+    """
+    try:
+        stderr_fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stderr (e.g. pytest capture): nothing to hide
+        yield
+        return
+    sys.stderr.flush()
+    saved_fd = os.dup(stderr_fd)
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        os.dup2(captured.fileno(), stderr_fd)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved_fd, stderr_fd)
+            os.close(saved_fd)
+            captured.seek(0)
+            text = captured.read().decode("utf-8", "replace").strip()
+            if text:
+                logger.debug("MediaPipe (native): %s", text)
+
+
 class TasksTracker(ClosesOnExit):
     """Face (478 points) and up to ``max_hands`` hands per frame via the Tasks API, optionally smoothed.
 
@@ -93,8 +127,30 @@ class TasksTracker(ClosesOnExit):
         self.mode: TrackerMode = mode
         self.mirrored = mirrored
         self.smoothing = smoothing and mode == "video"
+        with native_stderr_to_log():
+            self._face_landmarker, self._hand_landmarker = self._create_landmarkers(
+                vision, BaseOptions, face_model, hand_model, mode, max_hands, min_detection_confidence, min_tracking_confidence
+            )
+        self._face_filter = OneEuroFilter(face_smoothing)
+        self._hand_filters: dict[Handedness, OneEuroFilter] = {h: OneEuroFilter(hand_smoothing) for h in HANDEDNESS_VALUES}
+        self._last_timestamp_ms = -1
+        self._first_frame_done = False
+        self.timings: dict[str, StageTiming] = {stage: StageTiming() for stage in STAGES}
+        self._closed = False
+
+    @staticmethod
+    def _create_landmarkers(
+        vision: Any,
+        BaseOptions: Any,  # noqa: N803 (MediaPipe's class, passed in to keep the import lazy)
+        face_model: bytes,
+        hand_model: bytes,
+        mode: TrackerMode,
+        max_hands: int,
+        min_detection_confidence: float,
+        min_tracking_confidence: float,
+    ) -> tuple[Any, Any]:
         running_mode = vision.RunningMode.VIDEO if mode == "video" else vision.RunningMode.IMAGE
-        self._face_landmarker = vision.FaceLandmarker.create_from_options(
+        face_landmarker = vision.FaceLandmarker.create_from_options(
             vision.FaceLandmarkerOptions(
                 base_options=BaseOptions(model_asset_buffer=face_model),
                 running_mode=running_mode,
@@ -104,7 +160,7 @@ class TasksTracker(ClosesOnExit):
                 min_tracking_confidence=min_tracking_confidence,
             )
         )
-        self._hand_landmarker = vision.HandLandmarker.create_from_options(
+        hand_landmarker = vision.HandLandmarker.create_from_options(
             vision.HandLandmarkerOptions(
                 base_options=BaseOptions(model_asset_buffer=hand_model),
                 running_mode=running_mode,
@@ -114,11 +170,7 @@ class TasksTracker(ClosesOnExit):
                 min_tracking_confidence=min_tracking_confidence,
             )
         )
-        self._face_filter = OneEuroFilter(face_smoothing)
-        self._hand_filters: dict[Handedness, OneEuroFilter] = {h: OneEuroFilter(hand_smoothing) for h in HANDEDNESS_VALUES}
-        self._last_timestamp_ms = -1
-        self.timings: dict[str, StageTiming] = {stage: StageTiming() for stage in STAGES}
-        self._closed = False
+        return face_landmarker, hand_landmarker
 
     def _timestamp_ms(self, timestamp_s: float) -> int:
         """The frame's time in whole ms, strictly increasing as the VIDEO mode demands."""
@@ -139,15 +191,19 @@ class TasksTracker(ClosesOnExit):
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
         after_convert = time.perf_counter()
 
-        if self.mode == "video":
-            timestamp_ms = self._timestamp_ms(frame.timestamp_s)
-            face_result = self._face_landmarker.detect_for_video(image, timestamp_ms)
-            after_face = time.perf_counter()
-            hand_result = self._hand_landmarker.detect_for_video(image, timestamp_ms)
-        else:
-            face_result = self._face_landmarker.detect(image)
-            after_face = time.perf_counter()
-            hand_result = self._hand_landmarker.detect(image)
+        # The first frame starts MediaPipe's inference (and its native notices on stderr).
+        quiet = contextlib.nullcontext() if self._first_frame_done else native_stderr_to_log()
+        with quiet:
+            if self.mode == "video":
+                timestamp_ms = self._timestamp_ms(frame.timestamp_s)
+                face_result = self._face_landmarker.detect_for_video(image, timestamp_ms)
+                after_face = time.perf_counter()
+                hand_result = self._hand_landmarker.detect_for_video(image, timestamp_ms)
+            else:
+                face_result = self._face_landmarker.detect(image)
+                after_face = time.perf_counter()
+                hand_result = self._hand_landmarker.detect(image)
+        self._first_frame_done = True
         after_hands = time.perf_counter()
 
         face_points, faces_seen = self._subject_face(face_result, width, height)
@@ -230,5 +286,6 @@ class TasksTracker(ClosesOnExit):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self._face_landmarker.close()
-            self._hand_landmarker.close()
+            with native_stderr_to_log():
+                self._face_landmarker.close()
+                self._hand_landmarker.close()
