@@ -98,7 +98,7 @@ def _bare_loop(backend: str, images: list[np.ndarray], fps: float) -> float:
         for index, image in enumerate(images):
             rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
             mp_image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
-            timestamp_ms = int(round(index * 1000.0 / fps))
+            timestamp_ms = round(index * 1000.0 / fps)
             face.detect_for_video(mp_image, timestamp_ms)
             hand.detect_for_video(mp_image, timestamp_ms)
         return time.perf_counter() - started

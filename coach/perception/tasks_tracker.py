@@ -141,7 +141,7 @@ class TasksTracker(ClosesOnExit):
     @staticmethod
     def _create_landmarkers(
         vision: Any,
-        BaseOptions: Any,  # noqa: N803 (MediaPipe's class, passed in to keep the import lazy)
+        BaseOptions: Any,  # MediaPipe's class, passed in to keep the import lazy
         face_model: bytes,
         hand_model: bytes,
         mode: TrackerMode,
@@ -174,7 +174,7 @@ class TasksTracker(ClosesOnExit):
 
     def _timestamp_ms(self, timestamp_s: float) -> int:
         """The frame's time in whole ms, strictly increasing as the VIDEO mode demands."""
-        timestamp_ms = max(int(round(timestamp_s * 1000.0)), self._last_timestamp_ms + 1)
+        timestamp_ms = max(round(timestamp_s * 1000.0), self._last_timestamp_ms + 1)
         self._last_timestamp_ms = timestamp_ms
         return timestamp_ms
 
