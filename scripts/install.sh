@@ -73,6 +73,7 @@ for requirement in importlib.metadata.requires("coach") or []:
 EOF
   )
   "$python" -m pip install --quiet "mediapipe>=0.10.30,<2" "numpy>=2" "${requirements[@]}"
+  echo "note: $venv replaces mediapipe 0.10.21 and numpy<2 on purpose; pip's conflict report above is expected" >&2
 else
   "$python" -m pip install --quiet -e ".$extras"
 fi
