@@ -19,16 +19,25 @@ REPO_DIR = Path(__file__).resolve().parents[1]
 MEDIA_DIR = Path(os.environ.get("COACH_MEDIA_DIR", REPO_DIR.parent / "shared" / "media"))
 
 
-def active_backend() -> str:
-    """The tracker backend the tests run (COACH_BACKEND, else automatic; scripts/test.sh runs both)."""
-    from coach.perception import resolve_backend
+def legacy_tracker_runs() -> bool:
+    """Whether tests run the legacy tracker: not forced to Tasks, and mediapipe still < 0.10.30.
 
-    return resolve_backend()
+    Read from package metadata so that the live-window process never imports MediaPipe here.
+    """
+    import importlib.metadata
+
+    if os.environ.get("COACH_BACKEND", "").strip().lower() == "tasks":
+        return False
+    try:
+        version = importlib.metadata.version("mediapipe")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split(".")[:3]) < (0, 10, 30)
 
 
 legacy_only = pytest.mark.skipif(
-    os.environ.get("COACH_BACKEND", "").strip().lower() == "tasks",
-    reason="uses the legacy Solutions API directly (mp.solutions); COACH_BACKEND=tasks runs the Tasks backend",
+    not legacy_tracker_runs(),
+    reason="uses the legacy Solutions API directly (mp.solutions); the Tasks backend runs here",
 )
 
 
