@@ -173,6 +173,27 @@ def _command_profiles(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_backend_option(command: argparse.ArgumentParser) -> None:
+    """``--backend`` for the commands that track (replay, track, live, calibrate)."""
+    command.add_argument(
+        "--backend",
+        choices=["auto", "legacy", "tasks"],
+        default=None,
+        help="MediaPipe tracker: legacy (Solutions API, mediapipe 0.10.21) or tasks (Tasks API, models/); "
+        "default: $COACH_BACKEND, else legacy where installed",
+    )
+
+
+def _apply_backend_option(args: argparse.Namespace) -> None:
+    """Pass ``--backend`` on as COACH_BACKEND, which every tracker (also on the live worker thread)
+    is created from, and refuse a backend that cannot run here before any work starts."""
+    if getattr(args, "backend", None) is None:
+        return
+    from coach.perception.backends import BACKEND_ENV, resolve_backend
+
+    os.environ[BACKEND_ENV] = resolve_backend(args.backend)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coach",
@@ -199,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--no-html", action="store_true", help="skip the HTML report")
     replay.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     replay.add_argument("--no-history", action="store_true", help="do not store this session in your history")
+    _add_backend_option(replay)
     replay.set_defaults(handler=_command_replay)
 
     track = commands.add_parser(
@@ -210,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("clip", type=Path, help="video file")
     track.add_argument("-o", "--output", type=Path, required=True, help="recording to write, e.g. session.jsonl.gz")
     track.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _add_backend_option(track)
     track.set_defaults(handler=_command_track)
 
     techniques = commands.add_parser("techniques", help="list the technique library, or show one routine")
@@ -233,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--exit-at-end", action="store_true", help="close when the clip ends and print the summary and timing")
     live.add_argument("--out", type=Path, default=None, help="folder for the session report (default: in your user data folder)")
     live.add_argument("--no-history", action="store_true", help="do not store this session in your history")
+    _add_backend_option(live)
     live.set_defaults(handler=_command_live)
 
     calibrate = commands.add_parser(
@@ -247,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--tool", action="store_true", help="also calibrate a gua sha stone or jade roller")
     calibrate.add_argument("--eye-corner-cm", type=float, default=9.0, help="distance between your outer eye corners in cm (default 9.0)")
     calibrate.add_argument("--no-window", action="store_true", help="run without the calibration window (clips only)")
+    _add_backend_option(calibrate)
     calibrate.set_defaults(handler=_command_calibrate)
 
     profiles = commands.add_parser("profiles", help="list calibration profiles")
@@ -273,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     started = time.perf_counter()
     try:
+        _apply_backend_option(args)
         code = int(args.handler(args))
     except CoachError as error:
         print(f"coach: error: {error}", file=sys.stderr)

@@ -23,7 +23,7 @@ from coach.strokes.engine import POSE_HOLD_S
 from coach.types import Frame, FrameResult, ScoredStroke, Stroke, StrokeScore, TrackedFrame
 
 if TYPE_CHECKING:
-    from coach.perception import Tracker
+    from coach.perception import LandmarkTracker
     from coach.storage.profiles import Profile
     from coach.technique import Technique
 
@@ -79,7 +79,7 @@ class Pipeline(ClosesOnExit):
         self,
         technique: "Technique | None" = None,
         profile: "Profile | None" = None,
-        tracker: "Tracker | None" = None,
+        tracker: "LandmarkTracker | None" = None,
     ) -> None:
         self.technique = technique
         self.profile = profile
@@ -102,12 +102,12 @@ class Pipeline(ClosesOnExit):
         self._recent_face: collections.deque[bool] = collections.deque(maxlen=RECENT_FRAMES)
 
     @property
-    def tracker(self) -> "Tracker":
+    def tracker(self) -> "LandmarkTracker":
         """Created on first use so that replaying a recording never loads MediaPipe."""
         if self._tracker is None:
-            from coach.perception import Tracker
+            from coach.perception import create_tracker
 
-            self._tracker = Tracker(mode="video")
+            self._tracker = create_tracker(mode="video")
         return self._tracker
 
     @property

@@ -385,13 +385,13 @@ def track_video_to_recording(
     (an estimate, or None when unknown). Interrupting (Ctrl-C) leaves a valid recording of the
     frames done so far. Raises ``SourceError`` for a bad clip, ``RecordingError`` for a bad output.
     """
-    from coach.perception import Tracker
+    from coach.perception import create_tracker
     from coach.sources import VideoFileSource
 
     started = time.monotonic()
     frames = with_face = with_hand = 0
     with VideoFileSource(source_path, pacing="fast") as source:
-        with Tracker(mode="video", mirrored=mirrored) as tracker, RecordingWriter(
+        with create_tracker(mode="video", mirrored=mirrored) as tracker, RecordingWriter(
             out_path,
             source.width,
             source.height,

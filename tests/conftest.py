@@ -19,6 +19,28 @@ REPO_DIR = Path(__file__).resolve().parents[1]
 MEDIA_DIR = Path(os.environ.get("COACH_MEDIA_DIR", REPO_DIR.parent / "shared" / "media"))
 
 
+def legacy_tracker_runs() -> bool:
+    """Whether tests run the legacy tracker: not forced to Tasks, and mediapipe still < 0.10.30.
+
+    Read from package metadata so that the live-window process never imports MediaPipe here.
+    """
+    import importlib.metadata
+
+    if os.environ.get("COACH_BACKEND", "").strip().lower() == "tasks":
+        return False
+    try:
+        version = importlib.metadata.version("mediapipe")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split(".")[:3]) < (0, 10, 30)
+
+
+legacy_only = pytest.mark.skipif(
+    not legacy_tracker_runs(),
+    reason="uses the legacy Solutions API directly (mp.solutions); the Tasks backend runs here",
+)
+
+
 @pytest.fixture(scope="session")
 def portrait_path() -> Path:
     import matplotlib
@@ -42,10 +64,10 @@ def private_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
 
 def face_landmarks_of(image: "np.ndarray") -> "FaceLandmarks":
     """The real tracker, in image mode, on one picture; fails the test when no face is found."""
-    from coach.perception import Tracker
+    from coach.perception import create_tracker
     from coach.types import Frame
 
-    with Tracker(mode="image") as tracker:
+    with create_tracker(mode="image") as tracker:
         tracked = tracker.track(Frame(0, 0.0, image))
     assert tracked.face is not None, "no face found"
     return tracked.face

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from conftest import legacy_tracker_runs
 from coach.calibration import (
     DEFAULT_TARGETS,
     CalibrationError,
@@ -517,7 +518,9 @@ def test_neutral_face_from_real_pixels(portrait_path: Path, tmp_path: Path) -> N
     # Close to the canonical face (the same portrait, symmetrised) but with the portrait's own asymmetry.
     to_canonical = np.linalg.norm(reference[:, :2] - canonical_face()[:, :2], axis=1)
     asymmetry = np.linalg.norm(reference[:, :2] - symmetrise(reference)[:, :2], axis=1)
-    assert to_canonical.mean() < 0.03 and to_canonical.max() < 0.08
+    # The canonical face was built with legacy Face Mesh; the Tasks face model's mesh on the same
+    # portrait differs from it by 0.031 FU on average (issue 13), hence its own bound.
+    assert to_canonical.mean() < (0.03 if legacy_tracker_runs() else 0.04) and to_canonical.max() < 0.08
     assert asymmetry.mean() > 0.005
 
 

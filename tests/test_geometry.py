@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import face_landmarks_of
+from conftest import face_landmarks_of, legacy_only, legacy_tracker_runs
 from coach.geometry import FaceFrameFitter, FacePose, FaceRegions, canonical_face
 from coach.geometry.canonical import CANONICAL_PATH, build_canonical_face
 from coach.types import FaceLandmarks
@@ -16,6 +16,15 @@ from coach.types import FaceLandmarks
 # Fixed anatomical points: eye corners, nose, chin, mouth corners, cheeks, forehead, jaw angles.
 # (Brows are left out: MediaPipe itself moves them by ~0.04 FU when the image merely rotates.)
 ANATOMICAL = (33, 263, 133, 362, 1, 6, 152, 61, 291, 205, 425, 10, 172, 397)
+
+# The Tasks face model (scripts/test.sh runs these tests on it too) places points a little
+# differently from legacy Face Mesh, from which the canonical face was built: on the portrait its
+# outer eye corners land at -0.477/+0.490 FU rather than ±0.5, and under a 20° image roll or a
+# perspective warp its jaw angle (397) and mouth corner (61) move up to 0.041 FU (legacy: < 0.03).
+# These are the model's own figures (issue 13's report); the tolerances below allow exactly them.
+TASKS = not legacy_tracker_runs()
+EYE_CORNER_TOLERANCE_FU = 0.03 if TASKS else 0.02
+INVARIANCE_TOLERANCE_FU = 0.045 if TASKS else 0.03
 
 
 def _face_landmarks(image: np.ndarray) -> FaceLandmarks:
@@ -66,6 +75,7 @@ def test_canonical_face_conventions() -> None:
     assert face[1, 2] > face[234, 2]  # nose tip nearer the camera than the face edge
 
 
+@legacy_only
 def test_shipped_canonical_matches_the_portrait(portrait_path: Path) -> None:
     rebuilt = build_canonical_face(portrait_path)
     shipped = np.load(CANONICAL_PATH)
@@ -76,8 +86,8 @@ def test_untransformed_portrait_maps_onto_canonical(portrait: np.ndarray, refere
     canonical_xy = canonical_face()[list(ANATOMICAL), :2]
     # The canonical is the symmetrised portrait: the raw portrait differs by its small asymmetry only.
     assert np.abs(reference_coordinates - canonical_xy).max() < 0.06
-    assert reference_coordinates[0, 0] == pytest.approx(-0.5, abs=0.02)
-    assert reference_coordinates[1, 0] == pytest.approx(0.5, abs=0.02)
+    assert reference_coordinates[0, 0] == pytest.approx(-0.5, abs=EYE_CORNER_TOLERANCE_FU)
+    assert reference_coordinates[1, 0] == pytest.approx(0.5, abs=EYE_CORNER_TOLERANCE_FU)
 
 
 @pytest.mark.parametrize(
@@ -102,7 +112,7 @@ def test_face_units_are_invariant_to_image_motion(
     pose = FaceFrameFitter().fit(face, width, height)
     coordinates = pose.image_to_face(face.points_px(width, height)[list(ANATOMICAL)])
     error = np.linalg.norm(coordinates - reference_coordinates, axis=1)
-    assert error.max() < 0.03, dict(zip(ANATOMICAL, error.round(3)))
+    assert error.max() < INVARIANCE_TOLERANCE_FU, dict(zip(ANATOMICAL, error.round(3)))
     assert pose.roll_deg - reference_pose.roll_deg == pytest.approx(angle_deg, abs=3.0)
 
 

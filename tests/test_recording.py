@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from coach.errors import RecordingError
-from coach.perception import Tracker
+from coach.perception import create_tracker
 from coach.recording import RecordingWriter, read_recording
 from coach.types import FaceLandmarks, Frame, HandLandmarks, TrackedFrame
 
@@ -20,7 +20,7 @@ from coach.types import FaceLandmarks, Frame, HandLandmarks, TrackedFrame
 def tracked_frames(portrait_path: Path) -> list[TrackedFrame]:
     """Real tracker output on the portrait, plus frames with hands, no face, and two faces seen."""
     image = cv2.imread(str(portrait_path))
-    with Tracker(mode="image") as tracker:
+    with create_tracker(mode="image") as tracker:
         real = tracker.track(Frame(0, 0.0, image))
     assert real.face is not None
     rng = np.random.default_rng(11)

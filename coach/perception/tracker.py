@@ -98,6 +98,24 @@ def subject_handedness(mediapipe_label: str, mirrored: bool) -> Handedness:
     return label if mirrored else _OTHER_HAND[label]  # type: ignore[return-value]
 
 
+def one_hand_per_side(hands: list[tuple[Handedness, float, np.ndarray]]) -> list[tuple[Handedness, float, np.ndarray]]:
+    """Most confident first, at most one hand per side (shared by both tracker backends).
+
+    When both detections get the same label, one lying on top of the other is a duplicate and is
+    dropped; a distinct one is relabelled (the less confident of the two), since a subject has one
+    hand of each.
+    """
+    hands = sorted(hands, key=lambda hand: hand[1], reverse=True)
+    if len(hands) == 2 and hands[0][0] == hands[1][0]:
+        if _overlap_of_smaller(hands[0][2], hands[1][2]) > DUPLICATE_HAND_OVERLAP:
+            logger.debug("two %s hands on top of each other; keeping the more confident one", hands[0][0])
+            return hands[:1]
+        relabelled = _OTHER_HAND[hands[1][0]]
+        logger.debug("both hands labelled %s; calling the less confident one %s", hands[0][0], relabelled)
+        hands[1] = (relabelled, hands[1][1], hands[1][2])
+    return hands
+
+
 class Tracker(ClosesOnExit):
     """Face (478 refined points) and up to ``max_hands`` hands per frame, optionally smoothed.
 
@@ -262,16 +280,7 @@ class Tracker(ClosesOnExit):
         for landmarks, classification in zip(landmark_lists, classifications):
             category = classification.classification[0]
             hands.append((subject_handedness(category.label, mirrored=False), float(category.score), _points_array(landmarks)))
-        hands.sort(key=lambda hand: hand[1], reverse=True)
-        if len(hands) == 2 and hands[0][0] == hands[1][0]:
-            if _overlap_of_smaller(hands[0][2], hands[1][2]) > DUPLICATE_HAND_OVERLAP:
-                logger.debug("two %s hands on top of each other; keeping the more confident one", hands[0][0])
-                del hands[1]
-                return hands
-            relabelled = _OTHER_HAND[hands[1][0]]
-            logger.debug("both hands labelled %s; calling the less confident one %s", hands[0][0], relabelled)
-            hands[1] = (relabelled, hands[1][1], hands[1][2])
-        return hands
+        return one_hand_per_side(hands)
 
     def _smooth(
         self,

@@ -24,12 +24,14 @@ def _open_capture_quietly(index: int) -> cv2.VideoCapture:
     We explain a missing camera ourselves in one line; OpenCV's own WARN/ERROR lines would only
     confuse. The log level is restored immediately.
     """
-    previous = cv2.getLogLevel()
-    cv2.setLogLevel(_OPENCV_LOG_SILENT)
+    # OpenCV 4 has the log level at the top level; OpenCV 5 (current mediapipe's) in cv2.utils.logging.
+    opencv_logging = getattr(getattr(cv2, "utils", None), "logging", cv2)
+    previous = opencv_logging.getLogLevel()
+    opencv_logging.setLogLevel(_OPENCV_LOG_SILENT)
     try:
         return cv2.VideoCapture(index)
     finally:
-        cv2.setLogLevel(previous)
+        opencv_logging.setLogLevel(previous)
 
 
 class CameraSource(FrameSource):

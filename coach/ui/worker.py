@@ -38,6 +38,7 @@ from coach.types import Frame, FrameResult, TrackedFrame
 if TYPE_CHECKING:
     from coach.perception import Tracker
     from coach.perception.degradation import TrackingGovernor
+    from coach.perception import LandmarkTracker
     from coach.pipeline import Pipeline
     from coach.storage.profiles import Profile
     from coach.technique import Technique
@@ -443,16 +444,16 @@ class LiveWorker(QThread):
 
     def run(self) -> None:
         pipeline: Pipeline | None = None
-        tracker: Tracker | None = None
+        tracker: LandmarkTracker | None = None
         opened: OpenedSource | None = None
         reason = "stopped"
         try:
             if not self.source.is_recording:
-                from coach.perception import Tracker
+                from coach.perception import create_tracker
 
                 # Built before the source opens: the clip's first second is not dropped while
                 # the models load, and a window closed meanwhile never grabs the camera.
-                tracker = Tracker(mode="video")
+                tracker = create_tracker(mode="video")
             if self._stop_requested.is_set():
                 return
             opened = self.source.open()
@@ -494,7 +495,7 @@ class LiveWorker(QThread):
             if tracker is not None:
                 tracker.close()
 
-    def _new_pipeline(self, technique: "Technique | None", tracker: "Tracker | None") -> "Pipeline":
+    def _new_pipeline(self, technique: "Technique | None", tracker: "LandmarkTracker | None") -> "Pipeline":
         from coach.pipeline import Pipeline
 
         self._technique = technique
@@ -502,7 +503,7 @@ class LiveWorker(QThread):
         self._history.begin(technique, self._profile, self.source.description, self.source.path)
         return Pipeline(technique=technique, profile=self._profile, tracker=tracker)
 
-    def _loop(self, pipeline: "Pipeline", tracker: "Tracker | None") -> "Pipeline":
+    def _loop(self, pipeline: "Pipeline", tracker: "LandmarkTracker | None") -> "Pipeline":
         while not self._stop_requested.is_set():
             pipeline = self._apply_commands(pipeline, tracker)
             captured = self._slot.take(STOP_POLL_S)
@@ -554,7 +555,7 @@ class LiveWorker(QThread):
             self._last_timing_emit = now
             self.timing_changed.emit(self.timing())
 
-    def _apply_commands(self, pipeline: "Pipeline", tracker: "Tracker | None") -> "Pipeline":
+    def _apply_commands(self, pipeline: "Pipeline", tracker: "LandmarkTracker | None") -> "Pipeline":
         while True:
             with self._commands_lock:
                 if not self._commands:
