@@ -38,6 +38,7 @@ from coach.geometry import FacePose, FaceRegions
 from coach.render.palette import GUIDE_RGB, HAND_RGB, TARGET_RGB, score_rgb
 from coach.render.qt_env import prepare_qt_environment
 from coach.render.text import display_name
+from coach.technique.guidance import SpeedScale, is_unsure
 from coach.types import FrameResult, ScoredStroke, StepProgress
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ POINT_TARGET_EXTENT_FU = 0.03  # a target path smaller than this is a spot (tap,
 OUTLINE_SAMPLE_FU = 0.08  # outlines are resampled this finely before lifting onto the surface
 PANEL_MAX_WIDTH_FRACTION = 0.36
 LIFT_CACHE_SIZE = 32
+DEMO_SCALE = 1.8  # guided mode's demonstration ghost and arrow, this much larger
 
 # MediaPipe's 21-point hand skeleton, for drawing a landmark recording without video.
 HAND_BONES: tuple[tuple[int, int], ...] = (
@@ -209,6 +211,11 @@ class OverlayRenderer:
         self._lift_cache: OrderedDict[Hashable, tuple[object, np.ndarray]] = OrderedDict()
         self._region_paths_key: tuple[object, ...] | None = None
         self._region_paths: tuple[QPainterPath, dict[str, QPainterPath]] = (QPainterPath(), {})
+        self.draw_panels = True
+        """Text panels over the picture (the annotated video); the live window shows them beside it."""
+        self.demo = False
+        """Guided mode's demonstration: a larger, clearer ghost and a bolder arrow."""
+        self.speed_scale = SpeedScale()
         self._title_font = self._font(TITLE_FONT_PX, bold=True)
         self._body_font = self._font(BODY_FONT_PX)
         self._score_font = self._font(SCORE_FONT_PX, bold=True)
@@ -291,13 +298,15 @@ class OverlayRenderer:
                 self._paint_last_stroke(painter, pose, view, result.last_stroke, result.tracked.timestamp_s)
             self._paint_trails(painter, pose, view, result.trails_fu)
         self._paint_contacts(painter, view, result)
-        top = view.margin
-        if result.progress is not None:
-            self._paint_progress_panel(painter, view, result.progress)
-        if result.last_stroke is not None:
-            self._paint_feedback_panel(painter, view, result.last_stroke, top)
-        if result.status:
-            self._paint_status(painter, view, result.status)
+        if self.draw_panels:
+            top = view.margin
+            if result.progress is not None:
+                self._paint_progress_panel(painter, view, result.progress)
+            last = result.last_stroke
+            if last is not None and (result.progress is None or last.score.step_index == result.progress.step_index):
+                self._paint_feedback_panel(painter, view, last, top)
+            if result.status:
+                self._paint_status(painter, view, result.status)
         painter.restore()
 
     # ---- geometry on the face ---------------------------------------------------------------
@@ -386,7 +395,7 @@ class OverlayRenderer:
             self._paint_spot_target(painter, points.mean(axis=0), view, progress, time_s)
             return
         closed = progress.pattern == "circle" or float(np.linalg.norm(path_fu[0] - path_fu[-1])) < 0.1 * extent
-        width = GUIDE_WIDTH_PX * view.ui
+        width = GUIDE_WIDTH_PX * view.ui * (DEMO_SCALE if self.demo else 1.0)
         outline = _polyline_path(points, closed=closed)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(GUIDE_SHADOW_COLOR, width + 3.0 * view.ui, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
@@ -448,7 +457,7 @@ class OverlayRenderer:
         position = _point_at_length(loop_lifted, cumulative, travelled).reshape(1, 3)
         centre = self._to_view(pose, position, view)[0]
         fade = 1.0 if closed else min(1.0, 4.0 * travelled / length, 4.0 * (1.0 - travelled / length) + 0.25)
-        radius = GHOST_RADIUS_PX * view.ui
+        radius = GHOST_RADIUS_PX * view.ui * (DEMO_SCALE if self.demo else 1.0)
         painter.setPen(QPen(_with_alpha(GHOST_RING_COLOR, fade), 2.0 * view.ui))
         painter.setBrush(QBrush(_with_alpha(GHOST_COLOR, fade)))
         painter.drawEllipse(QPointF(*centre), radius, radius)
@@ -457,7 +466,7 @@ class OverlayRenderer:
         """Taps and kneads pulse at the target rate; a hold breathes slowly."""
         rate = progress.target_rate_hz if progress.target_rate_hz else HOLD_BREATH_HZ
         phase = (time_s * rate) % 1.0
-        radius = GHOST_RADIUS_PX * view.ui
+        radius = GHOST_RADIUS_PX * view.ui * (DEMO_SCALE if self.demo else 1.0)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(GUIDE_COLOR, 3.0 * view.ui))
         painter.drawEllipse(QPointF(*centre), 2.2 * radius, 2.2 * radius)
@@ -620,10 +629,16 @@ class OverlayRenderer:
         stroke, score = scored.stroke, scored.score
         described = stroke.pattern if stroke.direction is None else f"{stroke.pattern} {stroke.direction}"
         if stroke.pattern == "glide" and stroke.speed_fu_s is not None:
-            described += f" · {stroke.speed_fu_s:.2f} FU/s"
+            described += f" · {self.speed_scale.say(stroke.speed_fu_s)}"
         elif stroke.rate_hz is not None:
-            described += f" · {stroke.count}× at {stroke.rate_hz:.1f} Hz"
+            described += f" · {stroke.count}× at {stroke.rate_hz:.1f} per second"
         lines: list[tuple[str, QFont, QColor] | float] = []
+        if is_unsure(scored):
+            body_font = self._scaled_font(self._body_font, view)
+            lines = [("Unsure", self._scaled_font(self._title_font, view), MUTED_TEXT_COLOR),
+                     (f"Last stroke: {described}", body_font, MUTED_TEXT_COLOR)]
+            self._paint_text_block(painter, view, lines, view.margin, top + view.height * 0.3, view.width * PANEL_MAX_WIDTH_FRACTION)
+            return
         if score.total is not None:
             lines.append((f"{score.total:.0f}", self._scaled_font(self._score_font, view), QColor(*score_rgb(score.total))))
         body_font = self._scaled_font(self._body_font, view)
