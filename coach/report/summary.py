@@ -24,8 +24,8 @@ class Correction:
 
     @property
     def plain(self) -> str:
-        """'Slow down: 2 strokes were too fast' style: the phrase with how often it applied."""
-        return f"{self.phrase} ({self.strokes} stroke{'s' if self.strokes != 1 else ''})"
+        """What went wrong, counted: '2 strokes went the wrong way', '1 stroke was too fast'."""
+        return what_went_wrong(self.phrase, self.strokes)
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,26 @@ class PlainSummary:
         if self.partial:
             lines.append("Stopped before the end: the report shows what was done.")
         return lines
+
+
+# What a correction says went wrong, by how the phrase starts (coach.technique.scoring's phrases):
+# (plural, singular).
+_WHAT_WENT_WRONG: tuple[tuple[tuple[str, ...], tuple[str, str]], ...] = (
+    (("Slow down", "Slower", "Knead more slowly", "Release sooner"), ("were too fast", "was too fast")),
+    (("Speed up", "Faster", "Lighter, faster", "Knead a little faster"), ("were too slow", "was too slow")),
+    (("Hold still longer",), ("were held too briefly", "was held too briefly")),
+    (("Stroke ", "Circle "), ("went the wrong way", "went the wrong way")),
+    (("Stay on the", "Move to the"), ("were off the target area", "was off the target area")),
+    (("Make ", "Keep moving", "Press and hold"), ("were a different kind of stroke", "was a different kind of stroke")),
+    (("Keep an even", "Keep a steady", "Keep still"), ("were uneven", "was uneven")),
+)
+
+
+def what_went_wrong(phrase: str, strokes: int) -> str:
+    for starts, (plural, singular) in _WHAT_WENT_WRONG:
+        if phrase.startswith(starts):
+            return f"{strokes} stroke{'s' if strokes != 1 else ''} {plural if strokes != 1 else singular}"
+    return f"said about {strokes} stroke{'s' if strokes != 1 else ''}"
 
 
 # How a stroke's lost points are shared between its corrections: the first named matters most.
