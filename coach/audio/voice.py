@@ -269,7 +269,7 @@ class Voice:
         if not self.enabled or not text:
             return False
         now = time.monotonic()
-        if not priority and now - self._last_started < self.cooldown_s:
+        if not priority and (now - self._last_started < self.cooldown_s or not self._queue.empty()):
             self.dropped.append(text)
             return False
         try:
@@ -297,6 +297,9 @@ class Voice:
                 return
             queued_at, text, priority = item
             wait = self._last_started + self.cooldown_s - time.monotonic()
+            if wait > 0 and not priority:
+                self.dropped.append(text)  # the moment passed while another sentence was said
+                continue
             if wait > 0:
                 time.sleep(wait)
             if time.monotonic() - queued_at > self.stale_after_s or not self.enabled:

@@ -201,7 +201,7 @@ class GuidedMode:
             self._step_key = key
         elapsed = now_s - self._phase_started_at
         step = self.technique.steps[progress.step_index] if progress.step_index < len(self.technique.steps) else None
-        title = step_title(progress.step_name)
+        title = step_title(step.name if step is not None else progress.step_name)
         if self._phase == "safety":
             if elapsed < SAFETY_S:
                 # The first step's motion is demonstrated meanwhile (the large ghost on the face).
