@@ -261,6 +261,7 @@ class Voice:
         self.spoken: list[str] = []  # what was said, in order (for the window's caption and tests)
         self.dropped: list[str] = []
         self.error: str = ""
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="coach-voice", daemon=True)
         self._thread.start()
 
@@ -293,15 +294,15 @@ class Voice:
     def _run(self) -> None:
         while True:
             item = self._queue.get()
-            if item is None:
+            if item is None or self._stopping.is_set():
                 return
             queued_at, text, priority = item
             wait = self._last_started + self.cooldown_s - time.monotonic()
             if wait > 0 and not priority:
                 self.dropped.append(text)  # the moment passed while another sentence was said
                 continue
-            if wait > 0:
-                time.sleep(wait)
+            if wait > 0 and self._stopping.wait(wait):
+                return
             if time.monotonic() - queued_at > self.stale_after_s or not self.enabled:
                 self.dropped.append(text)
                 continue
@@ -323,6 +324,7 @@ class Voice:
 
     def close(self, timeout_s: float = 2.0) -> None:
         """Stop the thread (a sentence being rendered finishes first) and remove the cache."""
+        self._stopping.set()
         try:
             while True:
                 self._queue.get_nowait()

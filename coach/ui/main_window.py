@@ -740,8 +740,8 @@ class LiveWindow(QMainWindow):
 
     def _on_session_finished(self, outcome: SessionOutcome) -> None:
         self.outcome = outcome
-        if self._show_summary and not self._closing:
-            self.show_summary(outcome)
+        if self._show_summary and not self._closing and not self._quit_requested:
+            self.show_summary(outcome)  # when quitting, the summary follows the worker's end
         if self._exit_at_end and outcome.reason == "routine finished" and self.current_source_is_live():
             self.close()
 
