@@ -46,6 +46,8 @@ class PlainSummary:
 
     def lines(self) -> list[str]:
         lines = [self.headline]
+        if self.step_count and not self.headline.startswith(self.completion_text) and not self.finished:
+            lines.append(f"{self.completion_text} done")
         if self.score is not None:
             lines.append(f"Score {self.score:.0f} of 100 over {self.stroke_count} stroke{'s' if self.stroke_count != 1 else ''}")
         if self.best_step:

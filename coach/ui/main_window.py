@@ -695,6 +695,7 @@ class LiveWindow(QMainWindow):
         if self.sender() is not self.worker:
             return
         self.last_progress = progress
+        self.side_panel.set_guidance(self._guided.update(progress, self._session_seconds()))
         self.side_panel.set_progress(progress, self._steps_done)
         self.side_panel.set_last_stroke(None)
         self._last_stroke_shown = None
