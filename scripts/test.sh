@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh --test
 # Tools for the real-window and real-browser checks (Debian/Ubuntu, as root); those tests skip without
 # them. Qt's xcb platform plugin needs the libxcb-* and libxkbcommon-x11 libraries to open a real window.
-SYSTEM_PACKAGES="xvfb chromium libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0"
+# espeak-ng is the offline voice of the spoken prompts (their tests render it to WAV files).
+SYSTEM_PACKAGES="xvfb chromium libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 espeak-ng"
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   missing=""
   for package in $SYSTEM_PACKAGES; do
@@ -20,4 +21,4 @@ export QT_QPA_PLATFORM=offscreen
 # The live window's threaded tests run in a process of their own, with no other test module
 # imported (see tests/test_live_window.py).
 .venv/bin/python -m pytest -m "not live_window" "$@"
-exec .venv/bin/python -m pytest tests/test_live_window.py "$@"
+exec .venv/bin/python -m pytest tests/test_live_window.py tests/test_live_coaching.py "$@"
