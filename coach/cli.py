@@ -152,13 +152,19 @@ def _command_live(args: argparse.Namespace) -> int:
 def _command_calibrate(args: argparse.Namespace) -> int:
     from coach.calibration import calibrate_from_cli
 
+    run_window = None
+    if not args.no_window:  # the view is the CLI's choice: coach.calibration stays free of Qt
+        from coach.ui.calibration_view import run_calibration_window
+
+        run_window = run_calibration_window
+
     return calibrate_from_cli(
         profile_name=args.profile,
         camera=args.camera,
         source=args.source,
         cm_between_eye_corners=args.eye_corner_cm,
         with_tool=args.tool,
-        window=not args.no_window,
+        run_window=run_window,
         announce=print,
     )
 
