@@ -73,6 +73,7 @@ REFERENCE_HEIGHT_PX = 480.0
 # ---- behaviour ----------------------------------------------------------------------------------
 LAST_STROKE_VISIBLE_S = 3.0  # the drawn stroke fades out over this long after it ends
 TRAIL_WIDTH_PX = 3.0
+TRAIL_BANDS = 4  # the trail fades from old to new in this many steps
 GUIDE_WIDTH_PX = 5.0
 GHOST_RADIUS_PX = 7.0
 DEFAULT_GHOST_SPEED_FU_S = 0.3  # a glide step without a target speed still gets a moving ghost
@@ -210,7 +211,11 @@ class OverlayRenderer:
         self._outline_splits = np.cumsum([len(points) for points in self._outlines_fu.values()])[:-1]
         self._lift_cache: OrderedDict[Hashable, tuple[object, np.ndarray]] = OrderedDict()
         self._region_paths_key: tuple[object, ...] | None = None
-        self._region_paths: tuple[QPainterPath, dict[str, QPainterPath]] = (QPainterPath(), {})
+        # One QPolygonF per region, allocated once and rewritten in place for each pose: no large
+        # path is built per frame (painting cost, issue 11).
+        self._region_polygons: dict[str, QPolygonF] = {name: QPolygonF() for name in self._outlines_fu}
+        for name, outline in self._outlines_fu.items():
+            self._region_polygons[name].resize(len(outline))
         self.draw_panels = True
         """Text panels over the picture (the annotated video); the live window shows them beside it."""
         self.demo = False
@@ -336,23 +341,21 @@ class OverlayRenderer:
             return np.zeros((0, 2))
         return view.from_image(pose.face_to_image(lifted_fu))
 
-    def _region_outlines(self, pose: FacePose, view: "_View") -> tuple[QPainterPath, dict[str, QPainterPath]]:
-        """All region outlines as one path (one draw call) plus each region's own, for this pose."""
+    def _region_outlines(self, pose: FacePose, view: "_View") -> dict[str, QPolygonF]:
+        """Each region's outline in view pixels for this pose, written into the cached polygons."""
         key = (pose, view.key)
         if self._region_paths_key is not None and self._region_paths_key[0] is pose and self._region_paths_key[1] == view.key:
-            return self._region_paths
+            return self._region_polygons
         all_points = np.vstack(list(self._outlines_fu.values()))
         lifted = self._lift(pose, all_points, "regions")
         projected = np.split(self._to_view(pose, lifted, view), self._outline_splits)
-        per_region: dict[str, QPainterPath] = {}
-        combined = QPainterPath()
         for name, points in zip(self._outlines_fu, projected):
-            path = _polyline_path(points, closed=True)
-            per_region[name] = path
-            combined.addPath(path)
+            polygon = self._region_polygons[name]
+            if len(points):
+                buffer = shiboken6.VoidPtr(polygon.data(), points.nbytes, True)
+                np.frombuffer(buffer, dtype=np.float64).reshape(-1, 2)[:] = points
         self._region_paths_key = key
-        self._region_paths = (combined, per_region)
-        return self._region_paths
+        return self._region_polygons
 
     def _target_regions(self, progress: StepProgress) -> list[str]:
         """The concrete region names to highlight; a base name without a side lights both sides."""
@@ -364,16 +367,21 @@ class OverlayRenderer:
         return [name for name in (f"left_{progress.region}", f"right_{progress.region}") if name in polygons]
 
     def _paint_regions(self, painter: QPainter, pose: FacePose, view: "_View", progress: StepProgress | None) -> None:
-        combined, per_region = self._region_outlines(pose, view)
+        polygons = self._region_outlines(pose, view)
+        # The faint outlines are thin and translucent: drawn without antialiasing (a fraction of
+        # the cost, and no visible difference); the target region keeps smooth edges.
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(REGION_OUTLINE_COLOR, max(1.0, view.ui)))
-        painter.drawPath(combined)
+        painter.setPen(QPen(REGION_OUTLINE_COLOR, max(1.0, round(view.ui))))
+        for polygon in polygons.values():
+            painter.drawPolygon(polygon)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         if progress is None or progress.finished:
             return
         painter.setBrush(QBrush(TARGET_FILL_COLOR))
         painter.setPen(QPen(TARGET_OUTLINE_COLOR, 2.0 * view.ui))
         for name in self._target_regions(progress):
-            painter.drawPath(per_region[name])
+            painter.drawPolygon(polygons[name])
 
     def _target_path(self, progress: StepProgress) -> np.ndarray:
         path = np.asarray(progress.target_path_fu, dtype=float).reshape(-1, 2)
@@ -504,11 +512,16 @@ class OverlayRenderer:
                 continue
             points = view.from_image(pose.face_to_image(trail))
             base = HAND_COLORS.get(hand, TEXT_COLOR)
-            count = len(points) - 1
-            for index in range(count):
-                alpha = 0.15 + 0.85 * (index + 1) / count
-                painter.setPen(QPen(_with_alpha(base, alpha), TRAIL_WIDTH_PX * view.ui, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-                painter.drawLine(QPointF(*points[index]), QPointF(*points[index + 1]))
+            # A few bands of rising opacity, one polyline each, rather than a pen per segment.
+            bands = min(TRAIL_BANDS, len(points) - 1)
+            edges = np.linspace(0, len(points) - 1, bands + 1).round().astype(int)
+            for band, (first, last) in enumerate(zip(edges[:-1], edges[1:])):
+                if last <= first:
+                    continue
+                alpha = 0.15 + 0.85 * (band + 1) / bands
+                painter.setPen(QPen(_with_alpha(base, alpha), TRAIL_WIDTH_PX * view.ui, Qt.PenStyle.SolidLine,
+                                    Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+                painter.drawPolyline(_polygon(points[first : last + 1]))
 
     def _paint_contacts(self, painter: QPainter, view: "_View", result: FrameResult) -> None:
         """Each working fingertip: filled when judged on the skin, a ring when hovering."""
