@@ -55,7 +55,10 @@ WINDOW_SCRIPT = textwrap.dedent(
     started = time.monotonic()
 
     def screen_shot(path, rect=None):
-        app.processEvents()
+        settle = time.monotonic() + 0.4  # let the last changes reach the X server's pixels
+        while time.monotonic() < settle:
+            app.processEvents()
+            time.sleep(0.02)
         image = window.screen().grabWindow(0)
         (image.copy(rect) if rect is not None else image).save(path)
 

@@ -203,6 +203,8 @@ class SidePanel(QWidget):
         self.step_list.setToolTip("Click a step to go there (or press its number)")
         self.step_list.itemClicked.connect(self._on_item_clicked)
         self.step_list.setMinimumHeight(90)
+        # The list takes what room is left (scrolling when short of it); the cards above never shrink.
+        self.step_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         self.step_list.setStyleSheet(
             "QListWidget { background: #1d2027; color: #e8eaee; border: none; border-radius: 8px; padding: 4px; }"
             "QListWidget::item { padding: 3px; } QListWidget::item:selected { background: #2f4a63; color: white; }"
