@@ -145,6 +145,7 @@ def _command_live(args: argparse.Namespace) -> int:
         exit_at_end=args.exit_at_end,
         out_dir=args.out,
         sound=args.sound,
+        voice=not args.no_voice,
         echo=print,
     )
 
@@ -232,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--profile", help="calibration profile to use")
     live.add_argument("--no-mirror", action="store_true", help="show the camera unmirrored (default: selfie view)")
     live.add_argument("--sound", action="store_true", help="play a soft metronome at the step's tempo")
+    live.add_argument("--no-voice", action="store_true", help="no spoken prompts (V toggles them in the window)")
     live.add_argument("--exit-at-end", action="store_true", help="close when the clip ends and print the summary and timing")
     live.add_argument("--out", type=Path, default=None, help="folder for the session report (default: in your user data folder)")
     live.set_defaults(handler=_command_live)

@@ -150,6 +150,7 @@ def run_live(
     exit_at_end: bool = False,
     out_dir: Path | None = None,
     sound: bool = False,
+    voice: bool = True,
     echo: Callable[[str], None] | None = None,
     probe_cameras: bool = True,
 ) -> int:
@@ -200,6 +201,7 @@ def run_live(
         exit_at_end=exit_at_end,
         out_dir=out_dir,
         sound=sound,
+        voice=voice,
     )
     window.show()
     app.exec()
