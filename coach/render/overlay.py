@@ -82,6 +82,10 @@ POINT_TARGET_EXTENT_FU = 0.03  # a target path smaller than this is a spot (tap,
 OUTLINE_SAMPLE_FU = 0.08  # outlines are resampled this finely before lifting onto the surface
 PANEL_MAX_WIDTH_FRACTION = 0.36
 LIFT_CACHE_SIZE = 32
+# Where the text panels of the annotated video go, in order of preference; the first clear of the face wins.
+PROGRESS_CORNERS = ("top-left", "bottom-left", "top-right", "bottom-right")
+FEEDBACK_CORNERS = ("top-right", "bottom-right", "top-left", "bottom-left")
+STATUS_PLACES = ("bottom", "top", "bottom-left", "bottom-right")
 DEMO_SCALE = 1.8  # guided mode's demonstration ghost and arrow, this much larger
 
 # MediaPipe's 21-point hand skeleton, for drawing a landmark recording without video.
@@ -220,6 +224,7 @@ class OverlayRenderer:
         """Text panels over the picture (the annotated video); the live window shows them beside it."""
         self.demo = False
         """Guided mode's demonstration: a larger, clearer ghost and a bolder arrow."""
+        self._avoid: list[QRectF] = []
         self.speed_scale = SpeedScale()
         self._title_font = self._font(TITLE_FONT_PX, bold=True)
         self._body_font = self._font(BODY_FONT_PX)
@@ -304,6 +309,8 @@ class OverlayRenderer:
             self._paint_trails(painter, pose, view, result.trails_fu)
         self._paint_contacts(painter, view, result)
         if self.draw_panels:
+            # Panels go to the corners that keep clear of the face (and of each other).
+            self._avoid = [box] if (box := self._face_box(result, view)) is not None else []
             top = view.margin
             if result.progress is not None:
                 self._paint_progress_panel(painter, view, result.progress)
@@ -313,6 +320,45 @@ class OverlayRenderer:
             if result.status:
                 self._paint_status(painter, view, result.status)
         painter.restore()
+
+    @staticmethod
+    def _face_box(result: FrameResult, view: "_View") -> QRectF | None:
+        """The face's bounding box in output pixels (None without a face)."""
+        tracked = result.tracked
+        if tracked.face is None:
+            return None
+        points = view.from_image(tracked.face.points_px(tracked.width, tracked.height))
+        low, high = points.min(axis=0), points.max(axis=0)
+        return QRectF(float(low[0]), float(low[1]), float(high[0] - low[0]), float(high[1] - low[1]))
+
+    def _place(self, view: "_View", width: float, height: float, corners: Sequence[str]) -> tuple[float, float]:
+        """Where a panel of this size goes: the first of ``corners`` ("top-left", "top-right",
+        "bottom-left", "bottom-right", "top", "bottom") that overlaps nothing to avoid, else the one
+        that overlaps least. The chosen rectangle is then avoided by the panels after it."""
+        margin = view.margin
+        spots = {
+            "top-left": (margin, margin),
+            "top-right": (view.width - margin - width, margin),
+            "bottom-left": (margin, view.height - margin - height),
+            "bottom-right": (view.width - margin - width, view.height - margin - height),
+            "top": ((view.width - width) / 2, margin),
+            "bottom": ((view.width - width) / 2, view.height - margin - height),
+        }
+
+        def overlap(spot: tuple[float, float]) -> float:
+            rect = QRectF(spot[0], spot[1], width, height)
+            total = 0.0
+            for other in self._avoid:
+                shared = rect.intersected(other)
+                total += max(0.0, shared.width()) * max(0.0, shared.height())
+            return total
+
+        candidates = [spots[name] for name in corners]
+        chosen = next((spot for spot in candidates if overlap(spot) == 0.0), None)
+        if chosen is None:
+            chosen = min(candidates, key=overlap)
+        self._avoid.append(QRectF(chosen[0], chosen[1], width, height))
+        return chosen
 
     # ---- geometry on the face ---------------------------------------------------------------
 
@@ -568,10 +614,13 @@ class OverlayRenderer:
         left: float,
         top: float,
         max_width: float,
+        corners: Sequence[str] = (),
     ) -> tuple[QRectF, list[QRectF]]:
         """A panel of wrapped text lines (a number is a blank band of that height, for a bar).
 
-        Returns the panel and each item's rectangle, so callers can draw into the bands.
+        With ``corners``, ``left`` and ``top`` are ignored and the panel goes to the first of them
+        that keeps clear of the face (see ``_place``). Returns the panel and each item's rectangle,
+        so callers can draw into the bands.
         """
         padding = 8.0 * view.ui
         flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop) | int(Qt.TextFlag.TextWordWrap)
@@ -585,6 +634,8 @@ class OverlayRenderer:
             bounds = QFontMetricsF(font).boundingRect(QRectF(0, 0, max_width, 10_000), flags, text)
             heights.append(bounds.height())
             used_width = max(used_width, bounds.width())
+        if corners:
+            left, top = self._place(view, used_width + 2 * padding, sum(heights) + 2 * padding, corners)
         panel = QRectF(left, top, used_width + 2 * padding, sum(heights) + 2 * padding)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QBrush(PANEL_COLOR))
@@ -612,7 +663,7 @@ class OverlayRenderer:
                 ("Routine finished", title_font, TEXT_COLOR),
                 ("Well done.", body_font, MUTED_TEXT_COLOR),
             ]
-            self._paint_text_block(painter, view, lines, view.margin, view.margin, max_width)
+            self._paint_text_block(painter, view, lines, view.margin, view.margin, max_width, PROGRESS_CORNERS)
             return
         reps = f"{progress.reps_done} / {progress.reps_wanted} reps"
         if progress.side:
@@ -620,13 +671,13 @@ class OverlayRenderer:
         bar_height = 5.0 * view.ui
         band = bar_height + 6.0 * view.ui
         lines = [
-            (f"Step {progress.step_index + 1}/{progress.step_count}: {display_name(progress.step_name)}", title_font, TEXT_COLOR),
+            (f"Step {progress.step_index + 1} of {progress.step_count}: {display_name(progress.step_name)}", title_font, TEXT_COLOR),
             (reps, body_font, TEXT_COLOR),
             band,
         ]
         if progress.instruction:
             lines.append((progress.instruction, body_font, MUTED_TEXT_COLOR))
-        _, rects = self._paint_text_block(painter, view, lines, view.margin, view.margin, max_width)
+        _, rects = self._paint_text_block(painter, view, lines, view.margin, view.margin, max_width, PROGRESS_CORNERS)
         band_rect = rects[2]
         bar = QRectF(band_rect.left(), band_rect.top() + (band - bar_height) / 2, band_rect.width(), bar_height)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -650,7 +701,7 @@ class OverlayRenderer:
             body_font = self._scaled_font(self._body_font, view)
             lines = [("Unsure", self._scaled_font(self._title_font, view), MUTED_TEXT_COLOR),
                      (f"Last stroke: {described}", body_font, MUTED_TEXT_COLOR)]
-            self._paint_text_block(painter, view, lines, view.margin, top + view.height * 0.3, view.width * PANEL_MAX_WIDTH_FRACTION)
+            self._paint_text_block(painter, view, lines, view.margin, top, view.width * PANEL_MAX_WIDTH_FRACTION, FEEDBACK_CORNERS)
             return
         if score.total is not None:
             lines.append((f"{score.total:.0f}", self._scaled_font(self._score_font, view), QColor(*score_rgb(score.total))))
@@ -659,27 +710,16 @@ class OverlayRenderer:
         for correction in score.corrections[:2]:
             lines.append((correction, self._scaled_font(self._title_font, view), TEXT_COLOR))
         max_width = view.width * PANEL_MAX_WIDTH_FRACTION
-        # Measure first so that the panel hugs the right edge.
-        flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop) | int(Qt.TextFlag.TextWordWrap)
-        used = max(
-            QFontMetricsF(font).boundingRect(QRectF(0, 0, max_width, 10_000), flags, text).width()
-            for text, font, _ in lines  # type: ignore[misc]
-        )
-        left = view.width - view.margin - used - 16.0 * view.ui
-        self._paint_text_block(painter, view, lines, left, top, max_width)
+        self._paint_text_block(painter, view, lines, 0.0, top, max_width, FEEDBACK_CORNERS)
 
     def _paint_status(self, painter: QPainter, view: "_View", status: str) -> None:
-        """Bottom centre: the one thing to fix about tracking."""
+        """Bottom centre (or wherever the face is not): the one thing to fix about tracking."""
         font = self._scaled_font(self._title_font, view)
         metrics = QFontMetricsF(font)
         padding = 8.0 * view.ui
         text_width = min(metrics.horizontalAdvance(status), view.width - 2 * view.margin - 2 * padding)
-        rect = QRectF(
-            (view.width - text_width) / 2 - padding,
-            view.height - view.margin - metrics.height() - 2 * padding,
-            text_width + 2 * padding,
-            metrics.height() + 2 * padding,
-        )
+        left, top = self._place(view, text_width + 2 * padding, metrics.height() + 2 * padding, STATUS_PLACES)
+        rect = QRectF(left, top, text_width + 2 * padding, metrics.height() + 2 * padding)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QBrush(STATUS_PANEL_COLOR))
         painter.drawRoundedRect(rect, 6.0 * view.ui, 6.0 * view.ui)
