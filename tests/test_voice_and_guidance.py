@@ -66,11 +66,14 @@ def test_voice_thread_says_at_most_one_sentence_per_cooldown_and_never_blocks(tm
         deadline = time.monotonic() + 20
         while len(player.played) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert voice.spoken[:2] == ["Step two: Brow sweep.", "Step three: Cheek lift."]
+        assert list(voice.spoken)[:2] == ["Step two: Brow sweep.", "Step three: Cheek lift."]
         (first_at, first), (second_at, _) = player.played[:2]
         assert second_at - first_at >= 0.95  # the cooldown between sentences
         assert wav_stats(first).rms > 0.02
         voice.click()
+        deadline = time.monotonic() + 5
+        while not player.played[-1][1].name.endswith("click.wav") and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert player.played[-1][1].name.endswith("click.wav")
     finally:
         voice.close()

@@ -18,6 +18,7 @@ player beside it; calling the engines directly is less code and fewer failure mo
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import logging
 import math
@@ -45,6 +46,7 @@ VOICE_COOLDOWN_S = 3.5
 STALE_AFTER_S = 4.0
 """A sentence that could not be said within this long is dropped (it would be about the past)."""
 QUEUE_LIMIT = 4
+HISTORY_LIMIT = 200
 
 CLICK_HZ = 1_200.0
 CLICK_S = 0.035
@@ -258,12 +260,17 @@ class Voice:
         self._last_started = -math.inf
         self._click_path = write_click_wav(self.cache_dir / "click.wav")
         self.enabled = True
-        self.spoken: list[str] = []  # what was said, in order (for the window's caption and tests)
-        self.dropped: list[str] = []
+        # What was said and what was dropped, most recent last (bounded: a session can be long).
+        self.spoken: collections.deque[str] = collections.deque(maxlen=HISTORY_LIMIT)
+        self.dropped: collections.deque[str] = collections.deque(maxlen=HISTORY_LIMIT)
         self.error: str = ""
         self._stopping = threading.Event()
+        self._click_wanted = threading.Event()
         self._thread = threading.Thread(target=self._run, name="coach-voice", daemon=True)
         self._thread.start()
+        # Clicks start a player process; that is done here, not on the caller's (GUI) thread.
+        self._click_thread = threading.Thread(target=self._run_clicks, name="coach-click", daemon=True)
+        self._click_thread.start()
 
     def say(self, text: str, priority: bool = False) -> bool:
         """Queue a sentence; False when it was dropped at once (voice off, or busy and not a priority)."""
@@ -281,7 +288,17 @@ class Voice:
         return True
 
     def click(self) -> None:
-        self.player.play(self._click_path)
+        """Play the metronome click soon (returns at once; clicks asked for faster than they can
+        start are merged)."""
+        self._click_wanted.set()
+
+    def _run_clicks(self) -> None:
+        while True:
+            self._click_wanted.wait()
+            if self._stopping.is_set():
+                return
+            self._click_wanted.clear()
+            self.player.play(self._click_path)
 
     def wav_for(self, text: str) -> Path:
         """The rendered sentence (rendered now unless it is cached)."""
@@ -331,7 +348,9 @@ class Voice:
         except queue.Empty:
             pass
         self._queue.put(None)
+        self._click_wanted.set()
         self._thread.join(timeout_s)
+        self._click_thread.join(timeout_s)
         close = getattr(self.player, "close", None)
         if callable(close):
             close()

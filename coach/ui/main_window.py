@@ -281,6 +281,7 @@ class LiveWindow(QMainWindow):
         self._later_steps = LaterStepWatcher(technique)
         self._prompter = VoicePrompter()
         self._last_stroke_shown: ScoredStroke | None = None
+        self._steps_done: list[bool] = []
         self._session_clock_start = time.monotonic()
         self.voice = self._make_voice(voice_player) if voice else None
 
@@ -682,8 +683,6 @@ class LiveWindow(QMainWindow):
             return None
         return scored
 
-    _steps_done: list[bool] = []
-
     def _on_steps_done_changed(self, done: list[bool]) -> None:
         if self.sender() is not self.worker:
             return
@@ -778,16 +777,17 @@ class LiveWindow(QMainWindow):
         the window again) ends. With nothing processed, or after that, the window just closes."""
         current = self.worker
         worth_saving = current is not None and current.isRunning() and current.processed > 0
-        if worth_saving and not self._ready_to_close and self._show_summary:
+        if worth_saving and not self._quit_requested and self._show_summary:
             event.ignore()
-            if not self._quit_requested:
-                self._quit_requested = True
-                self.view.show_message("Saving your report…")
-                self.message_label.setText("Saving your report…")
-                current.stop()  # the capture thread releases the camera now; the worker saves
-                self.finished_workers.append(current)
-                self.worker = None
+            self._quit_requested = True
+            self.view.show_message("Saving your report…")
+            self.message_label.setText("Saving your report…")
+            current.stop()  # the capture thread releases the camera now; the worker saves
+            self.finished_workers.append(current)
+            self.worker = None
             return
+        # Closing again while the report is being written closes at once; the worker finishes
+        # writing in the background (run_live waits for it before the program ends).
         self._closing = True
         self.stop_worker(timeout_s=QUIT_SAVE_TIMEOUT_S if worth_saving else 1.0)
         if current is not None and current.outcome is not None:
