@@ -281,3 +281,22 @@ def test_a_finished_steps_card_does_not_linger(qtbot) -> None:
     qtbot.addWidget(panel)
     panel.set_last_stroke(unsure)
     assert "Unsure" in panel.stroke_label.text() and "Slow down" not in panel.correction_label.text()
+
+
+def test_the_end_of_clip_summary_fits_a_small_screen_even_with_long_words(qtbot, tmp_path: Path) -> None:
+    from coach.ui.summary_dialog import SummaryDialog
+    from test_report_html import sample_report
+
+    report = sample_report()
+    for stroke in report["strokes"]:
+        stroke["feedback"] = ["Glide from the very middle of the forehead out to the temple without lifting " * 3]
+    files = {"json": tmp_path / "report.json", "html": tmp_path / "report.html"}
+    dialog = SummaryDialog(report, files)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.width() <= SCREEN[0] and dialog.height() <= SCREEN[1]
+    assert dialog.width() <= 560 and dialog.height() <= 460
+    assert "of" in dialog.lines_label.text() or dialog.summary.finished  # completion in words
+    assert dialog.open_button.isEnabled()
+    dialog.grab().save(str(ARTIFACTS_DIR / "summary_long_words.png"))

@@ -26,6 +26,7 @@ class SummaryDialog(QDialog):
         self.setObjectName("session_summary")
         self.setWindowTitle("coach: your session")
         self.setMaximumSize(MAX_SIZE)
+        self.setMinimumWidth(420)
         self.files = dict(files)
         summary = plain_summary(report)
         self.summary = summary
