@@ -126,6 +126,7 @@ class VideoView(QWidget):
         self.beat_enabled = False
         self._captured_at: float | None = None
         self._pending_gui_ms = 0.0
+        self.last_handover_ms = 0.0
         self._last_beat = -1.0
         self.setMinimumSize(320, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -138,7 +139,8 @@ class VideoView(QWidget):
         self.message = ""
         self.timing.frames_received += 1
         self.update()
-        self._pending_gui_ms += (time.perf_counter() - started) * 1000.0
+        self.last_handover_ms = (time.perf_counter() - started) * 1000.0
+        self._pending_gui_ms += self.last_handover_ms
 
     def show_message(self, message: str) -> None:
         self.message = message
@@ -633,8 +635,11 @@ class LiveWindow(QMainWindow):
     def _on_frame(self, result: FrameResult, image: QImage | None, captured_at: float) -> None:
         if self.sender() is not self.worker:
             return  # a late frame from a worker being replaced
+        started = time.perf_counter()
         self._coach(result)
         self.view.show_frame(result, image, captured_at)
+        # The side panel's share of the GUI thread counts in the per-frame GUI time too.
+        self.view._pending_gui_ms += (time.perf_counter() - started) * 1000.0 - self.view.last_handover_ms
         self.last_progress = result.progress
         tracked = result.tracked
         self._recent_tracking.append((tracked.face is not None, bool(tracked.hands)))
