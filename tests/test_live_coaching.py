@@ -22,6 +22,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from PySide6.QtCore import Qt  # noqa: E402
+
 from test_live_window import write_clip  # noqa: E402
 
 pytestmark = pytest.mark.live_window
@@ -300,3 +302,33 @@ def test_the_end_of_clip_summary_fits_a_small_screen_even_with_long_words(qtbot,
     assert "of" in dialog.lines_label.text() or dialog.summary.finished  # completion in words
     assert dialog.open_button.isEnabled()
     dialog.grab().save(str(ARTIFACTS_DIR / "summary_long_words.png"))
+
+
+def test_the_jump_offer_button_asks_for_that_step(qtbot) -> None:
+    from coach.technique import load_library
+    from coach.ui.side_panel import SidePanel
+
+    panel = SidePanel()
+    qtbot.addWidget(panel)
+    panel.set_technique(load_library()["gentle_glides"])
+    panel.show()
+    panel.set_jump_offer(3)
+    assert panel.jump_button.isVisible() and panel.jump_button.text() == "Jump to Cheek lift?"
+    with qtbot.waitSignal(panel.jump_requested) as asked:
+        qtbot.mouseClick(panel.jump_button, Qt.MouseButton.LeftButton)
+    assert asked.args == [3]
+    panel.set_jump_offer(None)
+    assert not panel.jump_button.isVisible()
+
+
+def test_the_metronome_click_is_heard_without_qt_multimedia(qtbot) -> None:
+    from coach.ui.metronome import Metronome
+
+    clicks: list[float] = []
+    metronome = Metronome(click=lambda: clicks.append(time.monotonic()))
+    assert metronome.audible
+    metronome.set_period(0.15)
+    metronome.set_enabled(True)
+    qtbot.waitUntil(lambda: len(clicks) >= 3, timeout=3_000)
+    metronome.set_enabled(False)
+    metronome.close()
