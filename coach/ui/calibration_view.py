@@ -59,6 +59,12 @@ HAND_STATUS = "Show your hand to the camera"
 NOTICE_STYLE = "color: rgb(255, 176, 32);"
 
 
+def retry_text(failure: str) -> str:
+    """The flow's reason, with its "redo this step" said as the button the window shows."""
+    text = failure.replace("redo this step", "press “Retry”")
+    return text if "Retry" in text else f"{text} Press “Retry” to try this step again."
+
+
 class CalibrationCanvas(QWidget):
     """The picture (or, for a recording, the tracked mesh) with the regions so far, the target dot
     and the followed fingertip, letterboxed into the widget."""
@@ -305,7 +311,7 @@ class CalibrationView(QWidget):
         self.prompt_label.setText(state.prompt)
         if state.failure:
             self.notice_label.setStyleSheet(FAILURE_STYLE)
-            self.notice_label.setText(f"{state.failure} Press “Retry” to try this step again.")
+            self.notice_label.setText(retry_text(state.failure))
             self.redo_button.setStyleSheet(RETRY_STYLE)
         else:
             self.notice_label.setStyleSheet(FAILURE_STYLE if self.error_message else NOTICE_STYLE)
