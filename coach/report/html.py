@@ -24,6 +24,7 @@ from coach.report.summary import NO_STROKES, plain_summary, what_went_wrong
 logger = logging.getLogger(__name__)
 
 TOP_CORRECTIONS = 3
+OPEN_STROKE_TABLE_UP_TO = 60  # a longer session's table starts folded, so the page stays short
 # How a stroke's lost points are shared between its corrections: the first named matters most.
 CORRECTION_SHARES: dict[int, tuple[float, ...]] = {1: (1.0,), 2: (2 / 3, 1 / 3)}
 
@@ -48,7 +49,8 @@ section h2 { margin: 0 0 12px; font-size: 17px; }
 ol.corrections { margin: 0; padding-left: 22px; }
 ol.corrections li { margin: 4px 0 10px; font-size: 17px; font-weight: 600; }
 .completion { font-size: 17px; margin: 0 0 10px; }
-th[data-sort] { cursor: pointer; user-select: none; }
+th[data-sort] { cursor: pointer; user-select: none; white-space: nowrap; }
+td.when { white-space: nowrap; }
 ul.regions { columns: 2; margin: 10px 0 0; padding-left: 18px; color: var(--muted); font-size: 13px; }
 ol.corrections li .why { display: block; font-weight: 400; font-size: 13px; color: var(--muted); }
 table { width: 100%; border-collapse: collapse; font-size: 14px; }
@@ -387,7 +389,7 @@ def _stroke_list(report: dict[str, Any], video_name: str | None = None) -> str:
         what = f"{stroke['pattern']} {stroke.get('direction') or ''}".strip()
         rows.append(
             f'<tr data-stroke="{number - 1}"><td class="num" data-key="{number}">{number}</td>'
-            f'<td class="num" data-key="{stroke["start_s"]}">{when}</td>'
+            f'<td class="num when" data-key="{stroke["start_s"]}">{when}</td>'
             f'<td data-key="{_e(stroke.get("hand", ""))}">{_e(stroke.get("hand", ""))}</td>'
             f'<td data-key="{_e(region)}">{_e(region)}</td>'
             f'<td data-key="{_e(what)}">{_e(what)}</td><td class="num" data-key="{tempo_key}">{_e(tempo)}</td>'
@@ -409,7 +411,8 @@ def _stroke_list(report: dict[str, Any], video_name: str | None = None) -> str:
         for label, kind, numeric in headings
     ).replace("class=num", 'class="num"')
     return (
-        f'<section id="strokes"><details open><summary>All {len(strokes)} strokes '
+        f'<section id="strokes"><details{" open" if len(strokes) <= OPEN_STROKE_TABLE_UP_TO else ""}>'
+        f'<summary>All {len(strokes)} strokes '
         '<span class="muted">(click a heading to sort'
         + ("; click a time to see that moment in the video" if video_name else "")
         + ")</span></summary>"
