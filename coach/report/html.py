@@ -461,7 +461,7 @@ def render_html_report(report: dict[str, Any], regions: FaceRegions | None = Non
             "No glides, circles, taps or kneads to measure.",
         )
         + "</section>"
-        + '<section id="where"><h2>Where and which way</h2><div class="two">'
+        + '<section id="where"><h2>Where and which way</h2><div class="two"><div>'
         + _figure(
             "coverage", plots.coverage_png(report, regions), "Coverage map of the contact point on the face",
             f"Where the fingertip travelled, on the face as the camera sees it, each stroke coloured by {coloured_by} "
@@ -469,6 +469,7 @@ def render_html_report(report: dict[str, Any], regions: FaceRegions | None = Non
             "No strokes to show.",
         )
         + _regions_list(report)
+        + "</div>"
         + _figure(
             "directions", plots.direction_rose_png(report), "Glide directions per region",
             ("Glides per direction for each step: out is away from the midline, up toward the forehead."
