@@ -44,7 +44,10 @@ SPEECH_TIMEOUT_S = 20.0
 VOICE_COOLDOWN_S = 3.5
 """At most one sentence starts in this long: the voice coaches, it does not chatter."""
 STALE_AFTER_S = 4.0
-"""A sentence that could not be said within this long is dropped (it would be about the past)."""
+"""A sentence that could not be said within this long is dropped (it would be about the past); a
+priority sentence (a new step) keeps three times as long."""
+GAP_S = 0.4
+"""Silence between the end of one sentence and the start of the next: sentences never overlap."""
 QUEUE_LIMIT = 4
 HISTORY_LIMIT = 200
 
@@ -142,6 +145,15 @@ def wav_stats(path: Path) -> WavStats:
     seconds = len(samples) / rate if rate else 0.0
     rms = float(np.sqrt(np.mean(samples**2))) if len(samples) else 0.0
     return WavStats(seconds, rms, float(np.abs(samples).max()) if len(samples) else 0.0)
+
+
+def _wav_seconds(path: Path) -> float:
+    """How long a WAV file plays (from its header; 0 when it cannot be read)."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            return wav.getnframes() / float(wav.getframerate() or 1)
+    except (OSError, wave.Error, EOFError):
+        return 0.0
 
 
 # ---- WAV → speaker -------------------------------------------------------------------------------
@@ -258,6 +270,7 @@ class Voice:
         self._render = renderer
         self._queue: queue.Queue[tuple[float, str, bool] | None] = queue.Queue(maxsize=QUEUE_LIMIT)
         self._last_started = -math.inf
+        self._speaking_until = -math.inf
         self._click_path = write_click_wav(self.cache_dir / "click.wav")
         self.enabled = True
         # What was said and what was dropped, most recent last (bounded: a session can be long).
@@ -277,7 +290,7 @@ class Voice:
         if not self.enabled or not text:
             return False
         now = time.monotonic()
-        if not priority and (now - self._last_started < self.cooldown_s or not self._queue.empty()):
+        if not priority and (self._next_start() > now or not self._queue.empty()):
             self.dropped.append(text)
             return False
         try:
@@ -314,13 +327,14 @@ class Voice:
             if item is None or self._stopping.is_set():
                 return
             queued_at, text, priority = item
-            wait = self._last_started + self.cooldown_s - time.monotonic()
+            wait = self._next_start() - time.monotonic()
             if wait > 0 and not priority:
                 self.dropped.append(text)  # the moment passed while another sentence was said
                 continue
             if wait > 0 and self._stopping.wait(wait):
                 return
-            if time.monotonic() - queued_at > self.stale_after_s or not self.enabled:
+            stale_after = self.stale_after_s * (3.0 if priority else 1.0)
+            if time.monotonic() - queued_at > stale_after or not self.enabled:
                 self.dropped.append(text)
                 continue
             try:
@@ -336,8 +350,13 @@ class Voice:
                     logger.warning("spoken prompt %r failed", text, exc_info=True)
                 continue
             self._last_started = time.monotonic()
+            self._speaking_until = self._last_started + _wav_seconds(wav)
             self.spoken.append(text)
             self.player.play(wav)
+
+    def _next_start(self) -> float:
+        """When the next sentence may start: after the cooldown and after the current one has ended."""
+        return max(self._last_started + self.cooldown_s, self._speaking_until + GAP_S)
 
     def close(self, timeout_s: float = 2.0) -> None:
         """Stop the thread (a sentence being rendered finishes first) and remove the cache."""

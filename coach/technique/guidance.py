@@ -288,6 +288,7 @@ CORRECTION_REPEATS = 2
 """The same correction on this many strokes in a row is worth saying aloud."""
 CORRECTION_COOLDOWN_S = 12.0
 """The same correction is not said again within this long."""
+SPOKEN_SAFETY = "Before you start: clean hands, a little oil, and never press on your eyes."
 REP_MILESTONES = (3, 1)
 """Reps left at which the count is said ("three more", "one more")."""
 
@@ -331,6 +332,8 @@ class VoicePrompter:
             return prompts
         key = (progress.step_index, progress.side, progress.technique)
         if key != self._step_key:
+            if self._step_key is None:
+                prompts.append(Prompt(SPOKEN_SAFETY, priority=True))
             self._step_key = key
             self._milestones_said = set()
             self._last_correction, self._correction_streak = None, 0
