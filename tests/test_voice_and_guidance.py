@@ -104,6 +104,10 @@ def test_voice_prompter_says_step_milestones_repeated_corrections_and_the_end() 
     prompter.update(_progress(0, "left", 3), (_scored(("Slow down",)),), 4.0)
     assert prompter.update(_progress(0, "left", 3), (_scored(("Slow down",)),), 5.0) == []
     assert prompter.update(_progress(0, "left", 3), (_scored(("Speed up",), confidence=0.3),) * 3, 30.0) == []
+    # Progress events of a run still going are not repeats of a correction.
+    going_on = _scored(("Faster circles",))
+    object.__setattr__(going_on.stroke, "final", False)
+    assert prompter.update(_progress(0, "left", 3), (going_on,) * 3, 40.0) == []
     assert prompter.update(_progress(0, "right", 0), (), 6.0)[0].text == "Step one: Neck open, right side."
     end = prompter.update(_progress(6, None, 6, finished=True), (), 7.0)
     assert [p.text for p in end] == ["Routine finished. Well done."] and end[0].priority

@@ -146,6 +146,14 @@ def is_unsure(scored: ScoredStroke) -> bool:
     return stroke_confidence(scored) < UNSURE_BELOW
 
 
+def is_settled(scored: ScoredStroke) -> bool:
+    """A finished, standing stroke: not a progress event of a run still going (``final`` False) and
+    not an event the engine took back (``withdrawn``). Engines without these fields emit only
+    settled strokes."""
+    stroke = scored.stroke
+    return bool(getattr(stroke, "final", True)) and not bool(getattr(stroke, "withdrawn", False))
+
+
 # ---- guided mode ---------------------------------------------------------------------------------
 
 SAFETY_S = 8.0
@@ -254,6 +262,8 @@ class LaterStepWatcher:
             self.reset()
             return None
         for scored in strokes:
+            if not is_settled(scored):
+                continue  # a run still going (or taken back) is judged when it ends
             if scored.score.counted or is_unsure(scored):
                 self._candidate, self._streak = None, 0
                 self.offer = None
@@ -347,7 +357,7 @@ class VoicePrompter:
                     self._milestones_said.add(milestone)
                     prompts.append(Prompt(f"{number_word(milestone).capitalize()} more."))
         for scored in new_strokes:
-            if is_unsure(scored):
+            if is_unsure(scored) or not is_settled(scored):
                 continue
             correction = scored.score.corrections[0] if scored.score.corrections else None
             if correction is None or correction != self._last_correction:

@@ -680,7 +680,7 @@ class LiveWindow(QMainWindow):
         """The last stroke, unless it belongs to a step already left behind (no lingering card)."""
         scored = result.last_stroke
         progress = result.progress
-        if scored is None:
+        if scored is None or getattr(scored.stroke, "withdrawn", False):
             return None
         if progress is None:
             return scored
