@@ -327,8 +327,10 @@ class OverlayRenderer:
         tracked = result.tracked
         if tracked.face is None:
             return None
-        points = view.from_image(tracked.face.points_px(tracked.width, tracked.height))
-        low, high = points.min(axis=0), points.max(axis=0)
+        normalised = tracked.face.points_norm[:, :2]
+        corners = np.array([normalised.min(axis=0), normalised.max(axis=0)]) * (tracked.width, tracked.height)
+        corners = view.from_image(corners)  # two corners only: the box, mirrored or not, is theirs
+        low, high = corners.min(axis=0), corners.max(axis=0)
         return QRectF(float(low[0]), float(low[1]), float(high[0] - low[0]), float(high[1] - low[1]))
 
     def _place(self, view: "_View", width: float, height: float, corners: Sequence[str]) -> tuple[float, float]:
