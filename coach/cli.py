@@ -147,6 +147,7 @@ def _command_live(args: argparse.Namespace) -> int:
         exit_at_end=args.exit_at_end,
         out_dir=args.out,
         sound=args.sound,
+        voice=not args.no_voice,
         echo=print,
         history=not args.no_history,
     )
@@ -155,13 +156,19 @@ def _command_live(args: argparse.Namespace) -> int:
 def _command_calibrate(args: argparse.Namespace) -> int:
     from coach.calibration import calibrate_from_cli
 
+    run_window = None
+    if not args.no_window:  # the view is the CLI's choice: coach.calibration stays free of Qt
+        from coach.ui.calibration_view import run_calibration_window
+
+        run_window = run_calibration_window
+
     return calibrate_from_cli(
         profile_name=args.profile,
         camera=args.camera,
         source=args.source,
         cm_between_eye_corners=args.eye_corner_cm,
         with_tool=args.tool,
-        window=not args.no_window,
+        run_window=run_window,
         announce=print,
     )
 
@@ -253,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--profile", help="calibration profile to use")
     live.add_argument("--no-mirror", action="store_true", help="show the camera unmirrored (default: selfie view)")
     live.add_argument("--sound", action="store_true", help="play a soft metronome at the step's tempo")
+    live.add_argument("--no-voice", action="store_true", help="no spoken prompts (V toggles them in the window)")
     live.add_argument("--exit-at-end", action="store_true", help="close when the clip ends and print the summary and timing")
     live.add_argument("--out", type=Path, default=None, help="folder for the session report (default: in your user data folder)")
     live.add_argument("--no-history", action="store_true", help="do not store this session in your history")

@@ -8,7 +8,8 @@ bash scripts/install.sh --test
 .venv/bin/python scripts/fetch_models.py || echo "note: model bundles not fetched; Tasks tests skip in .venv" >&2
 # Tools for the real-window and real-browser checks (Debian/Ubuntu, as root); those tests skip without
 # them. Qt's xcb platform plugin needs the libxcb-* and libxkbcommon-x11 libraries to open a real window.
-SYSTEM_PACKAGES="xvfb chromium libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0"
+# espeak-ng is the offline voice of the spoken prompts (their tests render it to WAV files).
+SYSTEM_PACKAGES="xvfb chromium libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 espeak-ng"
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   missing=""
   for package in $SYSTEM_PACKAGES; do
@@ -23,7 +24,7 @@ export QT_QPA_PLATFORM=offscreen
 # The live window's threaded tests run in a process of their own, with no other test module
 # imported (see tests/test_live_window.py).
 .venv/bin/python -m pytest -m "not live_window" "$@"
-.venv/bin/python -m pytest tests/test_live_window.py "$@"
+.venv/bin/python -m pytest tests/test_live_window.py tests/test_live_coaching.py "$@"
 
 # ---- The Tasks backend (issue 13): a second environment with current mediapipe and numpy 2
 # (scripts/install.sh --tasks), running the tracker, face frame, recording, real-pixel stroke and

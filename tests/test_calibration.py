@@ -596,7 +596,7 @@ def test_calibration_view_follows_a_real_clip_on_its_worker(qtbot, portrait_path
         view.watch(SourceSpec(path=clip))
     assert "step 2 of 9 (right cheekbone): No hand seen in 0.6 s" in failed.args[0]
     assert flow.reference_mesh_fu is not None
-    assert view.notice_label.text().startswith("No hand seen in 0.6 s") and "Redo step" in view.notice_label.text()
+    assert view.notice_label.text().startswith("No hand seen in 0.6 s") and "Retry" in view.notice_label.text()
     assert view.canvas.image is not None and view.canvas.image.width() == 640  # the camera picture is shown
     qtbot.mouseClick(view.redo_button, Qt.MouseButton.LeftButton)
     assert flow.state.failure is None and flow.state.step == "right_cheekbone"

@@ -1,11 +1,16 @@
-"""Running a calibration over a stream of frames: the `coach calibrate` command without a window."""
+"""Running a calibration over a stream of frames: the `coach calibrate` command.
+
+Qt-free: the window is the caller's choice. The CLI passes the Qt view's runner
+(coach.ui.calibration_view.run_calibration_window) as ``run_window``; without one, a clip is
+calibrated headless.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from coach.calibration.errors import CalibrationError
 from coach.calibration.flow import CalibrationFlow, CalibrationState
@@ -19,6 +24,18 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+
+class WindowRunner(Protocol):
+    """Runs a calibration flow in a window until it is done or closed; returns the exit code."""
+
+    def __call__(
+        self,
+        profile_name: str,
+        flow: CalibrationFlow,
+        camera: int | None = None,
+        source: str | None = None,
+        announce: Callable[[str], None] | None = None,
+    ) -> int: ...
 
 
 def failure_message(state: CalibrationState) -> str:
@@ -102,10 +119,11 @@ def calibrate_from_cli(
     source: str | None = None,
     cm_between_eye_corners: float = 9.0,
     with_tool: bool = False,
-    window: bool = True,
+    run_window: WindowRunner | None = None,
     announce: Callable[[str], None] | None = None,
 ) -> int:
-    """`coach calibrate`: with a window (camera or clip) or, for clips, without one. Returns the exit code.
+    """`coach calibrate`: in the window ``run_window`` opens (camera or clip) or, for clips, without
+    one. Returns the exit code.
 
     ``announce`` receives the one-line outcome (the CLI passes ``print``); it is logged otherwise.
     """
@@ -114,10 +132,8 @@ def calibrate_from_cli(
     check_profile_name(profile_name)
     say = announce or logger.info
     flow = CalibrationFlow(with_tool=with_tool, cm_per_fu=cm_between_eye_corners)
-    if window:
-        from coach.ui.calibration_view import run_calibration_window
-
-        return run_calibration_window(profile_name, flow, camera=camera, source=source, announce=say)
+    if run_window is not None:
+        return run_window(profile_name, flow, camera=camera, source=source, announce=say)
     if source is None:
         raise CoachError(
             "Calibrating from a camera needs the window (the prompts are shown there): drop --no-window, "

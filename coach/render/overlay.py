@@ -38,6 +38,7 @@ from coach.geometry import FacePose, FaceRegions
 from coach.render.palette import GUIDE_RGB, HAND_RGB, TARGET_RGB, score_rgb
 from coach.render.qt_env import prepare_qt_environment
 from coach.render.text import display_name
+from coach.technique.guidance import SpeedScale, is_unsure
 from coach.types import FrameResult, ScoredStroke, StepProgress
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ REFERENCE_HEIGHT_PX = 480.0
 # ---- behaviour ----------------------------------------------------------------------------------
 LAST_STROKE_VISIBLE_S = 3.0  # the drawn stroke fades out over this long after it ends
 TRAIL_WIDTH_PX = 3.0
+TRAIL_BANDS = 4  # the trail fades from old to new in this many steps
 GUIDE_WIDTH_PX = 5.0
 GHOST_RADIUS_PX = 7.0
 DEFAULT_GHOST_SPEED_FU_S = 0.3  # a glide step without a target speed still gets a moving ghost
@@ -80,6 +82,11 @@ POINT_TARGET_EXTENT_FU = 0.03  # a target path smaller than this is a spot (tap,
 OUTLINE_SAMPLE_FU = 0.08  # outlines are resampled this finely before lifting onto the surface
 PANEL_MAX_WIDTH_FRACTION = 0.36
 LIFT_CACHE_SIZE = 32
+# Where the text panels of the annotated video go, in order of preference; the first clear of the face wins.
+PROGRESS_CORNERS = ("top-left", "bottom-left", "top-right", "bottom-right")
+FEEDBACK_CORNERS = ("top-right", "bottom-right", "top-left", "bottom-left")
+STATUS_PLACES = ("bottom", "top", "bottom-left", "bottom-right")
+DEMO_SCALE = 1.8  # guided mode's demonstration ghost and arrow, this much larger
 
 # MediaPipe's 21-point hand skeleton, for drawing a landmark recording without video.
 HAND_BONES: tuple[tuple[int, int], ...] = (
@@ -208,7 +215,17 @@ class OverlayRenderer:
         self._outline_splits = np.cumsum([len(points) for points in self._outlines_fu.values()])[:-1]
         self._lift_cache: OrderedDict[Hashable, tuple[object, np.ndarray]] = OrderedDict()
         self._region_paths_key: tuple[object, ...] | None = None
-        self._region_paths: tuple[QPainterPath, dict[str, QPainterPath]] = (QPainterPath(), {})
+        # One QPolygonF per region, allocated once and rewritten in place for each pose: no large
+        # path is built per frame (painting cost, issue 11).
+        self._region_polygons: dict[str, QPolygonF] = {name: QPolygonF() for name in self._outlines_fu}
+        for name, outline in self._outlines_fu.items():
+            self._region_polygons[name].resize(len(outline))
+        self.draw_panels = True
+        """Text panels over the picture (the annotated video); the live window shows them beside it."""
+        self.demo = False
+        """Guided mode's demonstration: a larger, clearer ghost and a bolder arrow."""
+        self._avoid: list[QRectF] = []
+        self.speed_scale = SpeedScale()
         self._title_font = self._font(TITLE_FONT_PX, bold=True)
         self._body_font = self._font(BODY_FONT_PX)
         self._score_font = self._font(SCORE_FONT_PX, bold=True)
@@ -291,14 +308,59 @@ class OverlayRenderer:
                 self._paint_last_stroke(painter, pose, view, result.last_stroke, result.tracked.timestamp_s)
             self._paint_trails(painter, pose, view, result.trails_fu)
         self._paint_contacts(painter, view, result)
-        top = view.margin
-        if result.progress is not None:
-            self._paint_progress_panel(painter, view, result.progress)
-        if result.last_stroke is not None:
-            self._paint_feedback_panel(painter, view, result.last_stroke, top)
-        if result.status:
-            self._paint_status(painter, view, result.status)
+        if self.draw_panels:
+            # Panels go to the corners that keep clear of the face (and of each other).
+            self._avoid = [box] if (box := self._face_box(result, view)) is not None else []
+            top = view.margin
+            if result.progress is not None:
+                self._paint_progress_panel(painter, view, result.progress)
+            last = result.last_stroke
+            if last is not None and (result.progress is None or last.score.step_index == result.progress.step_index):
+                self._paint_feedback_panel(painter, view, last, top)
+            if result.status:
+                self._paint_status(painter, view, result.status)
         painter.restore()
+
+    @staticmethod
+    def _face_box(result: FrameResult, view: "_View") -> QRectF | None:
+        """The face's bounding box in output pixels (None without a face)."""
+        tracked = result.tracked
+        if tracked.face is None:
+            return None
+        normalised = tracked.face.points_norm[:, :2]
+        corners = np.array([normalised.min(axis=0), normalised.max(axis=0)]) * (tracked.width, tracked.height)
+        corners = view.from_image(corners)  # two corners only: the box, mirrored or not, is theirs
+        low, high = corners.min(axis=0), corners.max(axis=0)
+        return QRectF(float(low[0]), float(low[1]), float(high[0] - low[0]), float(high[1] - low[1]))
+
+    def _place(self, view: "_View", width: float, height: float, corners: Sequence[str]) -> tuple[float, float]:
+        """Where a panel of this size goes: the first of ``corners`` ("top-left", "top-right",
+        "bottom-left", "bottom-right", "top", "bottom") that overlaps nothing to avoid, else the one
+        that overlaps least. The chosen rectangle is then avoided by the panels after it."""
+        margin = view.margin
+        spots = {
+            "top-left": (margin, margin),
+            "top-right": (view.width - margin - width, margin),
+            "bottom-left": (margin, view.height - margin - height),
+            "bottom-right": (view.width - margin - width, view.height - margin - height),
+            "top": ((view.width - width) / 2, margin),
+            "bottom": ((view.width - width) / 2, view.height - margin - height),
+        }
+
+        def overlap(spot: tuple[float, float]) -> float:
+            rect = QRectF(spot[0], spot[1], width, height)
+            total = 0.0
+            for other in self._avoid:
+                shared = rect.intersected(other)
+                total += max(0.0, shared.width()) * max(0.0, shared.height())
+            return total
+
+        candidates = [spots[name] for name in corners]
+        chosen = next((spot for spot in candidates if overlap(spot) == 0.0), None)
+        if chosen is None:
+            chosen = min(candidates, key=overlap)
+        self._avoid.append(QRectF(chosen[0], chosen[1], width, height))
+        return chosen
 
     # ---- geometry on the face ---------------------------------------------------------------
 
@@ -327,23 +389,21 @@ class OverlayRenderer:
             return np.zeros((0, 2))
         return view.from_image(pose.face_to_image(lifted_fu))
 
-    def _region_outlines(self, pose: FacePose, view: "_View") -> tuple[QPainterPath, dict[str, QPainterPath]]:
-        """All region outlines as one path (one draw call) plus each region's own, for this pose."""
+    def _region_outlines(self, pose: FacePose, view: "_View") -> dict[str, QPolygonF]:
+        """Each region's outline in view pixels for this pose, written into the cached polygons."""
         key = (pose, view.key)
         if self._region_paths_key is not None and self._region_paths_key[0] is pose and self._region_paths_key[1] == view.key:
-            return self._region_paths
+            return self._region_polygons
         all_points = np.vstack(list(self._outlines_fu.values()))
         lifted = self._lift(pose, all_points, "regions")
         projected = np.split(self._to_view(pose, lifted, view), self._outline_splits)
-        per_region: dict[str, QPainterPath] = {}
-        combined = QPainterPath()
         for name, points in zip(self._outlines_fu, projected):
-            path = _polyline_path(points, closed=True)
-            per_region[name] = path
-            combined.addPath(path)
+            polygon = self._region_polygons[name]
+            if len(points):
+                buffer = shiboken6.VoidPtr(polygon.data(), points.nbytes, True)
+                np.frombuffer(buffer, dtype=np.float64).reshape(-1, 2)[:] = points
         self._region_paths_key = key
-        self._region_paths = (combined, per_region)
-        return self._region_paths
+        return self._region_polygons
 
     def _target_regions(self, progress: StepProgress) -> list[str]:
         """The concrete region names to highlight; a base name without a side lights both sides."""
@@ -355,16 +415,21 @@ class OverlayRenderer:
         return [name for name in (f"left_{progress.region}", f"right_{progress.region}") if name in polygons]
 
     def _paint_regions(self, painter: QPainter, pose: FacePose, view: "_View", progress: StepProgress | None) -> None:
-        combined, per_region = self._region_outlines(pose, view)
+        polygons = self._region_outlines(pose, view)
+        # The faint outlines are thin and translucent: drawn without antialiasing (a fraction of
+        # the cost, and no visible difference); the target region keeps smooth edges.
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(REGION_OUTLINE_COLOR, max(1.0, view.ui)))
-        painter.drawPath(combined)
+        painter.setPen(QPen(REGION_OUTLINE_COLOR, max(1.0, round(view.ui))))
+        for polygon in polygons.values():
+            painter.drawPolygon(polygon)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         if progress is None or progress.finished:
             return
         painter.setBrush(QBrush(TARGET_FILL_COLOR))
         painter.setPen(QPen(TARGET_OUTLINE_COLOR, 2.0 * view.ui))
         for name in self._target_regions(progress):
-            painter.drawPath(per_region[name])
+            painter.drawPolygon(polygons[name])
 
     def _target_path(self, progress: StepProgress) -> np.ndarray:
         path = np.asarray(progress.target_path_fu, dtype=float).reshape(-1, 2)
@@ -386,7 +451,7 @@ class OverlayRenderer:
             self._paint_spot_target(painter, points.mean(axis=0), view, progress, time_s)
             return
         closed = progress.pattern == "circle" or float(np.linalg.norm(path_fu[0] - path_fu[-1])) < 0.1 * extent
-        width = GUIDE_WIDTH_PX * view.ui
+        width = GUIDE_WIDTH_PX * view.ui * (DEMO_SCALE if self.demo else 1.0)
         outline = _polyline_path(points, closed=closed)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(GUIDE_SHADOW_COLOR, width + 3.0 * view.ui, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
@@ -448,7 +513,7 @@ class OverlayRenderer:
         position = _point_at_length(loop_lifted, cumulative, travelled).reshape(1, 3)
         centre = self._to_view(pose, position, view)[0]
         fade = 1.0 if closed else min(1.0, 4.0 * travelled / length, 4.0 * (1.0 - travelled / length) + 0.25)
-        radius = GHOST_RADIUS_PX * view.ui
+        radius = GHOST_RADIUS_PX * view.ui * (DEMO_SCALE if self.demo else 1.0)
         painter.setPen(QPen(_with_alpha(GHOST_RING_COLOR, fade), 2.0 * view.ui))
         painter.setBrush(QBrush(_with_alpha(GHOST_COLOR, fade)))
         painter.drawEllipse(QPointF(*centre), radius, radius)
@@ -457,7 +522,7 @@ class OverlayRenderer:
         """Taps and kneads pulse at the target rate; a hold breathes slowly."""
         rate = progress.target_rate_hz if progress.target_rate_hz else HOLD_BREATH_HZ
         phase = (time_s * rate) % 1.0
-        radius = GHOST_RADIUS_PX * view.ui
+        radius = GHOST_RADIUS_PX * view.ui * (DEMO_SCALE if self.demo else 1.0)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(GUIDE_COLOR, 3.0 * view.ui))
         painter.drawEllipse(QPointF(*centre), 2.2 * radius, 2.2 * radius)
@@ -495,11 +560,16 @@ class OverlayRenderer:
                 continue
             points = view.from_image(pose.face_to_image(trail))
             base = HAND_COLORS.get(hand, TEXT_COLOR)
-            count = len(points) - 1
-            for index in range(count):
-                alpha = 0.15 + 0.85 * (index + 1) / count
-                painter.setPen(QPen(_with_alpha(base, alpha), TRAIL_WIDTH_PX * view.ui, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-                painter.drawLine(QPointF(*points[index]), QPointF(*points[index + 1]))
+            # A few bands of rising opacity, one polyline each, rather than a pen per segment.
+            bands = min(TRAIL_BANDS, len(points) - 1)
+            edges = np.linspace(0, len(points) - 1, bands + 1).round().astype(int)
+            for band, (first, last) in enumerate(zip(edges[:-1], edges[1:])):
+                if last <= first:
+                    continue
+                alpha = 0.15 + 0.85 * (band + 1) / bands
+                painter.setPen(QPen(_with_alpha(base, alpha), TRAIL_WIDTH_PX * view.ui, Qt.PenStyle.SolidLine,
+                                    Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+                painter.drawPolyline(_polygon(points[first : last + 1]))
 
     def _paint_contacts(self, painter: QPainter, view: "_View", result: FrameResult) -> None:
         """Each working fingertip: filled when judged on the skin, a ring when hovering."""
@@ -546,10 +616,13 @@ class OverlayRenderer:
         left: float,
         top: float,
         max_width: float,
+        corners: Sequence[str] = (),
     ) -> tuple[QRectF, list[QRectF]]:
         """A panel of wrapped text lines (a number is a blank band of that height, for a bar).
 
-        Returns the panel and each item's rectangle, so callers can draw into the bands.
+        With ``corners``, ``left`` and ``top`` are ignored and the panel goes to the first of them
+        that keeps clear of the face (see ``_place``). Returns the panel and each item's rectangle,
+        so callers can draw into the bands.
         """
         padding = 8.0 * view.ui
         flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop) | int(Qt.TextFlag.TextWordWrap)
@@ -563,6 +636,8 @@ class OverlayRenderer:
             bounds = QFontMetricsF(font).boundingRect(QRectF(0, 0, max_width, 10_000), flags, text)
             heights.append(bounds.height())
             used_width = max(used_width, bounds.width())
+        if corners:
+            left, top = self._place(view, used_width + 2 * padding, sum(heights) + 2 * padding, corners)
         panel = QRectF(left, top, used_width + 2 * padding, sum(heights) + 2 * padding)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QBrush(PANEL_COLOR))
@@ -590,7 +665,7 @@ class OverlayRenderer:
                 ("Routine finished", title_font, TEXT_COLOR),
                 ("Well done.", body_font, MUTED_TEXT_COLOR),
             ]
-            self._paint_text_block(painter, view, lines, view.margin, view.margin, max_width)
+            self._paint_text_block(painter, view, lines, view.margin, view.margin, max_width, PROGRESS_CORNERS)
             return
         reps = f"{progress.reps_done} / {progress.reps_wanted} reps"
         if progress.side:
@@ -598,13 +673,13 @@ class OverlayRenderer:
         bar_height = 5.0 * view.ui
         band = bar_height + 6.0 * view.ui
         lines = [
-            (f"Step {progress.step_index + 1}/{progress.step_count}: {display_name(progress.step_name)}", title_font, TEXT_COLOR),
+            (f"Step {progress.step_index + 1} of {progress.step_count}: {display_name(progress.step_name)}", title_font, TEXT_COLOR),
             (reps, body_font, TEXT_COLOR),
             band,
         ]
         if progress.instruction:
             lines.append((progress.instruction, body_font, MUTED_TEXT_COLOR))
-        _, rects = self._paint_text_block(painter, view, lines, view.margin, view.margin, max_width)
+        _, rects = self._paint_text_block(painter, view, lines, view.margin, view.margin, max_width, PROGRESS_CORNERS)
         band_rect = rects[2]
         bar = QRectF(band_rect.left(), band_rect.top() + (band - bar_height) / 2, band_rect.width(), bar_height)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -620,10 +695,16 @@ class OverlayRenderer:
         stroke, score = scored.stroke, scored.score
         described = stroke.pattern if stroke.direction is None else f"{stroke.pattern} {stroke.direction}"
         if stroke.pattern == "glide" and stroke.speed_fu_s is not None:
-            described += f" · {stroke.speed_fu_s:.2f} FU/s"
+            described += f" · {self.speed_scale.say(stroke.speed_fu_s)}"
         elif stroke.rate_hz is not None:
-            described += f" · {stroke.count}× at {stroke.rate_hz:.1f} Hz"
+            described += f" · {stroke.count}× at {stroke.rate_hz:.1f} per second"
         lines: list[tuple[str, QFont, QColor] | float] = []
+        if is_unsure(scored):
+            body_font = self._scaled_font(self._body_font, view)
+            lines = [("Unsure", self._scaled_font(self._title_font, view), MUTED_TEXT_COLOR),
+                     (f"Last stroke: {described}", body_font, MUTED_TEXT_COLOR)]
+            self._paint_text_block(painter, view, lines, view.margin, top, view.width * PANEL_MAX_WIDTH_FRACTION, FEEDBACK_CORNERS)
+            return
         if score.total is not None:
             lines.append((f"{score.total:.0f}", self._scaled_font(self._score_font, view), QColor(*score_rgb(score.total))))
         body_font = self._scaled_font(self._body_font, view)
@@ -631,27 +712,16 @@ class OverlayRenderer:
         for correction in score.corrections[:2]:
             lines.append((correction, self._scaled_font(self._title_font, view), TEXT_COLOR))
         max_width = view.width * PANEL_MAX_WIDTH_FRACTION
-        # Measure first so that the panel hugs the right edge.
-        flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop) | int(Qt.TextFlag.TextWordWrap)
-        used = max(
-            QFontMetricsF(font).boundingRect(QRectF(0, 0, max_width, 10_000), flags, text).width()
-            for text, font, _ in lines  # type: ignore[misc]
-        )
-        left = view.width - view.margin - used - 16.0 * view.ui
-        self._paint_text_block(painter, view, lines, left, top, max_width)
+        self._paint_text_block(painter, view, lines, 0.0, top, max_width, FEEDBACK_CORNERS)
 
     def _paint_status(self, painter: QPainter, view: "_View", status: str) -> None:
-        """Bottom centre: the one thing to fix about tracking."""
+        """Bottom centre (or wherever the face is not): the one thing to fix about tracking."""
         font = self._scaled_font(self._title_font, view)
         metrics = QFontMetricsF(font)
         padding = 8.0 * view.ui
         text_width = min(metrics.horizontalAdvance(status), view.width - 2 * view.margin - 2 * padding)
-        rect = QRectF(
-            (view.width - text_width) / 2 - padding,
-            view.height - view.margin - metrics.height() - 2 * padding,
-            text_width + 2 * padding,
-            metrics.height() + 2 * padding,
-        )
+        left, top = self._place(view, text_width + 2 * padding, metrics.height() + 2 * padding, STATUS_PLACES)
+        rect = QRectF(left, top, text_width + 2 * padding, metrics.height() + 2 * padding)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QBrush(STATUS_PANEL_COLOR))
         painter.drawRoundedRect(rect, 6.0 * view.ui, 6.0 * view.ui)

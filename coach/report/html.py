@@ -1,7 +1,7 @@
 """report.html: the session told to a person, in one self-contained file.
 
-Everything is inside the file (inline CSS, figures as base64 PNG data URIs, no scripts, no links
-out), so it opens offline in any browser and can be mailed or archived as it is. Numbers a test or
+Everything is inside the file (inline CSS, figures as base64 PNG data URIs, one small inline script
+that sorts the stroke table, no links out except to annotated.mp4 beside it), so it opens offline in any browser and can be mailed or archived as it is. Numbers a test or
 a tool may want to check carry ``data-field`` attributes with their exact value from report.json
 in ``data-value``; figures carry ``id`` and ``data-plot``.
 """
@@ -20,10 +20,12 @@ from coach.render.palette import score_hex
 from coach.render.text import display_name
 from coach.report import plots
 from coach.report.history_page import history_link, write_history_page_beside
+from coach.report.summary import NO_STROKES, plain_summary, what_went_wrong
 
 logger = logging.getLogger(__name__)
 
 TOP_CORRECTIONS = 3
+OPEN_STROKE_TABLE_UP_TO = 60  # a longer session's table starts folded, so the page stays short
 # How a stroke's lost points are shared between its corrections: the first named matters most.
 CORRECTION_SHARES: dict[int, tuple[float, ...]] = {1: (1.0,), 2: (2 / 3, 1 / 3)}
 
@@ -47,6 +49,10 @@ section h2 { margin: 0 0 12px; font-size: 17px; }
 .facts-inline { display: flex; flex-wrap: wrap; gap: 8px 18px; color: var(--muted); font-size: 13px; margin-top: 10px; }
 ol.corrections { margin: 0; padding-left: 22px; }
 ol.corrections li { margin: 4px 0 10px; font-size: 17px; font-weight: 600; }
+.completion { font-size: 17px; margin: 0 0 10px; }
+th[data-sort] { cursor: pointer; user-select: none; white-space: nowrap; }
+td.when { white-space: nowrap; }
+ul.regions { columns: 2; margin: 10px 0 0; padding-left: 18px; color: var(--muted); font-size: 13px; }
 ol.corrections li .why { display: block; font-weight: 400; font-size: 13px; color: var(--muted); }
 table { width: 100%; border-collapse: collapse; font-size: 14px; }
 th, td { text-align: left; padding: 7px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -128,14 +134,25 @@ def top_corrections(report: dict[str, Any], limit: int = TOP_CORRECTIONS) -> lis
     ]
 
 
-def _tempo_cells(step: dict[str, Any]) -> tuple[str, str]:
-    """The step's measured tempo and its target, with a word on which way it is off."""
+def _cm_per_fu(report: dict[str, Any]) -> tuple[float, str]:
+    """Centimetres per face unit and the word before a speed: "about" without a calibrated profile."""
+    return float(report.get("cm_per_fu") or 9.0), ("" if report.get("profile") else "about ")
+
+
+def speed_text(report: dict[str, Any], speed_fu_s: float) -> str:
+    cm_per_fu, about = _cm_per_fu(report)
+    return f"{about}{speed_fu_s * cm_per_fu:.1f} cm/s"
+
+
+def _tempo_cells(step: dict[str, Any], report: dict[str, Any] | None = None) -> tuple[str, str]:
+    """The step's measured tempo and its target (speeds in cm/s), with a word on which way it is off."""
     tempo = step.get("tempo") or {"glide": "speed", "hold": "hold"}.get(step.get("pattern", ""), "rate")
     suffix = {"speed": "speed_fu_s", "rate": "rate_hz", "hold": "hold_s"}.get(tempo, "rate_hz")
-    unit = step.get("tempo_unit") or {"speed": "FU/s", "rate": "Hz", "hold": "s"}.get(tempo, "")
+    unit = {"speed": "cm/s", "rate": "per second", "hold": "s"}.get(tempo, "")
+    factor, about = _cm_per_fu(report or {}) if tempo == "speed" else (1.0, "")
     measured = step.get(f"mean_{suffix}")
     target = step.get(f"target_{suffix}")
-    target_text = f"{target[0]:g}–{target[1]:g} {unit}" if target else "—"
+    target_text = f"{about}{target[0] * factor:.1f}–{target[1] * factor:.1f} {unit}" if target else "—"
     if measured is None:
         return '<span class="muted">—</span>', _e(target_text)
     verdict = ""
@@ -146,7 +163,8 @@ def _tempo_cells(step: dict[str, Any]) -> tuple[str, str]:
             verdict = ' <span class="off">fast</span>' if tempo != "hold" else ' <span class="off">long</span>'
         else:
             verdict = ' <span class="ok">✓</span>'
-    return _field(f"mean_{suffix}", measured, f"{measured:.2f} {unit}") + verdict, _e(target_text)
+    shown = f"{measured * factor:.1f} {unit}" if tempo == "speed" else f"{measured:.2f} {unit}"
+    return _field(f"mean_{suffix}", measured, shown) + verdict, _e(target_text)
 
 
 def _steps_table(report: dict[str, Any]) -> str:
@@ -182,7 +200,7 @@ def _steps_table(report: dict[str, Any]) -> str:
             if mean is not None
             else _field("mean_score", None, "—", css="muted")
         )
-        measured, target = _tempo_cells(step)
+        measured, target = _tempo_cells(step, report)
         status = "skipped" if step.get("skipped") else ("done" if step.get("completed") else "")
         rows.append(
             f'<tr data-step="{_e(step.get("index"))}">'
@@ -205,6 +223,7 @@ def _steps_table(report: dict[str, Any]) -> str:
 def _headline(report: dict[str, Any]) -> str:
     strokes = report.get("strokes") or []
     overall = report.get("overall_score")
+    summary = plain_summary(report)
     facts = (
         '<div class="facts-inline">'
         + f"<span>{_field('stroke_count', len(strokes), str(len(strokes)))} stroke{'s' if len(strokes) != 1 else ''}</span>"
@@ -224,12 +243,20 @@ def _headline(report: dict[str, Any]) -> str:
             f'<div class="label">{_field("counted_count", counted, str(counted))} '
             f'stroke{"s" if counted != 1 else ""} counted as reps</div>'
         )
+        # Completion beside the score: a high score over one step of seven is not a routine done.
+        completion = (
+            f'<p class="completion" id="completion" data-field="steps_done" data-value="{summary.steps_done}" '
+            f'data-step-count="{summary.step_count}">'
+            + (_e("Routine finished: ") if summary.finished else "")
+            + f"<strong>{_e(summary.completion_text)}</strong> done</p>"
+        )
         corrections = top_corrections(report)
-        if corrections:
+        if not strokes:
+            advice = f'<h2>What to work on</h2><p class="empty" id="corrections" data-field="no_strokes">{_e(NO_STROKES)}</p>'
+        elif corrections:
             items = "".join(
                 f'<li data-field="correction" data-strokes="{item["strokes"]}" data-points-lost="{item["points_lost"]}">'
-                f'{_e(item["phrase"])}<span class="why">said about {item["strokes"]} '
-                f'stroke{"s" if item["strokes"] != 1 else ""}, costing {item["points_lost"]:.0f} points in all</span></li>'
+                f'{_e(item["phrase"])}<span class="why">{_e(what_went_wrong(item["phrase"], item["strokes"]))}</span></li>'
                 for item in corrections
             )
             advice = f'<h2>What to work on</h2><ol class="corrections" id="corrections">{items}</ol>'
@@ -237,15 +264,16 @@ def _headline(report: dict[str, Any]) -> str:
             advice = '<h2>What to work on</h2><p class="empty" id="corrections">No corrections: every stroke was on target.</p>'
         return (
             f'<section id="summary"><div class="headline"><div class="score">{score_html}</div>'
-            f"<div>{advice}{facts}</div></div></section>"
+            f"<div>{completion}{advice}{facts}</div></div></section>"
         )
-    return f'<section id="summary"><h2>What you did</h2>{_patterns_summary(strokes)}{facts}</section>'
+    return f'<section id="summary"><h2>What you did</h2>{_patterns_summary(strokes, report)}{facts}</section>'
 
 
-def _patterns_summary(strokes: list[dict[str, Any]]) -> str:
+def _patterns_summary(strokes: list[dict[str, Any]], report_for_units: dict[str, Any] | None = None) -> str:
     """Without a technique there is nothing to score against: say what was done, and where."""
+    report_for_units = report_for_units or {}
     if not strokes:
-        return '<p class="empty">No strokes were detected.</p>'
+        return f'<p class="empty" data-field="no_strokes">{_e(NO_STROKES)}</p>'
     by_pattern: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for stroke in strokes:
         by_pattern[stroke["pattern"]].append(stroke)
@@ -257,9 +285,9 @@ def _patterns_summary(strokes: list[dict[str, Any]]) -> str:
         rates = [stroke["rate_hz"] for stroke in members if stroke.get("rate_hz") is not None]
         tempo = ""
         if speeds:
-            tempo = f"{sum(speeds) / len(speeds):.2f} FU/s"
+            tempo = speed_text(report_for_units, sum(speeds) / len(speeds))
         elif rates:
-            tempo = f"{sum(rates) / len(rates):.1f} Hz"
+            tempo = f"{sum(rates) / len(rates):.1f} per second"
         rows.append(
             f'<tr data-pattern="{_e(pattern)}"><td><strong>{_e(pattern)}</strong></td>'
             f'<td class="num">{_field(f"{pattern}_count", len(members), str(len(members)))}</td>'
@@ -302,36 +330,117 @@ def _facts(report: dict[str, Any]) -> str:
     return f'<section id="facts"><h2>Session</h2><dl class="facts">{body}</dl></section>'
 
 
-def _stroke_list(report: dict[str, Any]) -> str:
+SORT_SCRIPT = """
+document.querySelectorAll('table[data-sortable] th[data-sort]').forEach(function (header) {
+  header.addEventListener('click', function () {
+    var table = header.closest('table'), body = table.tBodies[0];
+    var column = Array.prototype.indexOf.call(header.parentNode.children, header);
+    var kind = header.dataset.sort, ascending = header.dataset.order !== 'asc';
+    table.querySelectorAll('th[data-sort]').forEach(function (other) { delete other.dataset.order; });
+    header.dataset.order = ascending ? 'asc' : 'desc';
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.cells[column].dataset.key, y = b.cells[column].dataset.key;
+      var result = kind === 'number' ? (parseFloat(x) || -1) - (parseFloat(y) || -1) : x.localeCompare(y);
+      return ascending ? result : -result;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+  });
+});
+document.querySelectorAll('a[data-seek]').forEach(function (link) {
+  link.addEventListener('click', function (event) {
+    var video = document.getElementById('video');
+    if (!video) { return; }
+    event.preventDefault();
+    video.currentTime = parseFloat(link.dataset.seek);
+    video.scrollIntoView({behavior: 'smooth', block: 'center'});
+    video.play();
+  });
+});
+"""
+
+
+def _stroke_list(report: dict[str, Any], video_name: str | None = None) -> str:
+    """Every stroke in a table the reader can sort (click a heading); with the annotated video
+    beside the report, each stroke's time links to that moment in it."""
     strokes = report.get("strokes") or []
     if not strokes:
         return ""
     rows = []
     for number, stroke in enumerate(strokes, start=1):
-        tempo = (
-            f"{stroke['speed_fu_s']:.2f} FU/s"
-            if stroke.get("speed_fu_s") is not None
-            else f"{stroke['count']}× {stroke['rate_hz']:.1f} Hz" if stroke.get("rate_hz") is not None else ""
-        )
+        if stroke.get("speed_fu_s") is not None:
+            tempo, tempo_key = speed_text(report, stroke["speed_fu_s"]), stroke["speed_fu_s"]
+        elif stroke.get("rate_hz") is not None:
+            tempo, tempo_key = f"{stroke['count']}× at {stroke['rate_hz']:.1f} per second", stroke["rate_hz"]
+        else:
+            tempo, tempo_key = "", -1
         score = stroke.get("score")
-        score_cell = f'<span class="pill" style="background:{score_hex(score)}">{score:.0f}</span>' if score is not None else "—"
+        unsure = stroke.get("confidence") is not None and float(stroke["confidence"]) < 0.6
+        if unsure:
+            score_cell, feedback = '<span class="muted">unsure</span>', "Hard to see: not judged"
+        else:
+            score_cell = f'<span class="pill" style="background:{score_hex(score)}">{score:.0f}</span>' if score is not None else "—"
+            feedback = "; ".join(stroke.get("feedback") or [])
+        when = f"{stroke['start_s']:.1f}–{stroke['end_s']:.1f} s"
+        if video_name:
+            when = f'<a href="{_e(video_name)}#t={stroke["start_s"]:.2f}" data-seek="{stroke["start_s"]:.2f}">{_e(when)}</a>'
+        else:
+            when = _e(when)
+        region = (stroke.get("region") or "off face").replace("_", " ")
+        what = f"{stroke['pattern']} {stroke.get('direction') or ''}".strip()
         rows.append(
-            f'<tr data-stroke="{number - 1}"><td class="num">{number}</td>'
-            f'<td class="num">{stroke["start_s"]:.1f}–{stroke["end_s"]:.1f} s</td>'
-            f"<td>{_e(stroke.get('hand', ''))}</td><td>{_e((stroke.get('region') or 'off face').replace('_', ' '))}</td>"
-            f"<td>{_e(stroke['pattern'])} {_e(stroke.get('direction') or '')}</td><td class=\"num\">{_e(tempo)}</td>"
-            f'<td class="num">{score_cell}</td><td>{_e("; ".join(stroke.get("feedback") or []))}</td></tr>'
+            f'<tr data-stroke="{number - 1}"><td class="num" data-key="{number}">{number}</td>'
+            f'<td class="num when" data-key="{stroke["start_s"]}">{when}</td>'
+            f'<td data-key="{_e(stroke.get("hand", ""))}">{_e(stroke.get("hand", ""))}</td>'
+            f'<td data-key="{_e(region)}">{_e(region)}</td>'
+            f'<td data-key="{_e(what)}">{_e(what)}</td><td class="num" data-key="{tempo_key}">{_e(tempo)}</td>'
+            f'<td class="num" data-key="{score if score is not None and not unsure else -1}">{score_cell}</td>'
+            f'<td data-key="{_e(feedback)}">{_e(feedback)}</td></tr>'
         )
+    video = (
+        f'<video id="video" src="{_e(video_name)}" controls preload="metadata" '
+        'style="width:100%;max-height:420px;background:#000;border-radius:8px;margin-bottom:10px"></video>'
+        if video_name
+        else ""
+    )
+    headings = (
+        ("#", "number", True), ("When", "number", True), ("Hand", "text", False), ("Region", "text", False),
+        ("Stroke", "text", False), ("Tempo", "number", True), ("Score", "number", True), ("Feedback", "text", False),
+    )
+    head = "".join(
+        f'<th{" class=num" if numeric else ""} data-sort="{kind}" title="Sort by {label.lower()}">{label} ⇅</th>'
+        for label, kind, numeric in headings
+    ).replace("class=num", 'class="num"')
     return (
-        f'<section id="strokes"><details><summary>All {len(strokes)} strokes</summary>'
-        '<table data-table="strokes"><thead><tr><th class="num">#</th><th class="num">When</th><th>Hand</th>'
-        '<th>Region</th><th>Stroke</th><th class="num">Tempo</th><th class="num">Score</th><th>Feedback</th>'
-        "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></details></section>"
+        f'<section id="strokes"><details{" open" if len(strokes) <= OPEN_STROKE_TABLE_UP_TO else ""}>'
+        f'<summary>All {len(strokes)} strokes '
+        '<span class="muted">(click a heading to sort'
+        + ("; click a time to see that moment in the video" if video_name else "")
+        + ")</span></summary>"
+        + video
+        + '<table data-table="strokes" data-sortable="true"><thead><tr>'
+        + head
+        + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></details></section>"
     )
 
 
-def render_html_report(report: dict[str, Any], regions: FaceRegions | None = None) -> str:
-    """The whole page as a string (see write_html_report)."""
+def _regions_list(report: dict[str, Any]) -> str:
+    """The face map's regions in words, with their stroke counts (the picture is not read aloud)."""
+    from coach.technique.model import region_label
+
+    counts = Counter(stroke.get("region") for stroke in report.get("strokes") or [] if stroke.get("region"))
+    if not counts:
+        return ""
+    items = "".join(
+        f'<li data-region="{_e(name)}">{_e(region_label(name))}: {count} stroke{"s" if count != 1 else ""}</li>'
+        for name, count in counts.most_common()
+    )
+    return f'<ul class="regions" id="regions">{items}</ul>'
+
+
+def render_html_report(report: dict[str, Any], regions: FaceRegions | None = None, video_name: str | None = None) -> str:
+    """The whole page as a string (see write_html_report); ``video_name`` is the annotated video
+    beside the page, which the stroke table then links into."""
     technique = report.get("technique_title") or report.get("technique")
     subtitle = f"{_e(technique)} · " if technique else "No technique chosen: strokes detected, not scored · "
     subtitle += _e(Path(str(report.get("source") or "")).name or "session")
@@ -353,17 +462,21 @@ def render_html_report(report: dict[str, Any], regions: FaceRegions | None = Non
             "No glides, circles, taps or kneads to measure.",
         )
         + "</section>"
-        + '<section id="where"><h2>Where and which way</h2><div class="two">'
+        + '<section id="where"><h2>Where and which way</h2><div class="two"><div>'
         + _figure(
             "coverage", plots.coverage_png(report, regions), "Coverage map of the contact point on the face",
             f"Where the fingertip travelled, on the face as the camera sees it, each stroke coloured by {coloured_by} "
             "and dotted where it began. Shading: how much work each region got; numbers: strokes per region.",
             "No strokes to show.",
         )
+        + _regions_list(report)
+        + "</div>"
         + _figure(
             "directions", plots.direction_rose_png(report), "Glide directions per region",
-            "Glides per direction for each region: out is away from the midline, up toward the forehead."
-            + (" Green bars and the blue arrow: the target direction." if report.get("technique") is not None else ""),
+            ("Glides per direction for each step: out is away from the midline, up toward the forehead."
+             " Green bar and blue arrow: the step's target direction."
+             if report.get("technique") is not None
+             else "Glides per direction for each region: out is away from the midline, up toward the forehead."),
             "No glides to show.",
         )
         + "</div></section>"
@@ -379,9 +492,9 @@ def render_html_report(report: dict[str, Any], regions: FaceRegions | None = Non
         + _steps_table(report)
         + plots_html
         + _facts(report)
-        + _stroke_list(report)
+        + _stroke_list(report, video_name)
         + f"<footer>coach · report format {_e(report.get('format', ''))} v{_e(report.get('version', ''))}</footer>"
-        + "</main></body></html>\n"
+        + f"</main><script>{SORT_SCRIPT}</script></body></html>\n"
     )
 
 
@@ -393,7 +506,8 @@ def write_html_report(report: dict[str, Any], out_path: Path, regions: FaceRegio
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = out_path.with_suffix(out_path.suffix + ".tmp")
-    temporary.write_text(render_html_report(report, regions), encoding="utf-8")
+    video = out_path.parent / "annotated.mp4"
+    temporary.write_text(render_html_report(report, regions, video.name if video.is_file() else None), encoding="utf-8")
     temporary.replace(out_path)
     logger.info("wrote %s", out_path)
     write_history_page_beside(report, out_path)  # history.html, when the session is in the history

@@ -21,7 +21,7 @@ from matplotlib.patches import Patch
 from matplotlib.patches import Polygon as PolygonPatch
 
 from coach.geometry import FaceRegions, canonical_face
-from coach.render.palette import HAND_RGB, SCORE_NONE, TARGET_RGB, score_hex, score_rgb
+from coach.render.palette import HAND_RGB, SCORE_COLOR_STOPS, SCORE_NONE, TARGET_RGB, score_hex, score_rgb
 from coach.render.text import display_name
 from coach.technique.directions import GLIDE_DIRECTION_RING
 
@@ -38,9 +38,31 @@ MAX_ROSES = 6
 
 # Tempo of each pattern: the stroke field that holds it, the step summary's target key, and the axis label.
 TEMPO_SERIES: tuple[tuple[str, tuple[str, ...], str, str, str], ...] = (
-    ("speed_fu_s", ("glide",), "target_speed_fu_s", "Glide speed (FU/s)", "speed"),
-    ("rate_hz", ("circle", "tap", "knead"), "target_rate_hz", "Rate (Hz)", "rate"),
+    ("speed_fu_s", ("glide",), "target_speed_fu_s", "Glide speed (cm/s)", "speed"),
+    ("rate_hz", ("circle", "tap", "knead"), "target_rate_hz", "Repetitions per second", "rate"),
 )
+
+
+def score_colormap() -> Any:
+    """The score colours as a continuous scale (red → amber → green), the same stops as the overlay."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    low, high = 0.0, 100.0
+    stops = [(0.0, _rgb01(SCORE_COLOR_STOPS[0][1]))]
+    stops += [(value / high, _rgb01(rgb)) for value, rgb in SCORE_COLOR_STOPS]
+    stops.append((1.0, _rgb01(SCORE_COLOR_STOPS[-1][1])))
+    return LinearSegmentedColormap.from_list("coach_score", stops), (low, high)
+
+
+def _score_colorbar(figure: Figure, axes: Any) -> None:
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    cmap, (low, high) = score_colormap()
+    bar = figure.colorbar(ScalarMappable(norm=Normalize(low, high), cmap=cmap), ax=axes, fraction=0.04, pad=0.02)
+    bar.set_label("score", color=TEXT_COLOR, fontsize=9)
+    bar.ax.tick_params(labelsize=8, colors=TEXT_COLOR)
+    bar.outline.set_visible(False)
 
 
 def _rgb01(rgb: tuple[int, int, int]) -> tuple[float, float, float]:
@@ -129,9 +151,7 @@ def timeline_png(report: dict[str, Any]) -> bytes | None:
     axes.grid(True, axis="x", color=GRID_COLOR)
     axes.grid(False, axis="y")
     if scored:
-        handles = [Patch(color=score_hex(value), label=label) for value, label in ((95, "≥ 90"), (65, "≈ 65"), (30, "< 40"))]
-        handles.append(Patch(color=score_hex(None), label="not scored"))
-        axes.legend(handles=handles, title="score", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8, title_fontsize=9)
+        _score_colorbar(figure, axes)
     else:
         _hand_legend(axes, strokes)
     return figure_png(figure)
@@ -154,6 +174,8 @@ def tempo_png(report: dict[str, Any]) -> bytes | None:
         return None
     figure = _new_figure(2.6 * len(panels))
     cm_per_fu = float(report.get("cm_per_fu") or 9.0)
+    # Speeds are drawn in cm/s (what people feel); the report's data stays in face units.
+    unit_scale = {"speed_fu_s": cm_per_fu}
     end_s = max([float(report.get("duration_s") or 0.0)] + [float(stroke["end_s"]) for stroke in strokes])
     first_axes = None
     for row, (key, patterns, target_key, label, _) in enumerate(panels, start=1):
@@ -174,22 +196,20 @@ def tempo_png(report: dict[str, Any]) -> bytes | None:
                 continue
             start = min(float(stroke["start_s"]) for stroke in members)
             end = max(float(stroke["end_s"]) for stroke in members)
+            factor = unit_scale.get(key, 1.0)
             axes.fill_between(
-                [start, end], [target[0]] * 2, [target[1]] * 2, color=TARGET_BAND_COLOR, alpha=0.22, linewidth=0,
-                label=None if band_drawn else "target",
+                [start, end], [target[0] * factor] * 2, [target[1] * factor] * 2, color=TARGET_BAND_COLOR, alpha=0.22,
+                linewidth=0, label=None if band_drawn else "target",
             )
             band_drawn = True
         times = [_mid_time(stroke) for stroke in chosen]
-        values = [float(stroke[key]) for stroke in chosen]
+        values = [float(stroke[key]) * unit_scale.get(key, 1.0) for stroke in chosen]
         colors = [_stroke_color(stroke, report.get("technique") is not None) for stroke in chosen]
-        axes.plot(times, values, color=MUTED_COLOR, linewidth=0.8, alpha=0.6, zorder=2)
-        axes.scatter(times, values, c=colors, s=34, edgecolors="white", linewidths=0.7, zorder=3)
-        axes.set_ylabel(label, color=TEXT_COLOR)
+        # Each stroke its own mark: a line between strokes would suggest a speed between them.
+        axes.scatter(times, values, c=colors, s=38, edgecolors="#4b5260", linewidths=0.6, zorder=3)
+        axes.set_ylabel(label if key != "speed_fu_s" or report.get("profile") else label.replace("(cm/s)", "(about, cm/s)"),
+                        color=TEXT_COLOR)
         axes.set_ylim(bottom=0.0)
-        if key == "speed_fu_s":
-            secondary = axes.secondary_yaxis("right", functions=(lambda v: v * cm_per_fu, lambda v: v / cm_per_fu))
-            secondary.set_ylabel("cm/s", color=MUTED_COLOR)
-            secondary.tick_params(colors=MUTED_COLOR, labelsize=8)
         if band_drawn:
             axes.legend(loc="upper left", frameon=False, fontsize=8)
         if row == len(panels):
@@ -200,42 +220,55 @@ def tempo_png(report: dict[str, Any]) -> bytes | None:
 # ---- direction roses ----------------------------------------------------------------------------
 
 
-def _target_direction_by_region(report: dict[str, Any]) -> dict[str, set[str]]:
-    """Target glide directions per concrete region, from the steps the region's strokes matched."""
+def _rose_groups(report: dict[str, Any], glides: list[dict[str, Any]]) -> list[tuple[str, Counter[str], str | None]]:
+    """(title, glides per direction, the one target direction or None) for each rose.
+
+    With a technique: one rose per glide step, with that step's target direction as its one arrow,
+    plus one for glides matched to no step (no arrow). Without: one rose per region, no arrows."""
     steps = {int(step["index"]): step for step in report.get("steps") or []}
-    targets: dict[str, set[str]] = defaultdict(set)
-    for stroke in report.get("strokes") or []:
-        step = steps.get(stroke.get("step")) if stroke.get("step") is not None else None
-        if step and step.get("pattern") == "glide" and step.get("direction") and stroke.get("region"):
-            targets[stroke["region"]].add(step["direction"])
-    return targets
+    groups: dict[object, Counter[str]] = defaultdict(Counter)
+    for stroke in glides:
+        if report.get("technique") is not None:
+            key: object = int(stroke["step"]) if stroke.get("step") is not None else "unmatched"
+        else:
+            key = stroke.get("region") or "off face"
+        groups[key][stroke["direction"]] += 1
+    names = _step_names(report)
+    out: list[tuple[str, Counter[str], str | None]] = []
+    for key, counts in groups.items():
+        if isinstance(key, int):
+            step = steps.get(key, {})
+            target = step.get("direction") if step.get("pattern") == "glide" else None
+            out.append((names.get(key, f"step {key + 1}"), counts, target if target in GLIDE_DIRECTION_RING else None))
+        elif key == "unmatched":
+            out.append(("not matched to a step", counts, None))
+        else:
+            out.append((str(key).replace("_", " "), counts, None))
+    out.sort(key=lambda item: -sum(item[1].values()))
+    return out[:MAX_ROSES]
 
 
 def direction_rose_png(report: dict[str, Any]) -> bytes | None:
-    """Per region, how many glides went each way (bars in the out/up plane: "out" to the right,
-    "up" at the top, the same on both halves of the face) with the target direction as an arrow."""
+    """How many glides went each way (bars in the out/up plane: "out" to the right, "up" at the
+    top, the same on both halves of the face), one rose per step with that step's target direction
+    as its one arrow."""
     glides = [s for s in report.get("strokes") or [] if s["pattern"] == "glide" and s.get("direction") in GLIDE_DIRECTION_RING]
     if not glides:
         return None
-    by_region: dict[str, Counter[str]] = defaultdict(Counter)
-    for stroke in glides:
-        by_region[stroke.get("region") or "off face"][stroke["direction"]] += 1
-    regions = sorted(by_region, key=lambda name: -sum(by_region[name].values()))[:MAX_ROSES]
-    targets = _target_direction_by_region(report)
-    columns = min(ROSE_COLUMNS, len(regions))
-    rows = math.ceil(len(regions) / columns)
+    groups = _rose_groups(report, glides)
+    columns = min(ROSE_COLUMNS, len(groups))
+    rows = math.ceil(len(groups) / columns)
     figure = _new_figure(2.75 * rows + 0.2, width_in=2.75 * columns + 0.3)
     sector = 2 * math.pi / len(GLIDE_DIRECTION_RING)
     angles = np.arange(len(GLIDE_DIRECTION_RING)) * sector
-    for position, region in enumerate(regions, start=1):
+    for position, (title, by_direction, wanted) in enumerate(groups, start=1):
         axes = figure.add_subplot(rows, columns, position, projection="polar")
-        counts = np.array([by_region[region][name] for name in GLIDE_DIRECTION_RING], dtype=float)
+        counts = np.array([by_direction[name] for name in GLIDE_DIRECTION_RING], dtype=float)
         top = max(1.0, counts.max())
-        wanted = targets.get(region, set())
-        colors = [score_hex(95) if name in wanted else "#7d8696" for name in GLIDE_DIRECTION_RING]
+        colors = [score_hex(95) if name == wanted else "#7d8696" for name in GLIDE_DIRECTION_RING]
         axes.bar(angles, counts, width=sector * 0.85, color=colors, alpha=0.85, edgecolor="white")
-        for direction in wanted:
-            angle = GLIDE_DIRECTION_RING.index(direction) * sector
+        if wanted is not None:
+            angle = GLIDE_DIRECTION_RING.index(wanted) * sector
             axes.annotate(
                 "", xy=(angle, top * 1.12), xytext=(0.0, 0.0),
                 arrowprops={"arrowstyle": "-|>", "color": TARGET_BAND_COLOR, "lw": 2.0, "mutation_scale": 14},
@@ -245,12 +278,19 @@ def direction_rose_png(report: dict[str, Any]) -> bytes | None:
         axes.set_yticks([])
         axes.grid(color=GRID_COLOR)
         total = int(counts.sum())
-        title = f"{region.replace('_', ' ')} · {total} glide{'s' if total != 1 else ''}"
-        axes.set_title(title, fontsize=10, color=TEXT_COLOR, pad=12)
+        axes.set_title(f"{title} · {total} glide{'s' if total != 1 else ''}", fontsize=10, color=TEXT_COLOR, pad=12)
     return figure_png(figure)
 
 
 # ---- coverage map -------------------------------------------------------------------------------
+
+
+def region_short_name(name: str) -> str:
+    """A region's name short enough to print inside it: 'left_under_eye' → 'L under eye'."""
+    for side, letter in (("left_", "L "), ("right_", "R ")):
+        if name.startswith(side):
+            return letter + name[len(side):].replace("_", " ")
+    return name.replace("_", " ")
 
 
 def _stroke_paths(strokes: Iterable[dict[str, Any]]) -> list[tuple[np.ndarray, dict[str, Any]]]:
@@ -294,10 +334,17 @@ def coverage_png(report: dict[str, Any], regions: FaceRegions | None = None) -> 
         face = (*_rgb01(TARGET_RGB), 0.08 + 0.45 * share) if share > 0 else (1, 1, 1, 0)
         axes.add_patch(PolygonPatch(np.asarray(polygon), closed=True, facecolor=face, edgecolor=REGION_EDGE_COLOR, linewidth=0.8, zorder=2))
     stroke_counts = Counter(stroke["region"] for stroke in strokes if stroke.get("region") in regions.polygons_fu)
+    # Every region named where it is (as the camera sees the face), with its stroke count beside it.
+    for name in regions.polygons_fu:
+        centre = regions.centre(name)
+        axes.text(
+            centre[0], centre[1] - 0.035, region_short_name(name), fontsize=6.2, ha="center", va="top", color=REGION_EDGE_COLOR,
+            zorder=5, gid=f"region-label-{name}",
+        )
     for name, count in stroke_counts.items():
         centre = regions.centre(name)
         axes.text(
-            centre[0], centre[1], str(count), fontsize=8, fontweight="bold", ha="center", va="center", color=TEXT_COLOR,
+            centre[0], centre[1] + 0.01, str(count), fontsize=8, fontweight="bold", ha="center", va="bottom", color=TEXT_COLOR,
             zorder=6, bbox={"boxstyle": "circle,pad=0.25", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
         )
     for path, stroke in paths:

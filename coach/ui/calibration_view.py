@@ -52,8 +52,17 @@ logger = logging.getLogger(__name__)
 TARGET_COLOR = QColor(*TARGET_RGB)
 FINGERTIP_COLOR = QColor(255, 214, 10)
 TARGET_RADIUS_PX = 9.0
-FAILURE_STYLE = "color: rgb(220, 53, 69); font-weight: bold;"
+FAILURE_STYLE = "color: rgb(220, 53, 69); font-weight: bold; font-size: 15px;"
+RETRY_STYLE = "background: rgb(31, 155, 209); color: white; font-weight: bold; padding: 6px 18px;"
+HAND_STATUS = "Show your hand to the camera"
+"""The pipeline's tracking hint; meaningless while the face alone is being measured (neutral step)."""
 NOTICE_STYLE = "color: rgb(255, 176, 32);"
+
+
+def retry_text(failure: str) -> str:
+    """The flow's reason, with its "redo this step" said as the button the window shows."""
+    text = failure.replace("redo this step", "press “Retry”")
+    return text if "Retry" in text else f"{text} Press “Retry” to try this step again."
 
 
 class CalibrationCanvas(QWidget):
@@ -210,7 +219,8 @@ class CalibrationWorker(QThread):
             if self._capture is not None:
                 self._capture.request_stop()
                 self._slot.close()
-                self._capture.join(1.0)
+                if self._capture.ident is not None:  # stopped before it started: nothing to join
+                    self._capture.join(1.0)
             if pipeline is not None:
                 pipeline.close()
 
@@ -252,6 +262,7 @@ class CalibrationView(QWidget):
         self._own_pipeline = False
         self._worker: CalibrationWorker | None = None
         self._reported_failure: str | None = None
+        self._spec: "SourceSpec | None" = None
 
         self.setWindowTitle(f"coach: calibrating profile '{profile_name}'")
         self.canvas = CalibrationCanvas(OverlayRenderer(flow.regions_so_far(), mirrored=mirrored))
@@ -267,8 +278,8 @@ class CalibrationView(QWidget):
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setTextVisible(False)
-        self.redo_button = QPushButton("Redo step")
-        self.redo_button.setToolTip("Start this step again")
+        self.redo_button = QPushButton("Retry")
+        self.redo_button.setToolTip("Start this step again (after a clip has ended, the clip plays again)")
         self.redo_button.clicked.connect(self.redo_step)
         self.skip_button = QPushButton("Skip")
         self.skip_button.setToolTip("Skip this optional step")
@@ -300,10 +311,12 @@ class CalibrationView(QWidget):
         self.prompt_label.setText(state.prompt)
         if state.failure:
             self.notice_label.setStyleSheet(FAILURE_STYLE)
-            self.notice_label.setText(f"{state.failure} Press “Redo step” to try again.")
+            self.notice_label.setText(retry_text(state.failure))
+            self.redo_button.setStyleSheet(RETRY_STYLE)
         else:
-            self.notice_label.setStyleSheet(NOTICE_STYLE)
+            self.notice_label.setStyleSheet(FAILURE_STYLE if self.error_message else NOTICE_STYLE)
             self.notice_label.setText(state.notice or self.error_message)
+            self.redo_button.setStyleSheet(RETRY_STYLE if self.error_message else "")
         self.progress_bar.setValue(round(state.progress * 1000))
         self.redo_button.setEnabled(not state.done)
         self.skip_button.setVisible(state.optional and not state.done)
@@ -320,8 +333,12 @@ class CalibrationView(QWidget):
         if isinstance(image, np.ndarray):
             image = numpy_to_qimage(image)
         self._show_state(state)
-        # Strokes mean nothing while calibrating: show the picture, regions and hands only.
-        self.canvas.show_frame(replace(result, last_stroke=None, new_strokes=(), trails_fu={}, progress=None), image, state)
+        # Strokes mean nothing while calibrating: show the picture, regions and hands only. During
+        # the neutral step the hands should be down, so no "Show your hand".
+        status = "" if state.kind == "neutral" and result.status == HAND_STATUS else result.status
+        self.canvas.show_frame(
+            replace(result, last_stroke=None, new_strokes=(), trails_fu={}, progress=None, status=status), image, state
+        )
         if state.failed and state.failure != self._reported_failure:
             self._reported_failure = state.failure
             self.step_failed.emit(failure_message(state))
@@ -356,8 +373,13 @@ class CalibrationView(QWidget):
         self.finished.emit(profile)
 
     def redo_step(self) -> None:
+        """Try the current step again; when the source has ended (a clip), watch it again from its start."""
         self._reported_failure = None
+        self.error_message = ""
         self._show_state(self.flow.redo_step())
+        worker = self._worker
+        if self._spec is not None and (worker is None or worker.isFinished()):
+            self.watch(self._spec)
 
     def skip_step(self) -> None:
         try:
@@ -409,6 +431,7 @@ class CalibrationView(QWidget):
     def watch(self, spec: "SourceSpec") -> None:
         """Run ``spec`` (camera, or a clip paced like one) on a worker thread and follow it."""
         self.stop()
+        self._spec = spec
         self._worker = CalibrationWorker(spec)
         self._worker.frame_ready.connect(self.handle_result)
         self._worker.failed.connect(self._on_worker_failed)
@@ -427,8 +450,10 @@ class CalibrationView(QWidget):
         state = self.flow.state
         self.error_message = (
             f"{message} at step {state.step_index + 1} of {state.step_count} ({state.step.replace('_', ' ')}); "
-            "nothing was saved."
+            "nothing was saved yet. Press “Retry” to play it again."
         )
+        self.redo_button.setEnabled(True)
+        self.redo_button.setStyleSheet(RETRY_STYLE)
         self.notice_label.setStyleSheet(FAILURE_STYLE)
         self.notice_label.setText(self.error_message)
         self.source_ended.emit(self.error_message)
@@ -482,9 +507,8 @@ def run_calibration_window(
     app = QApplication.instance() or QApplication([])
     view = CalibrationView(flow, profile_name, mirrored=spec.camera is not None)
     view.finished.connect(lambda _profile: QTimer.singleShot(1500, view.close))
-    if spec.path is not None:
-        # A clip cannot be redone once it has ended: leave the reason up briefly, then finish.
-        view.source_ended.connect(lambda _message: QTimer.singleShot(3000, view.close))
+    # A failed step or an ended clip keeps the window open with the reason and Retry; closing
+    # the window gives up (the reason is then also printed).
     view.show()
     view.watch(spec)
     app.exec()

@@ -150,6 +150,7 @@ def run_live(
     exit_at_end: bool = False,
     out_dir: Path | None = None,
     sound: bool = False,
+    voice: bool = True,
     echo: Callable[[str], None] | None = None,
     probe_cameras: bool = True,
     history: bool = True,
@@ -206,6 +207,7 @@ def run_live(
         out_dir=out_dir,
         sound=sound,
         history=history,
+        voice=voice,
     )
     window.show()
     app.exec()

@@ -9,6 +9,7 @@ experiences: capture → painted latency and the GUI thread's own time per frame
 from __future__ import annotations
 
 import collections
+import dataclasses
 import logging
 import time
 from collections.abc import Sequence
@@ -17,12 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, QUrl
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QColor,
-    QDesktopServices,
     QFont,
     QImage,
     QKeySequence,
@@ -35,11 +35,9 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDockWidget,
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QStatusBar,
@@ -48,11 +46,16 @@ from PySide6.QtWidgets import (
 )
 
 from coach.render.overlay import OverlayRenderer, letterbox_rect
-from coach.types import FrameResult, StepProgress
 from coach.ui.history_panel import make_history_panel
+from coach.render.text import display_name
+from coach.technique.guidance import GuidedMode, LaterStepWatcher, SpeedScale, VoicePrompter
+from coach.types import FrameResult, ScoredStroke, StepProgress
 from coach.ui.metronome import Metronome, beat_period_s
+from coach.ui.side_panel import SidePanel
+from coach.ui.summary_dialog import SummaryDialog
 from coach.ui.worker import (
     ChangeTechnique,
+    JumpToStep,
     LiveWorker,
     Pause,
     Restart,
@@ -64,6 +67,7 @@ from coach.ui.worker import (
 )
 
 if TYPE_CHECKING:
+    from coach.audio.voice import Voice
     from coach.geometry import FaceRegions
     from coach.storage.profiles import Profile
     from coach.technique import Technique
@@ -74,21 +78,25 @@ SHORTCUTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     # (action name, key sequences, what it does)
     ("pause", ("Space",), "pause / resume"),
     ("next_step", ("Right",), "next step"),
+    ("previous_step", ("Left",), "previous step"),
     ("restart", ("R",), "restart routine"),
     ("mirror", ("M",), "mirror view"),
     ("sound", ("S",), "metronome"),
+    ("voice", ("V",), "voice"),
     ("calibrate", ("C",), "calibrate"),
     ("quit", ("Esc", "Q"), "quit"),
 )
-HELP_LINE = "   ·   ".join(
-    f"{' / '.join('→' if key == 'Right' else key for key in keys)}: {what}" for _, keys, what in SHORTCUTS
-)
+KEY_SYMBOLS = {"Right": "→", "Left": "←"}
+HELP_LINE = "  ·  ".join(
+    f"{' / '.join(KEY_SYMBOLS.get(key, key) for key in keys)}: {what}" for _, keys, what in SHORTCUTS
+) + "  ·  1–9: go to step"
+JUMP_KEYS = tuple(str(number) for number in range(1, 10))
 STATUS_INTERVAL_S = 0.5
 RECENT_FRAMES = 60  # tracking quality and latency on the status line cover about two seconds
 BEAT_FLASH_S = 0.15
 NO_TECHNIQUE_LABEL = "No technique (just detect strokes)"
 DEFAULT_PROFILE_NAME = "default"  # what calibrating from the window saves when no --profile was given
-SUMMARY_MIN_WIDTH_PX = 320
+QUIT_SAVE_TIMEOUT_S = 30.0  # closing twice while the report is still being written waits this long at most
 
 
 @dataclass
@@ -119,6 +127,7 @@ class VideoView(QWidget):
         self.beat_enabled = False
         self._captured_at: float | None = None
         self._pending_gui_ms = 0.0
+        self.last_handover_ms = 0.0
         self._last_beat = -1.0
         self.setMinimumSize(320, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -131,7 +140,8 @@ class VideoView(QWidget):
         self.message = ""
         self.timing.frames_received += 1
         self.update()
-        self._pending_gui_ms += (time.perf_counter() - started) * 1000.0
+        self.last_handover_ms = (time.perf_counter() - started) * 1000.0
+        self._pending_gui_ms += self.last_handover_ms
 
     def show_message(self, message: str) -> None:
         self.message = message
@@ -239,6 +249,9 @@ class LiveWindow(QMainWindow):
         sound: bool = False,
         write_html: bool = True,
         history: bool = True,
+        voice: bool = True,
+        voice_player: object | None = None,
+        show_summary: bool | None = None,
     ) -> None:
         super().__init__()
         self._history = history  # store sessions in the history database (--no-history: False)
@@ -264,19 +277,38 @@ class LiveWindow(QMainWindow):
         self._last_status_update = 0.0
         self._shown_status = ""
         self._closing = False
+        self._quit_requested = False
+        self._ready_to_close = False
+        self._show_summary = (not exit_at_end) if show_summary is None else show_summary
+        self.summary_dialog: SummaryDialog | None = None
+        self._speed_scale = SpeedScale.for_profile(profile)
+        self._guided = GuidedMode(technique)
+        self._later_steps = LaterStepWatcher(technique)
+        self._prompter = VoicePrompter()
+        self._last_stroke_shown: ScoredStroke | None = None
+        self._steps_done: list[bool] = []
+        self._session_clock_start = time.monotonic()
+        self.voice = self._make_voice(voice_player) if voice else None
 
         resolved_regions = regions if regions is not None else (profile.regions if profile is not None else FaceRegions())
         self.renderer = OverlayRenderer(resolved_regions, mirrored=mirrored)
+        self.renderer.draw_panels = False  # words live in the side panel, beside the picture
+        self.renderer.speed_scale = self._speed_scale
         self.view = VideoView(self.renderer)
-        self.metronome = Metronome(self)
+        self.side_panel = SidePanel()
+        self.side_panel.set_speed_scale(self._speed_scale)
+        self.side_panel.set_technique(technique)
+        self.side_panel.jump_requested.connect(self.jump_to_step)
+        self.metronome = Metronome(self, click=self.voice.click if self.voice is not None else None)
         self.metronome.beat.connect(self.view.beat)
 
         self._build_controls(sources, initial_source)
         self._build_status_bar()
-        self._build_summary_dock()
         self._build_shortcuts()
         self.mirror_box.setChecked(mirrored)
         self.sound_box.setChecked(sound)
+        self.voice_box.setChecked(self.voice is not None)
+        self._update_step_buttons()
         self.resize(960, 760)
         if initial_source is not None:
             self.start_session()
@@ -294,6 +326,10 @@ class LiveWindow(QMainWindow):
         if initial_source is not None:
             self.source_combo.setCurrentIndex(max(0, list(sources).index(initial_source)))
         self.source_combo.activated.connect(self._on_source_chosen)
+        # Long clip names must not widen the window past 960 pixels: the combo shows the start.
+        for combo in (self.source_combo,):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(14)
 
         self.technique_combo = QComboBox()
         self.technique_combo.setToolTip("The routine to be coached through")
@@ -307,6 +343,8 @@ class LiveWindow(QMainWindow):
         if self._technique is not None:
             self.technique_combo.setCurrentIndex(self.technique_combo.findData(self._technique.name))
         self.technique_combo.activated.connect(self._on_technique_chosen)
+        self.technique_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.technique_combo.setMinimumContentsLength(16)
 
         self.pause_button = _button("Pause", "Pause or resume coaching (Space); starts the session when stopped")
         self.pause_button.clicked.connect(self.toggle_pause)
@@ -324,19 +362,25 @@ class LiveWindow(QMainWindow):
         self.sound_box.setToolTip("A beat at the step's target tempo (S)")
         self.sound_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.sound_box.toggled.connect(self._on_sound_toggled)
+        self.voice_box = QCheckBox("Voice")
+        self.voice_box.setToolTip("Spoken prompts: the step, rep counts, a repeated correction (V)")
+        self.voice_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.voice_box.toggled.connect(self._on_voice_toggled)
 
         controls = QHBoxLayout()
-        controls.addWidget(QLabel("Source:"))
+        # No "Source:"/"Technique:" captions: the combos say what they hold ("Clip: …", "Camera 0",
+        # a routine's title), and the row must fit a 960-pixel window.
         controls.addWidget(self.source_combo)
-        controls.addWidget(QLabel("Technique:"))
         controls.addWidget(self.technique_combo, 1)
-        for widget in (self.pause_button, self.skip_button, self.restart_button, self.calibrate_button, self.mirror_box, self.sound_box):
+        for widget in (self.pause_button, self.skip_button, self.restart_button, self.calibrate_button, self.mirror_box,
+                       self.sound_box, self.voice_box):
             controls.addWidget(widget)
 
         self.help_label = QLabel(HELP_LINE)
         self.help_label.setObjectName("help")
         self.help_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.help_label.setStyleSheet("color: #666;")
+        self.help_label.setWordWrap(True)
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -344,7 +388,12 @@ class LiveWindow(QMainWindow):
         layout.addLayout(controls)
         self.history_panel = make_history_panel(self._technique, enabled=self._history)  # streak, last time
         layout.addWidget(self.history_panel)
-        layout.addWidget(self.view, 1)
+        # The picture and, beside it, the side panel: nothing written ever covers the face.
+        middle = QHBoxLayout()
+        middle.setSpacing(6)
+        middle.addWidget(self.view, 1)
+        middle.addWidget(self.side_panel)
+        layout.addLayout(middle, 1)
         layout.addWidget(self.help_label)
         self.setCentralWidget(central)
 
@@ -362,30 +411,15 @@ class LiveWindow(QMainWindow):
             bar.addPermanentWidget(label)
         self.setStatusBar(bar)
 
-    def _build_summary_dock(self) -> None:
-        self.summary_text = QPlainTextEdit()
-        self.summary_text.setReadOnly(True)
-        self.summary_text.setMinimumWidth(SUMMARY_MIN_WIDTH_PX)
-        self.open_folder_button = QPushButton("Open report folder")
-        self.open_folder_button.setEnabled(False)
-        self.open_folder_button.clicked.connect(self._open_report_folder)
-        panel = QWidget()
-        layout = QVBoxLayout(panel)
-        layout.addWidget(self.summary_text)
-        layout.addWidget(self.open_folder_button)
-        self.summary_dock = QDockWidget("Session summary", self)
-        self.summary_dock.setWidget(panel)
-        self.summary_dock.setAllowedAreas(Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.summary_dock)
-        self.summary_dock.hide()
-
     def _build_shortcuts(self) -> None:
         handlers = {
             "pause": self.toggle_pause,
             "next_step": self.skip_step,
+            "previous_step": self.previous_step,
             "restart": self.restart_routine,
             "mirror": self.mirror_box.toggle,
             "sound": self.sound_box.toggle,
+            "voice": self.voice_box.toggle,
             "calibrate": self.open_calibration,
             "quit": self.close,
         }
@@ -397,6 +431,13 @@ class LiveWindow(QMainWindow):
             action.triggered.connect(handlers[name])
             self.addAction(action)
             self.actions_by_name[name] = action
+        for number in JUMP_KEYS:
+            action = QAction(f"go to step {number}", self)
+            action.setShortcut(QKeySequence(number))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(lambda _checked=False, index=int(number) - 1: self.jump_to_step(index))
+            self.addAction(action)
+            self.actions_by_name[f"step_{number}"] = action
 
     # ---- session control --------------------------------------------------------------------
 
@@ -417,6 +458,7 @@ class LiveWindow(QMainWindow):
         self.error_message = ""
         self.paused = False
         self.view.paused = False
+        self.side_panel.set_paused(False)
         self.view.clear()
         self.view.show_message(f"Opening {spec.description}…")
         self.pause_button.setText("Pause")
@@ -435,8 +477,11 @@ class LiveWindow(QMainWindow):
         worker.session_finished.connect(self._on_session_finished)
         worker.source_opened.connect(self._on_source_opened)
         worker.tracking_mode_changed.connect(self._on_tracking_mode_changed)
+        worker.progress_changed.connect(self._on_progress_changed)
+        worker.steps_done_changed.connect(self._on_steps_done_changed)
         worker.finished.connect(self._on_worker_finished)
         self.worker = worker
+        self._reset_coaching()
         worker.start()
 
     def open_calibration(self) -> None:
@@ -493,18 +538,59 @@ class LiveWindow(QMainWindow):
             return
         self.paused = not self.paused
         self.worker.post(Pause(self.paused))
-        self.view.paused = self.paused
-        self.view.update()
+        self.side_panel.set_paused(self.paused)
         self.pause_button.setText("Resume" if self.paused else "Pause")
         self.message_label.setText("Paused" if self.paused else "")
 
     def skip_step(self) -> None:
-        if self.worker is not None:
+        if self.worker is not None and self._technique is not None:
             self.worker.post(SkipStep())
+
+    def previous_step(self) -> None:
+        progress = self.last_progress
+        if progress is not None and self._technique is not None:
+            self.jump_to_step(max(0, progress.step_index - (0 if progress.finished else 1)))
+
+    def jump_to_step(self, step_index: int) -> None:
+        """Go to a step of the routine (from the list, a number key or the "Jump to …?" offer).
+
+        Applied by the worker before its next frame, and shown at once even while paused."""
+        if self.worker is None or self._technique is None or not 0 <= step_index < len(self._technique.steps):
+            return
+        self.worker.post(JumpToStep(step_index))
+        self._later_steps.reset()
+        self.side_panel.set_jump_offer(None)
+
+    def _update_step_buttons(self) -> None:
+        """Skip and Restart mean nothing without a routine."""
+        has_routine = self._technique is not None
+        self.skip_button.setEnabled(has_routine)
+        self.restart_button.setEnabled(has_routine)
+        for name in ("next_step", "previous_step", "restart", *(f"step_{number}" for number in JUMP_KEYS)):
+            self.actions_by_name[name].setEnabled(has_routine)
+
+    def _reset_coaching(self) -> None:
+        """A new session or routine: guided mode, voice and offers start over."""
+        self._guided = GuidedMode(self._technique)
+        self._later_steps = LaterStepWatcher(self._technique)
+        self._prompter.reset()
+        self._last_stroke_shown = None
+        self._session_clock_start = time.monotonic()
+        self.side_panel.set_technique(self._technique)
+        self.side_panel.set_jump_offer(None)
+        self.side_panel.set_last_stroke(None)
+        self.renderer.demo = False
+
+    def set_status_line(self, text: str) -> None:
+        """One line of news in the side panel under the coaching (e.g. "Last time: …", or "your
+        computer is busy: lighter tracking"); an empty text hides it."""
+        self.side_panel.set_status_line(text)
 
     def restart_routine(self) -> None:
         """The routine from its first step; after a clip has ended, the clip from its start too."""
-        self.summary_dock.hide()
+        if self._technique is None:
+            return
+        self._reset_coaching()
         if self.worker is not None and self.worker.isRunning():
             self.worker.post(Restart())
         else:
@@ -521,7 +607,8 @@ class LiveWindow(QMainWindow):
         """Coach this routine from its first step (the source keeps running)."""
         self._technique = technique
         self.history_panel.show_technique(technique)
-        self.summary_dock.hide()
+        self._reset_coaching()
+        self._update_step_buttons()
         if self.worker is not None:
             self.worker.post(ChangeTechnique(technique))
 
@@ -534,12 +621,33 @@ class LiveWindow(QMainWindow):
         self.view.beat_enabled = checked
         self.view.update()
 
+    def _make_voice(self, player: object | None) -> "Voice | None":
+        from coach.audio.voice import Voice
+
+        try:
+            return Voice(player=player)  # type: ignore[arg-type]
+        except OSError as error:  # no temporary folder for the sounds: coach silently, say why once
+            logger.warning("spoken prompts are off: %s", error)
+            return None
+
+    def _on_voice_toggled(self, checked: bool) -> None:
+        if self.voice is not None:
+            self.voice.enabled = checked
+        elif checked:
+            self.voice = self._make_voice(None)
+            if self.voice is not None:
+                self.metronome.set_click(self.voice.click)
+
     # ---- from the worker --------------------------------------------------------------------
 
     def _on_frame(self, result: FrameResult, image: QImage | None, captured_at: float) -> None:
         if self.sender() is not self.worker:
             return  # a late frame from a worker being replaced
+        started = time.perf_counter()
+        self._coach(result)
         self.view.show_frame(result, image, captured_at)
+        # The side panel's share of the GUI thread counts in the per-frame GUI time too.
+        self.view._pending_gui_ms += (time.perf_counter() - started) * 1000.0 - self.view.last_handover_ms
         self.last_progress = result.progress
         tracked = result.tracked
         self._recent_tracking.append((tracked.face is not None, bool(tracked.hands)))
@@ -551,6 +659,63 @@ class LiveWindow(QMainWindow):
             self._last_status_update = now
             self._shown_status = result.status
             self._update_status(result)
+
+    def _session_seconds(self) -> float:
+        return time.monotonic() - self._session_clock_start
+
+    def _coach(self, result: FrameResult) -> None:
+        """What the side panel, guided mode and the voice make of one frame (GUI thread, cheap:
+        the panel's labels change only when their text does)."""
+        progress = result.progress
+        now = self._session_seconds()
+        guidance = self._guided.update(progress, now)
+        self.side_panel.set_guidance(guidance)
+        self.renderer.demo = guidance.demo
+        self.side_panel.set_progress(progress, self._steps_done)
+        self.side_panel.set_tracking_message(result.status)
+        if result.new_strokes:
+            self.side_panel.set_jump_offer(self._later_steps.on_strokes(result.new_strokes, progress))
+        shown = self._stroke_to_show(result)
+        if shown is not self._last_stroke_shown:
+            self._last_stroke_shown = shown
+            self.side_panel.set_last_stroke(shown)
+        if self.voice is not None and self.voice.enabled and not self.paused:
+            for prompt in self._prompter.update(progress, result.new_strokes, now):
+                self.voice.say(prompt.text, priority=prompt.priority)
+
+    @staticmethod
+    def _stroke_to_show(result: FrameResult) -> ScoredStroke | None:
+        """The last stroke, unless it belongs to a step already left behind (no lingering card)."""
+        scored = result.last_stroke
+        progress = result.progress
+        if scored is None or getattr(scored.stroke, "withdrawn", False):
+            return None
+        if progress is None:
+            return scored
+        if progress.finished or scored.score.step_index != progress.step_index:
+            return None
+        return scored
+
+    def _on_steps_done_changed(self, done: list[bool]) -> None:
+        if self.sender() is not self.worker:
+            return
+        self._steps_done = list(done)
+        self.side_panel.set_progress(self.last_progress, self._steps_done)
+
+    def _on_progress_changed(self, progress: StepProgress) -> None:
+        """A step command was applied: show it now, even while paused (no frame may follow soon)."""
+        if self.sender() is not self.worker:
+            return
+        self.last_progress = progress
+        self.side_panel.set_guidance(self._guided.update(progress, self._session_seconds()))
+        self.side_panel.set_progress(progress, self._steps_done)
+        self.side_panel.set_last_stroke(None)
+        self._last_stroke_shown = None
+        if self.view.result is not None:
+            self.view.result = dataclasses.replace(self.view.result, progress=progress, last_stroke=None)
+            self.view.update()
+        if not self.paused:
+            self.message_label.setText(self._progress_text(progress))
 
     def _update_status(self, result: FrameResult) -> None:
         if not self.paused:
@@ -569,7 +734,7 @@ class LiveWindow(QMainWindow):
             return ""
         if progress.finished:
             return "Routine finished"
-        return f"Step {progress.step_index + 1}/{progress.step_count}: {progress.step_name}"
+        return f"Step {progress.step_index + 1} of {progress.step_count}: {display_name(progress.step_name)}"
 
     def _on_source_opened(self, description: str) -> None:
         self.message_label.setText(f"Watching {description}")
@@ -581,6 +746,7 @@ class LiveWindow(QMainWindow):
     def _on_tracking_mode_changed(self, message: str) -> None:
         """The worker made tracking lighter to keep up: say so once (it does not change back)."""
         self.statusBar().showMessage(message, 10_000)
+        self.set_status_line(message)
 
     def _on_failed(self, message: str) -> None:
         self.error_message = message
@@ -592,14 +758,8 @@ class LiveWindow(QMainWindow):
 
     def _on_session_finished(self, outcome: SessionOutcome) -> None:
         self.outcome = outcome
-        lines = list(outcome.summary_lines)
-        if outcome.files:
-            lines.append("")
-            lines.extend(f"saved {path}" for path in outcome.files.values())
-        self.summary_text.setPlainText("\n".join(lines))
-        self.open_folder_button.setEnabled(bool(outcome.files))
-        if not self._closing:
-            self.summary_dock.show()
+        if self._show_summary and not self._closing and not self._quit_requested:
+            self.show_summary(outcome)  # when quitting, the summary follows the worker's end
         if self._exit_at_end and outcome.reason == "routine finished" and self.current_source_is_live():
             self.close()
 
@@ -615,23 +775,59 @@ class LiveWindow(QMainWindow):
             self.pause_button.setText("Start")
             if self._exit_at_end and not self._closing:
                 self.close()
+        if self._quit_requested and isinstance(worker, LiveWorker) and worker in self.finished_workers:
+            self._after_quit_saved(worker)
 
-    def _open_report_folder(self) -> None:
-        if self.outcome is not None and self.outcome.files:
-            folder = next(iter(self.outcome.files.values())).parent
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+    def show_summary(self, outcome: SessionOutcome) -> SummaryDialog:
+        """The plain-language summary in a small window of its own (it never covers the whole screen)."""
+        if self.summary_dialog is not None:
+            self.summary_dialog.close()
+        dialog = SummaryDialog(outcome.report, outcome.files, self)
+        self.summary_dialog = dialog
+        dialog.show()
+        return dialog
 
     # ---- closing ----------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
-        """Stop the worker (releasing the camera) before the window goes away."""
-        self._closing = True
+        """Quitting keeps the work: the camera is released at once, the full report (HTML too,
+        marked partial) is saved on the worker, then the summary shows; closing the summary (or
+        the window again) ends. With nothing processed, or after that, the window just closes."""
         current = self.worker
-        self.stop_worker()
+        worth_saving = current is not None and current.isRunning() and current.processed > 0
+        if worth_saving and not self._quit_requested and self._show_summary:
+            event.ignore()
+            self._quit_requested = True
+            self.view.show_message("Saving your report…")
+            self.message_label.setText("Saving your report…")
+            current.stop()  # the capture thread releases the camera now; the worker saves
+            self.finished_workers.append(current)
+            self.worker = None
+            return
+        # Closing again while the report is being written closes at once; the worker finishes
+        # writing in the background (run_live waits for it before the program ends).
+        self._closing = True
+        self.stop_worker(timeout_s=QUIT_SAVE_TIMEOUT_S if worth_saving else 1.0)
         if current is not None and current.outcome is not None:
             self.outcome = current.outcome
+        if self.summary_dialog is not None:
+            self.summary_dialog.close()
         self.metronome.close()
+        if self.voice is not None:
+            self.voice.close()
         super().closeEvent(event)
+
+    def _after_quit_saved(self, worker: LiveWorker) -> None:
+        """The quitting session's report is written: show what was done, then let the window go."""
+        self._ready_to_close = True
+        if worker.outcome is None:
+            self.close()
+            return
+        self.outcome = worker.outcome
+        self.view.show_message("Your report is saved.")
+        self.message_label.setText("Report saved")
+        dialog = self.show_summary(worker.outcome)
+        dialog.finished.connect(lambda _result: self.close())
 
     def wait_for_workers(self, timeout_s: float = 10.0) -> bool:
         """Before the process ends: a worker still loading models when the window closed gets

@@ -1,8 +1,10 @@
 """A soft metronome at the current step's tempo, driven by a Qt timer (never a busy loop).
 
-The beat is always available as a signal (the window shows it as a pulsing dot); it is also heard
-when Qt Multimedia is installed. PySide6-Essentials does not include Qt Multimedia (it comes with
-PySide6-Addons), so without it the metronome says so once in the log and stays visual only.
+The beat is always available as a signal (the window shows it as a pulsing dot) and is heard by
+default: the click goes through the same audio path as the spoken prompts (coach.audio: a short
+WAV played by the system's own player), so no extra package is needed. When Qt Multimedia is
+installed (PySide6-Addons, the optional "sound" extra) its lower-latency QSoundEffect plays the
+click instead.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import math
 import tempfile
 import wave
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -79,8 +82,9 @@ class Metronome(QObject):
 
     beat = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, click: Callable[[], None] | None = None) -> None:
         super().__init__(parent)
+        self._click = click
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._on_timeout)
@@ -100,7 +104,11 @@ class Metronome(QObject):
 
     @property
     def audible(self) -> bool:
-        return self._effect is not None
+        return self._effect is not None or self._click is not None
+
+    def set_click(self, click: Callable[[], None] | None) -> None:
+        """How to make the click heard when Qt Multimedia is not there (the voice's player)."""
+        self._click = click
 
     def set_enabled(self, enabled: bool) -> None:
         self._enabled = enabled
@@ -126,15 +134,15 @@ class Metronome(QObject):
     def _on_timeout(self) -> None:
         if self._effect is not None:
             self._effect.play()
+        elif self._click is not None:
+            self._click()
         self.beat.emit()
 
     def _prepare_sound(self) -> None:
         self._sound_checked = True
         if not sound_available():
-            logger.info(
-                "Metronome sound unavailable: Qt Multimedia is not installed (it comes with PySide6-Addons); "
-                "showing the beat only"
-            )
+            if self._click is None:
+                logger.info("Metronome sound unavailable (no audio player); showing the beat only")
             return
         from PySide6.QtMultimedia import QSoundEffect
 

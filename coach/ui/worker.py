@@ -261,7 +261,32 @@ class ChangeTechnique:
     technique: "Technique | None"
 
 
-Command = Union[Pause, SkipStep, Restart, ChangeTechnique]
+@dataclass(frozen=True)
+class JumpToStep:
+    """Go to this step (0-based), forward or back; the steps passed over are marked skipped."""
+
+    step_index: int
+
+
+Command = Union[Pause, SkipStep, Restart, ChangeTechnique, JumpToStep]
+
+
+def jump_to_step(session: Any, step_index: int) -> None:
+    """Move a session to ``step_index``. Uses ``Session.go_to_step`` when the session has one;
+    until then, forward is repeated ``skip_step`` and back resets the session's step cursor (the
+    reps of every step are kept, so going back to a step continues its count)."""
+    go_to_step = getattr(session, "go_to_step", None)
+    if callable(go_to_step):
+        go_to_step(step_index)
+        return
+    step_count = len(session.technique.steps)
+    step_index = max(0, min(step_index, step_count - 1))
+    current = session.step_index if session.step_index is not None else step_count
+    if step_index > current:
+        for _ in range(step_index - current):
+            session.skip_step()
+    elif step_index < current:
+        session._step_index, session._pass_index, session._moved_on_streak = step_index, 0, 0
 
 
 # --------------------------------------------------------------------------- timing and outcome
@@ -351,6 +376,8 @@ class LiveWorker(QThread):
     session_finished = Signal(object)
     source_opened = Signal(str)
     tracking_mode_changed = Signal(str)
+    progress_changed = Signal(object)  # StepProgress after a step command (also while paused)
+    steps_done_changed = Signal(object)  # list[bool], one per step, when the step or side changes
 
     def __init__(
         self,
@@ -386,6 +413,7 @@ class LiveWorker(QThread):
         self._capture: CaptureThread | None = None
         self._paused = False
         self._routine_reported = False
+        self._progress_key: tuple[object, ...] | None = None
         self._recent: collections.deque[tuple[float, float]] = collections.deque()  # (finished_at, ms)
         self._last_timing_emit = 0.0
         self.processed = 0
@@ -519,6 +547,7 @@ class LiveWorker(QThread):
                 self._adapt(tracker)
             image = captured.item.image if isinstance(captured.item, Frame) else None
             self.frame_ready.emit(result, bgr_to_qimage(image) if image is not None else None, captured.captured_at)
+            self._maybe_emit_steps_done(pipeline, result)
             if result.progress is not None and result.progress.finished and not self._routine_reported:
                 self._routine_reported = True
                 self._save(pipeline, "routine finished", partial=False)
@@ -548,6 +577,21 @@ class LiveWorker(QThread):
                            self.processing_ms[-1], self._governor.budget_ms, mode.name)
             tracker.set_mode(mode)
             self.tracking_mode_changed.emit(mode.user_message)
+    def _maybe_emit_steps_done(self, pipeline: "Pipeline", result: FrameResult) -> None:
+        """Which steps are complete, sent only when the step or side changes (the summary is not free)."""
+        progress = result.progress
+        key = None if progress is None else (progress.technique, progress.step_index, progress.side, progress.finished)
+        if key == self._progress_key:
+            return
+        self._progress_key = key
+        if pipeline.session is not None:
+            self.steps_done_changed.emit([bool(step["completed"]) for step in pipeline.session.summary()["steps"]])
+
+    def _emit_progress(self, pipeline: "Pipeline") -> None:
+        if pipeline.session is not None:
+            self._progress_key = None
+            self.progress_changed.emit(pipeline.session.progress())
+            self.steps_done_changed.emit([bool(step["completed"]) for step in pipeline.session.summary()["steps"]])
 
     def _maybe_emit_timing(self) -> None:
         now = time.perf_counter()
@@ -570,10 +614,17 @@ class LiveWorker(QThread):
             elif isinstance(command, SkipStep):
                 if pipeline.session is not None:
                     pipeline.session.skip_step()
+                    self._emit_progress(pipeline)
+            elif isinstance(command, JumpToStep):
+                if pipeline.session is not None:
+                    jump_to_step(pipeline.session, command.step_index)
+                    self._emit_progress(pipeline)
             elif isinstance(command, Restart):
                 pipeline = self._new_pipeline(self._technique, tracker)
+                self._emit_progress(pipeline)
             elif isinstance(command, ChangeTechnique):
                 pipeline = self._new_pipeline(command.technique, tracker)
+                self._emit_progress(pipeline)
             else:
                 raise TypeError(f"unknown command {command!r}")
 
@@ -608,9 +659,9 @@ class LiveWorker(QThread):
             partial = reason in ("stopped", "camera lost", "error") and not (
                 pipeline.session is not None and pipeline.session.finished
             )
-            # Closing the window must be quick (the camera's user is waiting): report.json only.
-            # A clip's end, a lost camera or a finished routine also write report.html.
-            self._save(pipeline, reason, partial=partial, html=self._write_html and reason != "stopped")
+            # The camera is already released (the capture thread stopped first); the full report,
+            # HTML included, is written here on the worker while the window says it is saving.
+            self._save(pipeline, reason, partial=partial)
         except BaseException as error:
             logger.exception("saving the live session failed")
             self.failed.emit(f"Could not save the session report: {user_message(error)}")
