@@ -181,6 +181,19 @@ class Session:
         self._pass_index = 0
         self._moved_on_streak = 0
 
+    def go_to_step(self, step_index: int) -> None:
+        """Jump to a step (the user chose it in the step list). Steps passed over forward count as
+        skipped; going back keeps every step's reps, so the step continues its count."""
+        step_index = max(0, min(step_index, len(self._technique.steps) - 1))
+        current = self._step_index
+        if step_index > current:
+            for skipped in range(current, min(step_index, len(self._technique.steps))):
+                self._records[skipped].skipped = True
+        else:
+            self._records[step_index].skipped = False
+        self._step_index, self._pass_index, self._moved_on_streak = step_index, 0, 0
+        self._advance_past_done_passes()
+
     def on_stroke(self, stroke: Stroke) -> ScoredStroke:
         """Score a stroke event against the current step and side, count it, and advance.
 

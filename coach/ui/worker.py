@@ -36,6 +36,7 @@ from coach.recording import is_recording_path
 from coach.types import Frame, FrameResult, TrackedFrame
 
 if TYPE_CHECKING:
+    from coach.session import Session
     from coach.perception import Tracker
     from coach.perception.degradation import TrackingGovernor
     from coach.perception import LandmarkTracker
@@ -271,22 +272,9 @@ class JumpToStep:
 Command = Union[Pause, SkipStep, Restart, ChangeTechnique, JumpToStep]
 
 
-def jump_to_step(session: Any, step_index: int) -> None:
-    """Move a session to ``step_index``. Uses ``Session.go_to_step`` when the session has one;
-    until then, forward is repeated ``skip_step`` and back resets the session's step cursor (the
-    reps of every step are kept, so going back to a step continues its count)."""
-    go_to_step = getattr(session, "go_to_step", None)
-    if callable(go_to_step):
-        go_to_step(step_index)
-        return
-    step_count = len(session.technique.steps)
-    step_index = max(0, min(step_index, step_count - 1))
-    current = session.step_index if session.step_index is not None else step_count
-    if step_index > current:
-        for _ in range(step_index - current):
-            session.skip_step()
-    elif step_index < current:
-        session._step_index, session._pass_index, session._moved_on_streak = step_index, 0, 0
+def jump_to_step(session: "Session", step_index: int) -> None:
+    """Move a session to ``step_index`` (the step list, or keys 1–9 and ←/→)."""
+    session.go_to_step(step_index)
 
 
 # --------------------------------------------------------------------------- timing and outcome
