@@ -107,9 +107,13 @@ def print_session_details(session: EvalSession, evaluation: Evaluation) -> None:
                   f"    {'':{len(', '.join(wrong)) + 8}s} got   {_describe_stroke(stroke)}")
 
 
-def print_figures(figures: dict[str, float | int | None]) -> None:
+NEGATIVE_FIGURES: tuple[str, ...] = ("engine_ms_mean", "engine_ms_p99", "engine_ms_worst", "confidence_wrong_mean")
+"""Negatives have no labels: only what the engine costs (and how sure it was of its false strokes) applies."""
+
+
+def print_figures(figures: dict[str, float | int | None], names: Sequence[str] = FIGURE_ORDER) -> None:
     print(f"  sessions {figures['sessions']}, labels {figures['labels']}, detections {figures['detections']}")
-    for name in FIGURE_ORDER:
+    for name in names:
         value = figures.get(name)
         target = TARGETS.get(name)
         verdict = ""
@@ -159,8 +163,10 @@ def run_family(family: str, quick: bool, verbose: bool, tuning: bool) -> Evaluat
             print(f"    {name:50s} {count}")
         for stroke in total.extra:
             print(f"    false positive {_describe_stroke(stroke)}")
-    print_figures(total.figures())
-    if family != "negatives":
+    if family == "negatives":
+        print_figures(total.figures(), NEGATIVE_FIGURES)
+    else:
+        print_figures(total.figures())
         print_confusion(total)
     print(f"  ({time.perf_counter() - started:.0f} s for this family)")
     return total
