@@ -50,11 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             clip = render_clip(recipe, arguments.media, photos)
             path = arguments.out / f"{recipe.name}.mp4"
             partial = path.with_suffix(".part.mp4")
-            writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*"mp4v"), FPS, (clip.width, clip.height))
+            writer = cv2.VideoWriter(str(partial), cv2.VideoWriter.fourcc(*"mp4v"), FPS, (clip.width, clip.height))
             for frame in clip.frames():
                 image = frame.image
                 if arguments.truth:
-                    for hand, points in clip.truth_px.items():
+                    for points in clip.truth_px.values():
                         tip = points[frame.index, HAND_INDEX_TIP]
                         if not np.isnan(tip[0]):
                             cv2.circle(image, (int(tip[0]), int(tip[1])), 3, (0, 0, 255), -1)

@@ -211,6 +211,32 @@ def test_matching_pairs_same_hand_only_and_judges_final_strokes_only() -> None:
     assert v1.latencies_s == [pytest.approx(0.45)]
 
 
+def test_cycle_latency_of_a_run_counted_live_and_counted_at_its_end() -> None:
+    label = LabelledStroke(start_s=1.0, end_s=3.0, hand="left", region="left_cheek", pattern="tap",
+                           direction=None, speed_fu_s=None, count=4, rate_hz=2.0)
+
+    def tap(count: int, final: bool, reported: float | None = None) -> Stroke:
+        stroke = _stroke(1.0, 3.0, hand="left", pattern="tap", final=final, stroke_id=7, reported_s=reported)
+        object.__setattr__(stroke, "count", count)
+        object.__setattr__(stroke, "region", "left_cheek")
+        return stroke
+
+    # Repetitions end at 1.5, 2.0, 2.5 and 3.0 s; a streaming engine counts each 0.1 s later.
+    progress = [(tap(1, False, 1.6), 1.6), (tap(2, False, 2.1), 2.1), (tap(3, False, 2.6), 2.6)]
+    live = match_strokes([label], [tap(4, True, 3.2)], emitted_s=[3.2], progress=progress)
+    assert live.cycle_latencies_s == pytest.approx([0.1, 0.1, 0.1, 0.2])
+    assert live.figures()["cycle_latency_p95_s"] == pytest.approx(0.185)
+    # Events of another run (another stroke_id) do not count for this one.
+    other = [(tap(3, False, 1.2), 1.2)]
+    object.__setattr__(other[0][0], "stroke_id", 8)
+    assert match_strokes([label], [tap(4, True, 3.2)], emitted_s=[3.2], progress=other).cycle_latencies_s == pytest.approx([1.7, 1.2, 0.7, 0.2])
+    # A batch engine counts all four when the run closes.
+    batch = _stroke(1.0, 3.0, hand="left", pattern="tap")
+    object.__setattr__(batch, "count", 4)
+    object.__setattr__(batch, "region", "left_cheek")
+    assert match_strokes([label], [batch], emitted_s=[4.0]).cycle_latencies_s == pytest.approx([2.5, 2.0, 1.5, 1.0])
+
+
 def test_matching_ignores_detections_inside_unseen_strokes_and_scores_attributes() -> None:
     hidden = _glide_label(5.0, 6.0)
     labels = [_glide_label(1.0, 2.0)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ pytestmark = [pytest.mark.media]
 
 
 @pytest.fixture(scope="module")
-def bench_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def bench_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A private cache folder for this module (the user's ~/.cache/coach-bench is left alone)."""
     folder = tmp_path_factory.mktemp("coach-bench")
     monkeypatch = pytest.MonkeyPatch()
@@ -127,7 +128,7 @@ def test_labels_lie_in_the_region_their_path_was_scripted_in(quick_clips: dict) 
     checked = 0
     for clip in quick_clips["clips"].values():
         for label in clip.session.labels:
-            seen = Counter()
+            seen: Counter[str | None] = Counter()
             for index, tracked in enumerate(clip.session.frames):
                 if tracked.face is None or not label.start_s <= tracked.timestamp_s <= label.end_s:
                     continue

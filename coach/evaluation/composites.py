@@ -44,7 +44,7 @@ import cv2
 import numpy as np
 
 from coach.evaluation.matching import EvalSession
-from coach.evaluation.negatives import FACE_FOOTAGE, footage_path, tracked_footage
+from coach.evaluation.negatives import footage_path, tracked_footage
 from coach.evaluation.tracking_cache import cache_dir, cache_key, code_digest, track_frames_cached, write_atomically
 from coach.geometry import FaceFrameFitter, FacePose, FaceRegions
 from coach.geometry.regions import side_of_region
@@ -69,12 +69,12 @@ On the photos the palm size is 0.52–0.56 of the wrist → middle fingertip len
 hand about 1.85 FU (17 cm) long, as coach.synthetic's hands and as tall as the face."""
 FOOTAGE_VIEW_FU = 5.5
 """Face units across the picture for footage clips: a webcam at arm's length (see _FootageBackground)."""
-MM_PER_FU = 90.0
+MM_PER_FU = 90.0  # 1 FU is about 9 cm on an adult
 ON_FACE_MAX_X_FU = 0.84
 """Scripted contact stays this far from the midline at most: beyond, the skin turns away from the
 camera and a pasted (flat) hand would look beside the face rather than on it."""
 NECK_MIN_Y_FU = -1.7
-"""Neck strokes stay above this (FU below the eyes), where a webcam framing the face still sees them."""  # 1 FU is about 9 cm on an adult
+"""Neck strokes stay above this (FU below the eyes), where a webcam framing the face still sees them."""
 THUMB_PHOTOS = ("h3d_hand_01-05-001_angle01", "h3d_hand_01-10-001_angle01", "cutout_tfjs_hands_open_grabcut")
 """Photos whose thumb stands free of the fingers, so it can be bent for kneading."""
 
@@ -781,8 +781,8 @@ class _PortraitBackground(_Background):
         zoom = 1.0 + 0.05 * math.sin(2 * math.pi * 0.17 * t + 2 * phase)
         shift = np.array([14.0 * math.sin(2 * math.pi * 0.19 * t + phase), 9.0 * math.sin(2 * math.pi * 0.27 * t + 3 * phase)])
         matrix = cv2.getRotationMatrix2D((self.width / 2, self.height / 2), angle, zoom)
-        matrix[:, 2] += shift
-        return matrix
+        matrix[:, 2] = matrix[:, 2] + shift
+        return np.asarray(matrix, dtype=float)
 
     def frames(self, count: int) -> Iterator[tuple[np.ndarray, FacePlacement]]:
         for index in range(count):
@@ -906,8 +906,7 @@ class RenderedClip:
     width: int
     height: int
     frame_count: int
-    labels: list[LabelledStroke]
-    unseen: list[LabelledStroke]
+    labels: list[LabelledStroke]  # every scripted stroke; composite_session sets aside those mostly out of view
     frames: Callable[[], Iterator[Frame]]
     truth_px: dict[str, np.ndarray]  # hand → frame_count×21×2 pasted landmarks (NaN when not pasted); filled while rendering
 
@@ -947,14 +946,14 @@ def render_clip(recipe: ClipRecipe, media_dir: Path, photos: HandPhotos) -> Rend
                 truth[hand][index] = landmarks @ matrix[:, :2].T + matrix[:, 2]
             yield Frame(index=index, timestamp_s=t, image=image)
 
-    labels, unseen = choreographer.labels, []
-    return RenderedClip(recipe, background.width, background.height, frame_count, labels, unseen, frames, truth)
+    return RenderedClip(recipe, background.width, background.height, frame_count, choreographer.labels, frames, truth)
 
 
 def _split_unseen(labels: list[LabelledStroke], truth: dict[str, np.ndarray], width: int, height: int,
                   ) -> tuple[list[LabelledStroke], list[LabelledStroke]]:
     """Labels whose hand was mostly in the picture, and those (``unseen``) where it mostly was not."""
-    seen, unseen = [], []
+    seen: list[LabelledStroke] = []
+    unseen: list[LabelledStroke] = []
     for label in labels:
         points = truth[label.hand]
         first, last = int(math.ceil(label.start_s * FPS)), int(math.floor(label.end_s * FPS))
@@ -1011,10 +1010,19 @@ def composite_session(recipe: ClipRecipe, media_dir: Path, photos: HandPhotos | 
                 library.close()
         labels, unseen = _split_unseen(rendered.labels, rendered.truth_px, rendered.width, rendered.height)
         stored = (labels, unseen, rendered.truth_px)
-        write_atomically(sidecar, lambda path: path.write_text(json.dumps(_sidecar_json(*stored))))
+        _write_sidecar(sidecar, *stored)
     labels, unseen, truth = stored
     session = EvalSession(name=recipe.name, family=FAMILY, frames=tracked, labels=labels, unseen=tuple(unseen))
     return CompositeSession(recipe, session, truth)
+
+
+def _write_sidecar(path: Path, labels: list[LabelledStroke], unseen: list[LabelledStroke], truth: dict[str, np.ndarray]) -> None:
+    text = json.dumps(_sidecar_json(labels, unseen, truth))
+
+    def write(temporary: Path) -> None:
+        temporary.write_text(text, encoding="utf-8")
+
+    write_atomically(path, write)
 
 
 def _sidecar_json(labels: list[LabelledStroke], unseen: list[LabelledStroke], truth: dict[str, np.ndarray]) -> dict[str, Any]:
@@ -1078,7 +1086,9 @@ def tracking_quality(clip: CompositeSession, labels: Sequence[LabelledStroke] | 
                 errors.append(float(np.linalg.norm(tip - pasted)))
             elif tracked.hands:
                 other += 1
-    share = (lambda count: count / total if total else 0.0)
+    def share(count: int) -> float:
+        return count / total if total else 0.0
+
     return TrackingQuality(total, share(face), share(found), share(other), np.asarray(errors))
 
 
@@ -1110,7 +1120,6 @@ def used_faces(chosen: Sequence[ClipRecipe] = FULL_RECIPES) -> set[str]:
 
 
 __all__ = [
-    "FACE_FOOTAGE",
     "FAMILY",
     "BlockSpec",
     "ClipRecipe",

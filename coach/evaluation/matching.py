@@ -59,6 +59,7 @@ class EngineRun:
     strokes: list[Stroke]
     emitted_s: list[float]  # clip time of the frame whose update (or the final flush) returned each stroke
     engine_ms: list[float]  # engine.update time per frame (the flush is added to the last frame)
+    progress: list[tuple[Stroke, float]] = field(default_factory=list)  # v2 progress events and when each came
 
 
 def is_final(stroke: Stroke) -> bool:
@@ -77,6 +78,7 @@ def run_engine_timed(frames: Iterable[TrackedFrame], engine: "StrokeEngine | Non
     emitted_s: list[float] = []
     engine_ms: list[float] = []
     withdrawn: set[int] = set()
+    progress: list[tuple[Stroke, float]] = []
     last_time = 0.0
     for tracked in frames:
         pose = fitter.fit(tracked.face, tracked.width, tracked.height) if tracked.face is not None else None
@@ -90,6 +92,8 @@ def run_engine_timed(frames: Iterable[TrackedFrame], engine: "StrokeEngine | Non
             if is_final(stroke):
                 strokes.append(stroke)
                 emitted_s.append(tracked.timestamp_s)
+            else:
+                progress.append((stroke, tracked.timestamp_s))
             if getattr(stroke, "withdrawn", False):
                 withdrawn.add(stroke.stroke_id)
     started = time.thread_time()
@@ -105,7 +109,8 @@ def run_engine_timed(frames: Iterable[TrackedFrame], engine: "StrokeEngine | Non
             withdrawn.add(stroke.stroke_id)
     # A withdrawn stroke was taken back by the engine (it was the start of a run): it is not reported.
     kept = [index for index, stroke in enumerate(strokes) if getattr(stroke, "stroke_id", 0) not in withdrawn]
-    return EngineRun([strokes[index] for index in kept], [emitted_s[index] for index in kept], engine_ms)
+    progress = [(stroke, when) for stroke, when in progress if getattr(stroke, "stroke_id", 0) not in withdrawn]
+    return EngineRun([strokes[index] for index in kept], [emitted_s[index] for index in kept], engine_ms, progress)
 
 
 def run_engine(frames: Iterable[TrackedFrame], engine: "StrokeEngine | None" = None) -> tuple[list[Stroke], list[float]]:
@@ -153,6 +158,7 @@ class Evaluation:
     extra: list[Stroke] = field(default_factory=list)
     engine_ms: list[float] = field(default_factory=list)
     latencies_s: list[float] = field(default_factory=list)
+    cycle_latencies_s: list[float] = field(default_factory=list)  # runs: when each repetition was counted − when it ended
     sessions: int = 0
 
     def add(self, other: "Evaluation") -> None:
@@ -161,6 +167,7 @@ class Evaluation:
         self.extra += other.extra
         self.engine_ms += other.engine_ms
         self.latencies_s += other.latencies_s
+        self.cycle_latencies_s += other.cycle_latencies_s
         self.sessions += other.sessions
 
     def figures(self) -> dict[str, float | int | None]:
@@ -177,6 +184,7 @@ class Evaluation:
         wrong = [_confidence(stroke) for label, stroke in self.pairs if not attributes_right(label, stroke)] + [_confidence(stroke) for stroke in self.extra]
         engine = np.asarray(self.engine_ms, dtype=float)
         latency = np.asarray(self.latencies_s, dtype=float)
+        cycles = np.asarray(self.cycle_latencies_s, dtype=float)
         return {
             "sessions": self.sessions,
             "labels": tp + fn,
@@ -193,6 +201,7 @@ class Evaluation:
             "count_accuracy": _mean([label.count == stroke.count for label, stroke in runs]),
             "latency_p50_s": float(np.percentile(latency, 50)) if latency.size else None,
             "latency_p95_s": float(np.percentile(latency, 95)) if latency.size else None,
+            "cycle_latency_p95_s": float(np.percentile(cycles, 95)) if cycles.size else None,
             "engine_ms_mean": float(engine.mean()) if engine.size else None,
             "engine_ms_p99": float(np.percentile(engine, 99)) if engine.size else None,
             "engine_ms_worst": float(engine.max()) if engine.size else None,
@@ -225,17 +234,45 @@ def _mean_or_none(values: Sequence[float]) -> float | None:
     return float(np.mean(values)) if values else None
 
 
+def cycle_latencies(label: "LabelledStroke", final: Stroke, final_s: float | None,
+                    progress: Sequence[tuple[Stroke, float]] = ()) -> list[float]:
+    """For a run (circles, taps, kneads): when each repetition was counted minus when it ended.
+
+    Repetition k of a labelled run ends at start + k · duration / count. It is counted at the first
+    event of the same run (progress events sharing the final stroke's ``stroke_id``, then the final
+    stroke) whose count reaches k. A v1 engine counts every repetition when the run closes, so its
+    early repetitions show long latencies — which is what a user watching the rep counter sees.
+    """
+    if label.pattern not in ("circle", "tap", "knead") or label.count <= 0:
+        return []
+    run_id = getattr(final, "stroke_id", None)
+    events = [(reported_time(stroke, emitted), stroke.count) for stroke, emitted in progress
+              if run_id is not None and getattr(stroke, "stroke_id", None) == run_id and stroke.hand == final.hand]
+    events.append((reported_time(final, final_s), final.count))
+    events = sorted((t, count) for t, count in events if t is not None)
+    period = (label.end_s - label.start_s) / label.count
+    latencies = []
+    for k in range(1, label.count + 1):
+        counted = next((t for t, count in events if count >= k), None)
+        if counted is not None:
+            latencies.append(float(counted - (label.start_s + k * period)))
+    return latencies
+
+
 def match_strokes(
     labels: Sequence["LabelledStroke"],
     strokes: Sequence[Stroke],
     emitted_s: Sequence[float] | None = None,
     unseen: Sequence["LabelledStroke"] = (),
     min_iou: float = MATCH_IOU,
+    progress: Sequence[tuple[Stroke, float]] = (),
 ) -> Evaluation:
-    """Greedy one-to-one matching by temporal IoU, same hand only; progress events are ignored.
+    """Greedy one-to-one matching by temporal IoU, same hand only; progress events are not matched.
 
     ``emitted_s`` (parallel to ``strokes``) gives the emit time used for latency when a stroke has
     no ``reported_s``. Detections mostly inside an ``unseen`` stroke are dropped, not counted.
+    ``progress`` (events of runs still going, with their emit times) only serves the per-repetition
+    latency of matched runs.
     """
     indexed = [(j, stroke) for j, stroke in enumerate(strokes) if is_final(stroke)]
     candidates = []
@@ -255,9 +292,12 @@ def match_strokes(
         used_labels.add(i)
         used_strokes.add(j)
         evaluation.pairs.append((labels[i], strokes[j]))
-        reported = reported_time(strokes[j], emitted_s[j] if emitted_s is not None else None)
+        emitted = emitted_s[j] if emitted_s is not None else None
+        reported = reported_time(strokes[j], emitted)
         if reported is not None:
             evaluation.latencies_s.append(reported - labels[i].end_s)
+        if strokes[j].pattern == labels[i].pattern:
+            evaluation.cycle_latencies_s += cycle_latencies(labels[i], strokes[j], emitted, progress)
     evaluation.missed = [label for i, label in enumerate(labels) if i not in used_labels]
     evaluation.extra = [
         stroke for j, stroke in indexed
@@ -269,6 +309,6 @@ def match_strokes(
 def evaluate_session(session: EvalSession, engine: "StrokeEngine | None" = None) -> tuple[Evaluation, EngineRun]:
     """Run the engine over one session's frames and match its final strokes to the labels."""
     run = run_engine_timed(session.frames, engine)
-    evaluation = match_strokes(session.labels, run.strokes, run.emitted_s, session.unseen)
+    evaluation = match_strokes(session.labels, run.strokes, run.emitted_s, session.unseen, progress=run.progress)
     evaluation.engine_ms = list(run.engine_ms)
     return evaluation, run
