@@ -14,6 +14,7 @@ from coach.recording import is_recording_path
 from coach.types import Frame, TrackedFrame
 
 if TYPE_CHECKING:
+    from coach.interrupts import InterruptGuard
     from coach.pipeline import Pipeline
     from coach.storage.profiles import Profile
 
@@ -104,6 +105,7 @@ def calibrate_from_cli(
     with_tool: bool = False,
     window: bool = True,
     announce: Callable[[str], None] | None = None,
+    interrupts: "InterruptGuard | None" = None,
 ) -> int:
     """`coach calibrate`: with a window (camera or clip) or, for clips, without one. Returns the exit code.
 
@@ -117,13 +119,15 @@ def calibrate_from_cli(
     if window:
         from coach.ui.calibration_view import run_calibration_window
 
-        return run_calibration_window(profile_name, flow, camera=camera, source=source, announce=say)
+        return run_calibration_window(profile_name, flow, camera=camera, source=source, announce=say, interrupts=interrupts)
     if source is None:
         raise CoachError(
             "Calibrating from a camera needs the window (the prompts are shown there): drop --no-window, "
             "or give --source CLIP to calibrate from a recording."
         )
     frames, close = _open_frames(source)
+    if interrupts is not None:
+        interrupts.allow()  # from here Ctrl-C stops the run; nothing half-done is saved
     try:
         profile = run_calibration(frames, profile_name, flow=flow)
     finally:

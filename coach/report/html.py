@@ -388,10 +388,11 @@ def write_html_report(report: dict[str, Any], out_path: Path, regions: FaceRegio
 
     Written to a temporary file first, so an interrupted run never leaves half a page.
     """
+    from coach.outputs import translated_os_errors, write_text_atomically
+
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out_path.with_suffix(out_path.suffix + ".tmp")
-    temporary.write_text(render_html_report(report, regions), encoding="utf-8")
-    temporary.replace(out_path)
+    with translated_os_errors(out_path):
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomically(out_path, render_html_report(report, regions))
     logger.info("wrote %s", out_path)
     return out_path

@@ -43,6 +43,7 @@ from coach.render.palette import TARGET_RGB
 from coach.types import Frame, FrameResult, TrackedFrame
 
 if TYPE_CHECKING:
+    from coach.interrupts import InterruptGuard
     from coach.pipeline import Pipeline
     from coach.storage.profiles import Profile
     from coach.ui.worker import SourceSpec
@@ -463,8 +464,10 @@ def run_calibration_window(
     camera: int | None = None,
     source: str | None = None,
     announce: Callable[[str], None] | None = None,
+    interrupts: "InterruptGuard | None" = None,
 ) -> int:
-    """`coach calibrate` with a window; returns 0 when a profile was saved.
+    """`coach calibrate` with a window; returns 0 when a profile was saved (128 + the signal after
+    Ctrl-C, SIGTERM or SIGHUP, which close the window; nothing is saved then).
 
     Raises CalibrationError with the reason when the window is closed (or the clip ends) before
     the calibration is complete; nothing is saved then.
@@ -485,10 +488,18 @@ def run_calibration_window(
     if spec.path is not None:
         # A clip cannot be redone once it has ended: leave the reason up briefly, then finish.
         view.source_ended.connect(lambda _message: QTimer.singleShot(3000, view.close))
+    from coach.ui.signals import close_on_interrupt
+
+    close_on_interrupt(view, interrupts)
     view.show()
     view.watch(spec)
     app.exec()
     view.stop()
+    if view.profile is None and interrupts is not None and interrupts.exit_code is not None:
+        from coach.interrupts import describe_signal
+
+        say(f"Calibration stopped by {describe_signal(interrupts.pending or 2)}; nothing was saved.")
+        return interrupts.exit_code
     if view.profile is None:
         state = flow.state
         if view.error_message:
