@@ -106,7 +106,10 @@ def _command_replay(args: argparse.Namespace) -> int:
     if args.input is None:
         print(f"No input given: replaying the bundled demo (a synthetic landmark recording) {input_path.name}")
     heavy = [] if is_recording_path(input_path) else ["mediapipe", "coach.perception.tracker"]
-    _preload(*heavy, *([] if args.no_video else ["coach.render.video"]))
+    heavy += ["matplotlib.path"]  # region lookups
+    heavy += [] if args.no_video else ["coach.render.video"]
+    heavy += [] if args.no_html else ["coach.report.html", "coach.report.plots"]
+    _preload(*heavy)
     args.interrupts.allow()
     progress = _Progress("replay", enabled=not args.quiet)
     try:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -66,6 +67,22 @@ def interruption_of(error: BaseException) -> Interrupted:
     return error if isinstance(error, Interrupted) else Interrupted(signal.SIGINT)
 
 
+REDELIVER_S = 0.05
+
+
+def _inside_import(frame: FrameType | None) -> bool:
+    """Whether Python is executing an import (the import system's frames are on the stack)."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _send_again(signal_number: int) -> None:
+    os.kill(os.getpid(), signal_number)
+
+
 class InterruptGuard:
     """Turns SIGINT, SIGTERM and SIGHUP into ``Interrupted``, deferred until it is safe.
 
@@ -104,13 +121,21 @@ class InterruptGuard:
         """The exit code of the signal received, if any."""
         return None if self.pending is None else exit_code_for(self.pending)
 
-    def _handle(self, signal_number: int, _frame: FrameType | None) -> None:
+    def _handle(self, signal_number: int, frame: FrameType | None) -> None:
         if self.pending is None:
             self.pending = signal_number
         for listener in list(self._listeners):
             listener(signal_number)
-        if not self._deferring:
-            raise Interrupted(signal_number)
+        if self._deferring:
+            return
+        if _inside_import(frame):
+            # A module imported lazily mid-run (matplotlib for a region lookup, say) must not be
+            # left half-initialised: ask again in a moment, when the import is done.
+            timer = threading.Timer(REDELIVER_S, _send_again, args=(signal_number,))
+            timer.daemon = True
+            timer.start()
+            return
+        raise Interrupted(signal_number)
 
     def allow(self) -> None:
         """From here on signals interrupt at once; one that came while deferring is raised now."""
