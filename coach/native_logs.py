@@ -21,7 +21,7 @@ import logging
 import os
 import sys
 import threading
-from typing import IO
+from typing import IO, TextIO
 
 logger = logging.getLogger("coach.native")
 
@@ -40,6 +40,16 @@ def quiet_native_environment() -> None:
         os.environ.setdefault(name, value)
 
 
+def _is_process_stderr(stream: TextIO) -> bool:
+    """Whether ``stream`` is Python's own stderr on descriptor 2 (not a test harness's capture)."""
+    if id(stream) != id(sys.__stderr__):
+        return False
+    try:
+        return stream.fileno() == 2
+    except (AttributeError, ValueError, io.UnsupportedOperation):
+        return False
+
+
 class NativeLogCapture:
     """Routes descriptor 2 into the log while Python's stderr keeps the terminal; ``stop`` undoes it.
 
@@ -54,19 +64,17 @@ class NativeLogCapture:
         self._terminal: IO[str] | None = None
 
     def start(self) -> "NativeLogCapture":
-        try:
-            if sys.stderr is not sys.__stderr__ or sys.stderr.fileno() != 2:
-                return self
-        except (AttributeError, ValueError, io.UnsupportedOperation):
+        stderr: TextIO = sys.stderr
+        if stderr is None or not _is_process_stderr(stderr):
             return self
-        sys.stderr.flush()
+        stderr.flush()
         saved = os.dup(2)
         read_end, write_end = os.pipe()
         os.dup2(write_end, 2)
         os.close(write_end)
         self._saved_fd = saved
-        self._saved_stderr = sys.stderr
-        self._terminal = open(os.dup(saved), "w", encoding=sys.stderr.encoding or "utf-8", errors="replace", buffering=1)
+        self._saved_stderr = stderr
+        self._terminal = open(os.dup(saved), "w", encoding=stderr.encoding or "utf-8", errors="replace", buffering=1)
         sys.stderr = self._terminal
         self._thread = threading.Thread(target=self._forward, args=(read_end,), name="native-log", daemon=True)
         self._thread.start()

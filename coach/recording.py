@@ -54,7 +54,7 @@ import math
 import os
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -228,9 +228,10 @@ class RecordingWriter(ClosesOnExit):
             pass
         self.temporary_path.unlink(missing_ok=True)
 
-    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         # A failure (not an interruption, which keeps the frames so far) leaves no file behind.
-        if kind is not None and not issubclass(kind, KeyboardInterrupt):
+        kind = exc_info[0] if exc_info else None
+        if isinstance(kind, type) and not issubclass(kind, KeyboardInterrupt):
             self.abandon()
         else:
             self.close()
@@ -408,7 +409,7 @@ class RecordingReader(ClosesOnExit):
             return io.TextIOWrapper(gzip.open(self.path, "rb"), encoding="utf-8")
         return open(self.path, encoding="utf-8")
 
-    def _lines(self) -> Iterator[str]:
+    def _lines(self) -> Generator[str, None, None]:
         """Lines of the file; a stream that ends early or is damaged ends the lines and sets ``fault``."""
         line_number = 0
         try:

@@ -150,8 +150,8 @@ def _polygon(points: np.ndarray) -> QPolygonF:
     polygon = QPolygonF()
     polygon.resize(len(points))
     if len(points):
-        buffer = shiboken6.VoidPtr(polygon.data(), points.nbytes, True)
-        np.frombuffer(buffer, dtype=np.float64).reshape(-1, 2)[:] = points
+        buffer = shiboken6.VoidPtr(polygon.data(), points.nbytes, True)  # type: ignore[call-arg, arg-type]
+        np.frombuffer(buffer, dtype=np.float64).reshape(-1, 2)[:] = points  # type: ignore[call-overload]
     return polygon
 
 
@@ -634,7 +634,7 @@ class OverlayRenderer:
         # Measure first so that the panel hugs the right edge.
         flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop) | int(Qt.TextFlag.TextWordWrap)
         used = max(
-            QFontMetricsF(font).boundingRect(QRectF(0, 0, max_width, 10_000), flags, text).width()
+            QFontMetricsF(font).boundingRect(QRectF(0, 0, max_width, 10_000), flags, text).width()  # type: ignore[misc]
             for text, font, _ in lines  # type: ignore[misc]
         )
         left = view.width - view.margin - used - 16.0 * view.ui

@@ -66,7 +66,7 @@ class AnnotatedVideoWriter(ClosesOnExit):
             raise CoachError(
                 f"cannot write {self.path}: cannot create its folder ({error.strerror}); choose another --out folder"
             ) from error
-        writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*fourcc), self.fps, self.size)
+        writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*fourcc), self.fps, self.size)  # type: ignore[attr-defined]
         if not writer.isOpened():
             writer.release()
             raise CoachError(

@@ -263,7 +263,7 @@ def _patterns_summary(strokes: list[dict[str, Any]]) -> str:
             f'<tr data-pattern="{_e(pattern)}"><td><strong>{_e(pattern)}</strong></td>'
             f'<td class="num">{_field(f"{pattern}_count", len(members), str(len(members)))}</td>'
             f"<td>{_e(', '.join(f'{name} ×{n}' for name, n in directions.most_common(3)) or '—')}</td>"
-            f"<td>{_e(', '.join(f'{name.replace(chr(95), chr(32))} ×{n}' for name, n in regions.most_common(3)) or '—')}</td>"
+            f"<td>{_e(', '.join(f'{name.replace(chr(95), chr(32))} ×{n}' for name, n in regions.most_common(3)) or '—')}</td>"  # type: ignore[union-attr]
             f'<td class="num">{_e(tempo or "—")}</td></tr>'
         )
     return (

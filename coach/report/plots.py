@@ -84,7 +84,7 @@ def _stroke_color(stroke: dict[str, Any], scored: bool) -> str:
 
 
 def _hand_legend(axes: Any, strokes: list[dict[str, Any]]) -> None:
-    hands = sorted({stroke.get("hand") for stroke in strokes if stroke.get("hand") in HAND_RGB})
+    hands = sorted({str(stroke["hand"]) for stroke in strokes if stroke.get("hand") in HAND_RGB})
     handles = [Patch(color=_stroke_color({"hand": hand}, False), label=f"{hand} hand") for hand in hands]
     axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
 
@@ -187,7 +187,7 @@ def tempo_png(report: dict[str, Any]) -> bytes | None:
         axes.set_ylabel(label, color=TEXT_COLOR)
         axes.set_ylim(bottom=0.0)
         if key == "speed_fu_s":
-            secondary = axes.secondary_yaxis("right", functions=(lambda v: v * cm_per_fu, lambda v: v / cm_per_fu))
+            secondary = axes.secondary_yaxis("right", functions=(lambda v: v * cm_per_fu, lambda v: v / cm_per_fu))  # type: ignore[operator]
             secondary.set_ylabel("cm/s", color=MUTED_COLOR)
             secondary.tick_params(colors=MUTED_COLOR, labelsize=8)
         if band_drawn:

@@ -43,10 +43,12 @@ from coach.render.palette import TARGET_RGB
 from coach.types import Frame, FrameResult, TrackedFrame
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from coach.interrupts import InterruptGuard
     from coach.pipeline import Pipeline
     from coach.storage.profiles import Profile
-    from coach.ui.worker import SourceSpec
+    from coach.ui.worker import CaptureThread, SourceSpec
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +164,7 @@ class CalibrationWorker(QThread):
         self.spec = spec
         self._stop_requested = threading.Event()
         self._slot = LatestFrameSlot()
-        self._capture = None
+        self._capture: "CaptureThread | None" = None
 
     def stop(self) -> None:
         self._stop_requested.set()
@@ -244,7 +246,7 @@ class CalibrationView(QWidget):
         self.profile_name = check_profile_name(profile_name)
         self.save = save
         self.profile: "Profile | None" = None
-        self.saved_path = None
+        self.saved_path: "Path | None" = None
         self.error_message = ""
         self._regions_key: tuple[str, ...] = ()
         self._timer: QTimer | None = None

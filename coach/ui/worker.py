@@ -456,7 +456,7 @@ class LiveWorker(QThread):
             reason = "error"
             self.failed.emit(user_message(error))
         finally:
-            capture = self._capture
+            capture = self._capture  # type: ignore[assignment]  # None when the source never opened
             if capture is not None:
                 capture.request_stop()
                 self._slot.close()
