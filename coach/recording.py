@@ -268,7 +268,10 @@ def _points(value: Any, allowed_counts: tuple[int, ...], what: str, where: str) 
 
 def _shown(value: Any) -> str:
     """A value for a message, cut short (a hostile file may hold a 10,000-digit number)."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):  # nested too deep; an integer of thousands of digits
+        return type(value).__name__
     return text if len(text) <= 40 else text[:37] + "..."
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import os
@@ -41,9 +42,15 @@ def one_error_line(result: subprocess.CompletedProcess[str], *words: str) -> str
 
 
 def demo_lines() -> list[str]:
+    """The bundled demo recording's lines (a fresh list; the text is read once per process)."""
     if not DEMO.is_file():
         pytest.skip(f"demo recording not found at {DEMO}")
-    return gzip.decompress(DEMO.read_bytes()).decode().splitlines(keepends=True)
+    return list(_demo_lines())
+
+
+@functools.lru_cache(maxsize=1)
+def _demo_lines() -> tuple[str, ...]:
+    return tuple(gzip.decompress(DEMO.read_bytes()).decode().splitlines(keepends=True))
 
 
 def short_recording(folder: Path, seconds: float = 3.0, name: str = "short.jsonl") -> Path:

@@ -171,7 +171,10 @@ def _is_number(value: object) -> bool:
 
 def _shown(value: object) -> str:
     """A value for a message, cut short (a hostile file may hold a huge one)."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):  # nested too deep; an integer of thousands of digits
+        return type(value).__name__
     return text if len(text) <= 40 else text[:37] + "..."
 
 
