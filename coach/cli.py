@@ -129,7 +129,13 @@ def _command_replay(args: argparse.Namespace) -> int:
     for path in outcome.files.values():
         print(f"wrote {path}")
     frames = outcome.report["frames"]
-    if outcome.exit_code:
+    if outcome.exit_code and outcome.partial_reason is None:
+        print(
+            f"coach: stopped by {_described(outcome.exit_code - 128)} while the report was being written; "
+            f"it was completed first ({frames} frames) in {outcome.out_dir}",
+            file=sys.stderr,
+        )
+    elif outcome.exit_code:
         print(f"coach: {outcome.partial_reason} after {frames} frames; the partial report is in {outcome.out_dir}", file=sys.stderr)
     elif outcome.partial_reason:
         print(f"coach: warning: {outcome.partial_reason}; the report covers the {frames} frames before that and is marked partial", file=sys.stderr)

@@ -163,3 +163,44 @@ class InterruptGuard:
             yield
         finally:
             self._listeners.remove(listener)
+
+
+class SignalHold:
+    """Holds SIGINT, SIGTERM and SIGHUP back (blocked by the OS) from ``start()`` until the end of
+    the ``with`` block, then takes any that arrived without raising: ``arrived`` lists them.
+
+    For the short stretch where a run finishes its files (writing a report, renaming it into
+    place): a second Ctrl-C there would otherwise throw away work that is seconds from done.
+    Does nothing off the main thread or where the OS has no signal masks.
+    """
+
+    def __init__(self) -> None:
+        self.arrived: list[int] = []
+        self._previous: set[int | signal.Signals] | None = None
+
+    def start(self) -> None:
+        if self._previous is not None or not hasattr(signal, "pthread_sigmask"):
+            return
+        if threading.current_thread() is not threading.main_thread():
+            return
+        self._previous = signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED_SIGNALS)
+
+    def stop(self) -> None:
+        if self._previous is None:
+            return
+        waiting = signal.sigpending() & set(HANDLED_SIGNALS)
+        for number in sorted(waiting):
+            if signal.sigtimedwait([number], 0) is not None:
+                self.arrived.append(int(number))
+        signal.pthread_sigmask(signal.SIG_SETMASK, self._previous)
+        self._previous = None
+
+    @property
+    def exit_code(self) -> int | None:
+        return exit_code_for(self.arrived[0]) if self.arrived else None
+
+    def __enter__(self) -> "SignalHold":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

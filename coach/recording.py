@@ -531,7 +531,7 @@ def track_video_to_recording(
     returned stats. The output appears under its name only when it is complete. Raises
     ``SourceError`` for a bad clip, ``RecordingError`` for a bad output.
     """
-    from coach.interrupts import interruption_of
+    from coach.interrupts import SignalHold, describe_signal, exit_code_for, interruption_of
     from coach.perception import Tracker
     from coach.sources import VideoFileSource
     from coach.sources.video import missing_frames_note
@@ -569,11 +569,15 @@ def track_video_to_recording(
             except BaseException:
                 writer.abandon()
                 raise
-            if frames:
-                writer.close()
-                written = out_path
-            else:
-                writer.abandon()
+            with SignalHold() as finishing:
+                finishing.start()  # a signal now waits until the file has its name
+                if frames:
+                    writer.close()
+                    written = out_path
+                else:
+                    writer.abandon()
+            if interruption is None and finishing.arrived:
+                interruption, exit_code = describe_signal(finishing.arrived[0]), exit_code_for(finishing.arrived[0])
         fault = None if interruption is not None else missing_frames_note(source_path, frames, source.frame_count)
     return TrackingStats(
         frames, with_face, with_hand, time.monotonic() - started, written, interruption, exit_code, fault

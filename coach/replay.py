@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from coach.errors import RecordingError, SourceError
-from coach.interrupts import interruption_of
+from coach.interrupts import SignalHold, interruption_of
 from coach.outputs import ReportStage, refuse_input_overwrite
 from coach.pipeline import Pipeline
 from coach.recording import is_recording_path
@@ -134,7 +134,8 @@ def run_replay(
     partial_reason: str | None = None
     exit_code = 0
     names: dict[str, str] = {}
-    with ReportStage(out_dir) as stage, Pipeline(technique=technique, profile=profile) as pipeline:
+    finishing = SignalHold()
+    with ReportStage(out_dir) as stage, Pipeline(technique=technique, profile=profile) as pipeline, finishing:
         clip = _open_clip(input_path, pipeline)
         video_writer = None
         try:
@@ -160,6 +161,7 @@ def run_replay(
                     raise
                 # "FILE, line N: what is wrong" without the fix, which is about re-creating the file.
                 partial_reason = f"bad line in the recording ({str(error).split('; ')[0]})"
+            finishing.start()  # the frames are done: a signal now waits until the report is in place
             if partial_reason is None:
                 partial_reason = clip.fault(pipeline.stats.frames)
             if partial_reason is not None:
@@ -183,6 +185,8 @@ def run_replay(
 
             names["html"] = write_html_report(report, stage.file("report.html"), pipeline.regions).name
         stage.commit()
+    if exit_code == 0 and finishing.exit_code is not None:
+        exit_code = finishing.exit_code  # asked to stop while the complete report was being written
     files = {kind: out_dir / name for kind, name in names.items()}
     return ReplayOutcome(
         report=report,
