@@ -189,17 +189,19 @@ def _command_live(args: argparse.Namespace) -> int:
         profile=args.profile,
         mirrored=not args.no_mirror,
         exit_at_end=args.exit_at_end,
-        out_dir=None if args.out is None else _checked_out(args.out),
+        out_dir=None if args.out is None else _checked_out(args.out, args.source),
         sound=args.sound,
         echo=print,
         interrupts=args.interrupts,
     )
 
 
-def _checked_out(text: str) -> Path:
-    from coach.outputs import check_output_name
+def _checked_out(text: str, source: str | None) -> Path:
+    """A live session's --out, refused now rather than when the session ends and would be lost."""
+    from coach.outputs import check_output_name, check_report_folder
 
-    return check_output_name(text, "--out")
+    inputs = [Path(source).expanduser()] if source and not source.strip().isdigit() else []
+    return check_report_folder(check_output_name(text, "--out"), inputs)
 
 
 def _command_calibrate(args: argparse.Namespace) -> int:

@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 REPORT_FILE_NAMES: frozenset[str] = frozenset({"report.json", "report.html", "annotated.mp4"})
 """What a report folder may hold; a folder with anything else is not ours to replace."""
+LEFTOVER_NAMES: frozenset[str] = frozenset({"report.json.tmp", "report.html.tmp", ".DS_Store", "Thumbs.db"})
+"""Also replaced with the folder: older coach versions' temporary files, file browsers' caches."""
 STAGE_MARK = ".coach-staging-"
 OLD_MARK = ".coach-old-"
 
@@ -219,6 +221,28 @@ def remove_stale_stages(final: Path) -> None:
                 logger.info("removed %s, left by an interrupted run", path)
 
 
+def check_report_folder(final: Path, inputs: Iterable[Path] = ()) -> Path:
+    """Refuse, before any work, a report folder that cannot be replaced as a whole: a file, a
+    folder holding anything but a report, or one that contains an input."""
+    final = Path(final)
+    if final.exists() and not final.is_dir():
+        raise OutputError(f"{final} is a file, not a folder; give --out a folder name (it is created).")
+    refuse_input_overwrite(final, inputs, replaces_folder=True)
+    if not final.is_dir():
+        return final
+    try:
+        foreign = sorted(entry.name for entry in final.iterdir() if entry.name not in REPORT_FILE_NAMES | LEFTOVER_NAMES)
+    except OSError as error:
+        raise cannot_write(final, error, "choose another --out folder") from error
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise OutputError(
+            f"{final} holds files that are not a coach report ({shown}); a report folder is replaced "
+            "as a whole, so give --out a new folder name."
+        )
+    return final
+
+
 class ReportStage:
     """A report folder built aside and swapped into place as a whole.
 
@@ -231,9 +255,7 @@ class ReportStage:
 
     def __init__(self, final: Path) -> None:
         self.final = Path(final)
-        if self.final.exists() and not self.final.is_dir():
-            raise OutputError(f"{self.final} is a file, not a folder; give --out a folder name (it is created).")
-        self._check_replaceable()
+        check_report_folder(self.final)
         self._created_parents = self._create_parents()
         remove_stale_stages(self.final)
         try:
@@ -244,20 +266,6 @@ class ReportStage:
             self._remove_created_parents()
             raise cannot_write(self.final, error, "choose another --out folder") from error
         self._done = False
-
-    def _check_replaceable(self) -> None:
-        if not self.final.is_dir():
-            return
-        try:
-            foreign = sorted(entry.name for entry in self.final.iterdir() if entry.name not in REPORT_FILE_NAMES)
-        except OSError as error:
-            raise cannot_write(self.final, error, "choose another --out folder") from error
-        if foreign:
-            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
-            raise OutputError(
-                f"{self.final} holds files that are not a coach report ({shown}); a report folder is replaced "
-                "as a whole, so give --out a new folder name."
-            )
 
     def _create_parents(self) -> list[Path]:
         missing: list[Path] = []
