@@ -7,6 +7,7 @@ Library code below this module logs; only this module prints.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
@@ -361,6 +362,12 @@ def _main(argv: list[str] | None, interrupts: Any) -> int:
         # at /dev/null so the interpreter's final flush does not raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as error:
+        if error.errno != errno.EIO or interrupts.exit_code is None:
+            raise
+        # The terminal closed (SIGHUP): the work was kept as usual; there is just no one to tell.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(interrupts.exit_code)
     finally:
         native_logs.stop()
 
