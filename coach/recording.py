@@ -242,20 +242,26 @@ def _points(value: Any, allowed_counts: tuple[int, ...], what: str, where: str) 
     """N×3 float array from a JSON list of [x, y, z], or a RecordingError saying what is off."""
     if not isinstance(value, list):
         raise RecordingError(f"{where}: {what} must be a list of [x, y, z] points, got {_shown(value)}; {_FIX}.")
-    for point in value:
-        if (
-            not isinstance(point, list)
-            or len(point) != 3
-            or not all(isinstance(number, (int, float)) and not isinstance(number, bool) for number in point)
-        ):
-            raise RecordingError(f"{where}: {what} must be a list of [x, y, z] points, got {_shown(point)}; {_FIX}.")
+    try:
+        points = np.asarray(value, dtype=np.float64)  # the fast path; the loop below only explains a failure
+    except OverflowError:
+        raise RecordingError(f"{where}: {what} contains a number too large for a coordinate; {_FIX}.") from None
+    except (TypeError, ValueError):
+        points = np.empty((0, 0))
+    if points.ndim != 2 or points.shape[1:] != (3,):
+        for point in value:
+            if (
+                not isinstance(point, list)
+                or len(point) != 3
+                or not all(isinstance(number, (int, float)) and not isinstance(number, bool) for number in point)
+            ):
+                raise RecordingError(f"{where}: {what} must be a list of [x, y, z] points, got {_shown(point)}; {_FIX}.")
+        raise RecordingError(f"{where}: {what} must be a list of [x, y, z] points; {_FIX}.")
     if len(value) not in allowed_counts:
         expected = " or ".join(str(n) for n in allowed_counts)
         raise RecordingError(f"{where}: {what} has {len(value)} points, expected {expected}; {_FIX}.")
-    try:
-        points = np.asarray(value, dtype=np.float64)
-    except OverflowError:
-        raise RecordingError(f"{where}: {what} contains a number too large for a coordinate; {_FIX}.") from None
+    if (np.abs(points) <= MAX_ABS_COORDINATE).all():  # one pass: also false for NaN and infinities
+        return points
     if not np.all(np.isfinite(points)):
         raise RecordingError(f"{where}: {what} contains non-finite numbers; {_FIX}.")
     if np.abs(points).max() > MAX_ABS_COORDINATE:
