@@ -369,7 +369,9 @@ def _main(argv: list[str] | None, interrupts: Any) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return int(interrupts.exit_code)
     finally:
-        native_logs.stop()
+        # As the `coach` command (no argv given) the process ends next: native threads still
+        # shutting down keep writing into the log, not onto the terminal after our last line.
+        native_logs.stop(restore=argv is not None)
 
 
 def _described(signal_number: int) -> str:

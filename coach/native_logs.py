@@ -106,8 +106,12 @@ class NativeLogCapture:
             return
         logger.info("%s", line)
 
-    def stop(self) -> None:
-        """Give descriptor 2 back to the terminal (what was buffered in the pipe is still logged)."""
+    def stop(self, restore: bool = True) -> None:
+        """Give descriptor 2 back to the terminal (what was buffered in the pipe is still logged).
+
+        ``restore=False`` when the process is about to exit: MediaPipe's threads may still write
+        while they are torn down, and those lines must not reach the terminal after our last one.
+        """
         if self._saved_fd is None:
             return
         if self._terminal is not None:
@@ -115,6 +119,8 @@ class NativeLogCapture:
                 self._terminal.flush()
             except OSError:
                 pass
+        if not restore:
+            return
         os.dup2(self._saved_fd, 2)  # closes the pipe's write end: the forwarder sees the end
         if self._thread is not None:
             self._thread.join(timeout=1.0)

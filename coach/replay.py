@@ -154,6 +154,8 @@ def run_replay(
                         progress(done, clip.total_frames, result.tracked.timestamp_s)
             except KeyboardInterrupt as error:
                 stop = interruption_of(error)
+                if pipeline.stats.frames == 0:
+                    raise stop from None  # nothing to keep: "stopped before anything was written"
                 exit_code = stop.exit_code
                 partial_reason = f"stopped by {stop.description}"
             except RecordingError as error:
@@ -173,7 +175,9 @@ def run_replay(
                 video_writer.close()
         if pipeline.stats.frames == 0:
             raise SourceError(f"{input_path}: no frames could be read. Check that the file is a complete video or recording.")
-        if video_writer is not None:
+        if video_writer is not None and video_writer.frames_written == 0:
+            stage.file(names.pop("video")).unlink(missing_ok=True)  # stopped before one was drawn: no empty video
+        elif video_writer is not None:
             from coach.render.video import check_video_complete
 
             check_video_complete(stage.file(names["video"]), video_writer.frames_written)

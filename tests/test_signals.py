@@ -122,8 +122,12 @@ def test_replay_killed_at_a_random_moment(workspace: Path, tmp_path: Path, signa
         return
     assert report["partial"] is True and DESCRIPTIONS[signal_number] in report["partial_reason"], where
     assert f"after {report['frames']} frames" in lines[0], (where, lines[0])
-    assert sorted(tree(out)) == ["annotated.mp4", "report.html", "report.json"], where
-    assert playable_frames(out / "annotated.mp4") >= report["frames"] - 1 > 0, where
+    assert report["frames"] > 0, where
+    if (out / "annotated.mp4").exists():  # absent only when stopped before the first frame was drawn
+        assert sorted(tree(out)) == ["annotated.mp4", "report.html", "report.json"], where
+        assert playable_frames(out / "annotated.mp4") >= max(1, report["frames"] - 1), where
+    else:
+        assert sorted(tree(out)) == ["report.html", "report.json"] and report["frames"] == 1, where
 
 
 @pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL])
