@@ -264,6 +264,10 @@ class ReportStage:
             )
         except OSError as error:
             self._remove_created_parents()
+            if error.errno == errno.ENOENT and self.final.parent.is_dir():  # /proc, /sys: no new folders there
+                raise OutputError(
+                    f"cannot write {self.final}: {self.final.parent} does not accept new folders; choose another --out folder."
+                ) from error
             raise cannot_write(self.final, error, "choose another --out folder") from error
         self._done = False
 
