@@ -35,7 +35,7 @@ from coach.errors import CoachError
 
 logger = logging.getLogger(__name__)
 
-REPORT_FILE_NAMES: frozenset[str] = frozenset({"report.json", "report.html", "annotated.mp4"})
+REPORT_FILE_NAMES: frozenset[str] = frozenset({"report.json", "report.html", "annotated.mp4", "history.html"})
 """What a report folder may hold; a folder with anything else is not ours to replace."""
 LEFTOVER_NAMES: frozenset[str] = frozenset({"report.json.tmp", "report.html.tmp", ".DS_Store", "Thumbs.db"})
 """Also replaced with the folder: older coach versions' temporary files, file browsers' caches."""
