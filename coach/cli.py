@@ -7,6 +7,7 @@ Library code below this module logs; only this module prints.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
@@ -42,7 +43,7 @@ class _Progress:
 
     def __init__(self, description: str, enabled: bool) -> None:
         self._description = description
-        self._enabled = enabled
+        self._enabled = enabled and _stderr_is_terminal()
         self._bar: Any = None
 
     def __call__(self, done: int, total: int | None, media_time_s: float) -> None:
@@ -57,6 +58,22 @@ class _Progress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _preload(*modules: str) -> None:
+    """Import the heavy native modules a command needs while signals are still held back (see
+    coach.interrupts): Ctrl-C in the middle of loading MediaPipe or Qt must not break the import."""
+    import importlib
+
+    for module in modules:
+        importlib.import_module(module)
 
 
 def _load_technique(name: str | None) -> Any:
@@ -76,8 +93,11 @@ def _load_profile(name: str | None) -> Any:
 
 
 def _command_replay(args: argparse.Namespace) -> int:
+    from coach.outputs import check_output_name
+    from coach.recording import is_recording_path
     from coach.replay import run_replay, summary_lines
 
+    out_dir = check_output_name(args.out, "--out")
     input_path = args.input
     technique_name = args.technique
     if input_path is None:
@@ -87,11 +107,17 @@ def _command_replay(args: argparse.Namespace) -> int:
     profile = _load_profile(args.profile)
     if args.input is None:
         print(f"No input given: replaying the bundled demo (a synthetic landmark recording) {input_path.name}")
+    heavy = [] if is_recording_path(input_path) else ["mediapipe", "coach.perception.tracker"]
+    heavy += ["matplotlib.path"]  # region lookups
+    heavy += [] if args.no_video else ["coach.render.video"]
+    heavy += [] if args.no_html else ["coach.report.html", "coach.report.plots"]
+    _preload(*heavy)
+    args.interrupts.allow()
     progress = _Progress("replay", enabled=not args.quiet)
     try:
         outcome = run_replay(
             input_path,
-            args.out,
+            out_dir,
             technique=technique,
             profile=profile,
             write_video=not args.no_video,
@@ -105,21 +131,42 @@ def _command_replay(args: argparse.Namespace) -> int:
         print(line)
     for path in outcome.files.values():
         print(f"wrote {path}")
-    return 130 if outcome.interrupted else 0
+    frames = outcome.report["frames"]
+    if outcome.exit_code and outcome.partial_reason is None:
+        print(
+            f"coach: stopped by {_described(outcome.exit_code - 128)} while the report was being written; "
+            f"it was completed first ({frames} frames) in {outcome.out_dir}",
+            file=sys.stderr,
+        )
+    elif outcome.exit_code:
+        print(f"coach: {outcome.partial_reason} after {frames} frames; the partial report is in {outcome.out_dir}", file=sys.stderr)
+    elif outcome.partial_reason:
+        print(f"coach: warning: {outcome.partial_reason}; the report covers the {frames} frames before that and is marked partial", file=sys.stderr)
+    return outcome.exit_code
 
 
 def _command_track(args: argparse.Namespace) -> int:
-    from coach.recording import track_video_to_recording
+    from coach.recording import check_recording_output, track_video_to_recording
 
+    check_recording_output(args.output, (args.clip,))
+    _preload("mediapipe", "coach.perception.tracker")
+    args.interrupts.allow()
     progress = _Progress("track", enabled=not args.quiet)
     try:
         stats = track_video_to_recording(args.clip, args.output, progress=lambda done, total: progress(done, total, 0.0))
-    except KeyboardInterrupt:
+    finally:
         progress.close()
-        print(f"Interrupted: {args.output} holds the frames tracked so far", file=sys.stderr)
-        return 130
-    progress.close()
-    print(f"wrote {args.output}: {stats}")
+    if stats.interruption is not None:
+        kept = (
+            f"{stats.path} holds the {stats.frames} frames tracked so far"
+            if stats.path is not None
+            else "no frame had been tracked, so nothing was written"
+        )
+        print(f"coach: stopped by {stats.interruption}; {kept}", file=sys.stderr)
+        return stats.exit_code
+    print(f"wrote {stats.path}: {stats.summary()}")
+    if stats.fault:
+        print(f"coach: warning: {stats.fault}; the recording holds the {stats.frames} frames before that", file=sys.stderr)
     return 0
 
 
@@ -145,12 +192,21 @@ def _command_live(args: argparse.Namespace) -> int:
         profile=args.profile,
         mirrored=not args.no_mirror,
         exit_at_end=args.exit_at_end,
-        out_dir=args.out,
+        out_dir=None if args.out is None else _checked_out(args.out, args.source),
         sound=args.sound,
         voice=not args.no_voice,
         echo=print,
         history=not args.no_history,
+        interrupts=args.interrupts,
     )
+
+
+def _checked_out(text: str, source: str | None) -> Path:
+    """A live session's --out, refused now rather than when the session ends and would be lost."""
+    from coach.outputs import check_output_name, check_report_folder
+
+    inputs = [Path(source).expanduser()] if source and not source.strip().isdigit() else []
+    return check_report_folder(check_output_name(text, "--out"), inputs)
 
 
 def _command_calibrate(args: argparse.Namespace) -> int:
@@ -170,6 +226,7 @@ def _command_calibrate(args: argparse.Namespace) -> int:
         with_tool=args.tool,
         run_window=run_window,
         announce=print,
+        interrupts=args.interrupts,
     )
 
 
@@ -220,7 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
         "report.html and annotated.mp4 into --out. With no INPUT, replays the bundled demo.",
     )
     replay.add_argument("input", nargs="?", type=Path, help="video (mp4/avi/mov/webm/mkv) or landmark recording (.jsonl/.jsonl.gz)")
-    replay.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default: ./{DEFAULT_OUT})")
+    replay.add_argument(
+        "--out",
+        default=str(DEFAULT_OUT),
+        help=f"output folder (default: ./{DEFAULT_OUT}); a previous report there is replaced as a whole, "
+        "and only once the new one is complete (a folder holding other files is refused: give a new name)",
+    )
     replay.add_argument("--technique", help="score strokes against this technique (see 'coach techniques')")
     replay.add_argument("--profile", help="calibration profile to use (see 'coach profiles')")
     replay.add_argument("--no-video", action="store_true", help="skip the annotated video")
@@ -237,7 +299,10 @@ def build_parser() -> argparse.ArgumentParser:
         "gzip when the name ends in .gz) that replay, tests and other tools can read.",
     )
     track.add_argument("clip", type=Path, help="video file")
-    track.add_argument("-o", "--output", type=Path, required=True, help="recording to write, e.g. session.jsonl.gz")
+    track.add_argument(
+        "-o", "--output", type=Path, required=True,
+        help="recording to write, ending in .jsonl.gz or .jsonl (e.g. session.jsonl.gz); it appears when complete",
+    )
     track.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _add_backend_option(track)
     track.set_defaults(handler=_command_track)
@@ -262,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--sound", action="store_true", help="play a soft metronome at the step's tempo")
     live.add_argument("--no-voice", action="store_true", help="no spoken prompts (V toggles them in the window)")
     live.add_argument("--exit-at-end", action="store_true", help="close when the clip ends and print the summary and timing")
-    live.add_argument("--out", type=Path, default=None, help="folder for the session report (default: in your user data folder)")
+    live.add_argument("--out", default=None, help="folder for the session report (default: in your user data folder)")
     live.add_argument("--no-history", action="store_true", help="do not store this session in your history")
     _add_backend_option(live)
     live.set_defaults(handler=_command_live)
@@ -292,35 +357,78 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # MediaPipe's native logging (absl/glog) writes notices to stderr; keep the terminal for users.
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    if args.command is None:
-        parser.print_help()
-        return 0
-    started = time.perf_counter()
+    from coach.interrupts import InterruptGuard
+
+    # Signals are held back until a command's heavy imports are done (coach.interrupts).
+    with InterruptGuard() as interrupts:
+        return _main(argv, interrupts)
+
+
+def _main(argv: list[str] | None, interrupts: Any) -> int:
+    from coach.interrupts import interruption_of
+    from coach.native_logs import NativeLogCapture, quiet_native_environment
+
+    native_logs = NativeLogCapture()
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not args.verbose:
+            # MediaPipe's, FFmpeg's and OpenCV's own log lines go to the log, not the terminal.
+            quiet_native_environment()
+            native_logs.start()
+        logging.basicConfig(
+            level=logging.INFO if args.verbose else logging.WARNING,
+            format="%(levelname)s %(name)s: %(message)s",
+        )
+        if args.command is None:
+            parser.print_help()
+            return 0
+        args.interrupts = interrupts
         _apply_backend_option(args)
+        started = time.perf_counter()
         code = int(args.handler(args))
+        logger.info("%s took %.1f s", args.command, time.perf_counter() - started)
+        if code == 0 and interrupts.exit_code is not None:
+            # A signal held back during a short command: it finished, but say it was asked to stop.
+            _say(f"coach: stopped by {_described(interrupts.pending)} (the command had finished)")
+            return int(interrupts.exit_code)
+        return code
     except CoachError as error:
-        print(f"coach: error: {error}", file=sys.stderr)
+        _say(f"coach: error: {error}")
         return error.exit_code
-    except KeyboardInterrupt:
-        print("coach: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as error:
+        stop = interruption_of(error)
+        _say(f"coach: stopped by {stop.description} before anything was written; nothing was changed")
+        return stop.exit_code
     except BrokenPipeError:
         # The reader went away (`coach techniques show X | head`): nothing to report. Point stdout
         # at /dev/null so the interpreter's final flush does not raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    logger.info("%s took %.1f s", args.command, time.perf_counter() - started)
-    return code
+    except OSError as error:
+        if error.errno != errno.EIO or interrupts.exit_code is None:
+            raise
+        # The terminal closed (SIGHUP): the work was kept as usual; there is just no one to tell.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(interrupts.exit_code)
+    finally:
+        # As the `coach` command (no argv given) the process ends next: native threads still
+        # shutting down keep writing into the log, not onto the terminal after our last line.
+        native_logs.stop(restore=argv is not None)
+
+
+def _described(signal_number: int) -> str:
+    from coach.interrupts import describe_signal
+
+    return describe_signal(signal_number)
+
+
+def _say(line: str) -> None:
+    """One line on stderr; a terminal that has gone away (SIGHUP) must not turn it into a traceback."""
+    try:
+        print(line, file=sys.stderr)
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

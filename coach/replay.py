@@ -1,8 +1,12 @@
 """Replay: a recorded clip (video or landmark recording) through the pipeline into a report.
 
 Frames are streamed one at a time from the source through the pipeline into the sinks (the
-annotated video writer), so memory stays flat however long the clip is. Ctrl-C stops cleanly:
-what was computed so far is still written, and the report is marked partial.
+annotated video writer), so memory stays flat however long the clip is. Ctrl-C (or SIGTERM,
+SIGHUP) stops cleanly: what was computed so far is still written, and the report is marked
+partial with the reason, as it is when the input turns out to be cut short or damaged midway.
+
+The report folder is built aside and swapped into place only when complete (coach.outputs), so a
+failed or killed run leaves the previous report as it was and never a half-written video.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from coach.errors import SourceError
+from coach.errors import RecordingError, SourceError
+from coach.interrupts import SignalHold, interruption_of
+from coach.outputs import ReportStage, refuse_input_overwrite
 from coach.pipeline import Pipeline
 from coach.recording import is_recording_path
 from coach.report.json_report import build_report, write_json_report
@@ -37,6 +43,10 @@ class ReplayOutcome:
     out_dir: Path
     files: dict[str, Path] = field(default_factory=dict)
     interrupted: bool = False
+    partial_reason: str | None = None
+    """Why the report covers only part of the clip (interrupted, input cut short), or None."""
+    exit_code: int = 0
+    """0, or 128 + the signal that interrupted the run (130 for Ctrl-C)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,17 @@ class _Clip:
     fps: float
     size: tuple[int, int]
     close: Callable[[], None]
+    fault: Callable[[int], str | None] = lambda frames_done: None
+    """After the frames end: why they ended before the clip's end (cut short, damaged), or None."""
+
+
+RECORDING_VIDEO_MAX_SIDE = 1280
+"""A recording has no pixels: its annotated video is drawn at most this large, whatever the header says."""
+
+
+def _drawing_size(width: int, height: int) -> tuple[int, int]:
+    scale = min(1.0, RECORDING_VIDEO_MAX_SIDE / max(width, height))
+    return max(2, round(width * scale)), max(2, round(height * scale))
 
 
 def _open_clip(path: Path, pipeline: Pipeline) -> _Clip:
@@ -63,10 +84,18 @@ def _open_clip(path: Path, pipeline: Pipeline) -> _Clip:
             for tracked in reader:
                 yield None, pipeline.process_tracked(tracked)
 
-        return _Clip(recorded(), reader.count_frames(), float(header.fps), (int(header.width), int(header.height)), reader.close)
+        return _Clip(
+            recorded(),
+            reader.count_frames(),
+            float(header.fps),
+            _drawing_size(int(header.width), int(header.height)),
+            reader.close,
+            lambda frames_done: reader.fault,
+        )
 
     from coach.sources import VideoFileSource
     from coach.sources.read_ahead import ReadAhead
+    from coach.sources.video import missing_frames_note
 
     source = VideoFileSource(path, pacing="fast")
     # The next frames are decoded on a reader thread while this one is tracked (issue 11).
@@ -80,7 +109,14 @@ def _open_clip(path: Path, pipeline: Pipeline) -> _Clip:
         decoded.close()  # first: the reader thread must be done with the file before it closes
         source.close()
 
-    return _Clip(filmed(), source.frame_count or None, float(source.fps), (source.width, source.height), close)
+    return _Clip(
+        filmed(),
+        source.frame_count or None,
+        float(source.fps),
+        (source.width, source.height),
+        close,
+        lambda frames_done: missing_frames_note(path, frames_done, source.frame_count),
+    )
 
 
 def run_replay(
@@ -96,24 +132,32 @@ def run_replay(
     """Run one clip through the pipeline and write report.json (+ report.html, annotated.mp4).
 
     With ``history`` the session is also stored in the history database (see coach.storage.history).
+    The files appear in ``out_dir`` together when the run completes (or is interrupted, with a
+    partial report); until then a previous report there is untouched. Raises CoachError (one line)
+    for a missing or unreadable input, an output that would overwrite the input, or a folder that
+    cannot be written.
     """
     from coach.storage.history import ensure_history_usable, now_iso, record_replay
 
+    if not input_path.exists():
+        raise SourceError(f"{input_path}: file not found. Check the path, or run 'coach replay' with no input for the demo.")
+    refuse_input_overwrite(out_dir, [input_path], replaces_folder=True)
     # A database from a newer coach is refused before the work, not after; a full disk only warns.
     history = history and ensure_history_usable()
     started_at = now_iso()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    interrupted = False
-    files: dict[str, Path] = {}
-    with Pipeline(technique=technique, profile=profile) as pipeline:
+    partial_reason: str | None = None
+    exit_code = 0
+    names: dict[str, str] = {}
+    finishing = SignalHold()
+    with ReportStage(out_dir) as stage, Pipeline(technique=technique, profile=profile) as pipeline, finishing:
         clip = _open_clip(input_path, pipeline)
         video_writer = None
         try:
             if write_video:
                 from coach.render.video import AnnotatedVideoWriter
 
-                files["video"] = out_dir / "annotated.mp4"
-                video_writer = AnnotatedVideoWriter(files["video"], clip.fps, clip.size, regions=pipeline.regions)
+                names["video"] = "annotated.mp4"
+                video_writer = AnnotatedVideoWriter(stage.file(names["video"]), clip.fps, clip.size, regions=pipeline.regions)
             done = 0
             try:
                 for image, result in clip.frames:
@@ -122,9 +166,22 @@ def run_replay(
                     done += 1
                     if progress is not None:
                         progress(done, clip.total_frames, result.tracked.timestamp_s)
-            except KeyboardInterrupt:
-                interrupted = True
-                logger.warning("Interrupted after %d frames: writing what was computed so far", done)
+            except KeyboardInterrupt as error:
+                stop = interruption_of(error)
+                if pipeline.stats.frames == 0:
+                    raise stop from None  # nothing to keep: "stopped before anything was written"
+                exit_code = stop.exit_code
+                partial_reason = f"stopped by {stop.description}"
+            except RecordingError as error:
+                if pipeline.stats.frames == 0:
+                    raise
+                # "FILE, line N: what is wrong" without the fix, which is about re-creating the file.
+                partial_reason = f"bad line in the recording ({str(error).split('; ')[0]})"
+            finishing.start()  # the frames are done: a signal now waits until the report is in place
+            if partial_reason is None:
+                partial_reason = clip.fault(pipeline.stats.frames)
+            if partial_reason is not None:
+                logger.info("partial report (%d frames): %s", pipeline.stats.frames, partial_reason)
             pipeline.finish()
         finally:
             clip.close()
@@ -132,17 +189,35 @@ def run_replay(
                 video_writer.close()
         if pipeline.stats.frames == 0:
             raise SourceError(f"{input_path}: no frames could be read. Check that the file is a complete video or recording.")
-        report = build_report(pipeline, source=str(input_path), partial=interrupted)
-    if history:
-        record_replay(report, out_dir, input_path, started_at)  # one transaction; sets report["history_id"]
-    files["json"] = write_json_report(report, out_dir)
-    if write_html:
-        from coach.report.html import write_html_report
+        if video_writer is not None and video_writer.frames_written == 0:
+            stage.file(names.pop("video")).unlink(missing_ok=True)  # stopped before one was drawn: no empty video
+        elif video_writer is not None:
+            from coach.render.video import check_video_complete
 
-        files["html"] = write_html_report(report, out_dir / "report.html", pipeline.regions)
-        if "history_id" in report and (out_dir / "history.html").is_file():
-            files["history"] = out_dir / "history.html"  # written beside report.html, which links it
-    return ReplayOutcome(report=report, out_dir=out_dir, files=files, interrupted=interrupted)
+            check_video_complete(stage.file(names["video"]), video_writer.frames_written)
+        report = build_report(pipeline, source=str(input_path), partial=partial_reason is not None)
+        report["partial_reason"] = partial_reason
+        if history:
+            record_replay(report, out_dir, input_path, started_at)  # one transaction; sets report["history_id"]
+        names["json"] = write_json_report(report, stage.path).name
+        if write_html:
+            from coach.report.html import write_html_report
+
+            names["html"] = write_html_report(report, stage.file("report.html"), pipeline.regions).name
+            if "history_id" in report and stage.file("history.html").is_file():
+                names["history"] = "history.html"  # written beside report.html, which links it
+        stage.commit()
+    if exit_code == 0 and finishing.exit_code is not None:
+        exit_code = finishing.exit_code  # asked to stop while the complete report was being written
+    files = {kind: out_dir / name for kind, name in names.items()}
+    return ReplayOutcome(
+        report=report,
+        out_dir=out_dir,
+        files=files,
+        interrupted=exit_code != 0,
+        partial_reason=partial_reason,
+        exit_code=exit_code,
+    )
 
 
 def summary_lines(report: dict[str, Any]) -> list[str]:
@@ -172,6 +247,6 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
             "missing; film facing the camera, in good light, with the whole face in the picture"
         )
     if report.get("partial"):
-        lines.append("(partial: interrupted before the end of the clip)")
+        lines.append(f"(partial: {report.get('partial_reason') or 'interrupted before the end of the clip'})")
     return lines
 

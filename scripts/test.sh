@@ -20,6 +20,9 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
       echo "note: could not install$missing; the real-window and browser tests will skip" >&2
   fi
 fi
+# Static checks first (configured in pyproject.toml): lint and types of coach/.
+.venv/bin/ruff check coach
+.venv/bin/mypy
 export QT_QPA_PLATFORM=offscreen
 # The live window's threaded tests run in a process of their own, with no other test module
 # imported (see tests/test_live_window.py).

@@ -317,15 +317,16 @@ def test_coach_live_exit_at_end_reports_summary_and_timing(short_clip: Path, tmp
     assert report["partial"] is False and 0 < report["frames"] <= 30
 
 
-def test_run_live_with_a_missing_camera_exits_with_the_message(qapp, monkeypatch) -> None:
+def test_run_live_with_a_missing_camera_is_refused_before_any_window(qapp, monkeypatch) -> None:
+    """With or without --exit-at-end: one line naming the cameras found (issue 12), no window."""
     from coach.ui.live import run_live
 
     for name in ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR", "QT_PLUGIN_PATH"):
         monkeypatch.setenv(name, os.environ.get(name, ""))
-    lines: list[str] = []
     QTimer.singleShot(30_000, qapp.quit)
-    assert run_live(camera=57, exit_at_end=True, echo=lines.append, probe_cameras=False) == 2
-    assert any("No camera at index 57" in line for line in lines)
+    for exit_at_end in (True, False):
+        with pytest.raises(SourceError, match=r"No camera at index 57 \((cameras found: |no camera was found)"):
+            run_live(camera=57, exit_at_end=exit_at_end, probe_cameras=False)
 
 
 def test_run_live_refuses_a_missing_clip_before_opening_a_window(tmp_path: Path) -> None:

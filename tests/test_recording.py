@@ -86,14 +86,22 @@ def test_file_is_the_documented_format(tmp_path: Path, tracked_frames: list[Trac
 
 
 def test_frames_are_flushed_before_close(tmp_path: Path, tracked_frames: list[TrackedFrame]) -> None:
-    """An interrupted run (no close, no gzip trailer) still leaves the frames written so far."""
+    """A killed run (no close, no gzip trailer) still leaves the frames written so far, in the
+    hidden partial file; the final name appears only when the recording is closed."""
     for name in ("cut.jsonl", "cut.jsonl.gz"):
         path = tmp_path / name
         writer = RecordingWriter(path, 512, 600, 30.0)
         for frame in tracked_frames[:2]:
             writer.write(frame)
-        assert len(list(read_recording(path))) == 2
+        assert not path.exists()
+        partial = writer.temporary_path
+        assert partial.parent == tmp_path and partial.name.startswith(f".{name}.")
+        rescued = tmp_path / f"rescued-{name}"  # what a user does with the hidden file after a kill
+        rescued.write_bytes(partial.read_bytes())
+        assert len(list(read_recording(rescued))) == 2
         writer.close()
+        assert not partial.exists()
+        assert len(list(read_recording(path))) == 2
 
 
 def test_torn_last_line_is_ignored(tmp_path: Path, tracked_frames: list[TrackedFrame]) -> None:

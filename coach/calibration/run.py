@@ -19,6 +19,7 @@ from coach.recording import is_recording_path
 from coach.types import Frame, TrackedFrame
 
 if TYPE_CHECKING:
+    from coach.interrupts import InterruptGuard
     from coach.pipeline import Pipeline
     from coach.storage.profiles import Profile
 
@@ -121,6 +122,7 @@ def calibrate_from_cli(
     with_tool: bool = False,
     run_window: WindowRunner | None = None,
     announce: Callable[[str], None] | None = None,
+    interrupts: "InterruptGuard | None" = None,
 ) -> int:
     """`coach calibrate`: in the window ``run_window`` opens (camera or clip) or, for clips, without
     one. Returns the exit code.
@@ -133,13 +135,15 @@ def calibrate_from_cli(
     say = announce or logger.info
     flow = CalibrationFlow(with_tool=with_tool, cm_per_fu=cm_between_eye_corners)
     if run_window is not None:
-        return run_window(profile_name, flow, camera=camera, source=source, announce=say)
+        return run_window(profile_name, flow, camera=camera, source=source, announce=say, interrupts=interrupts)
     if source is None:
         raise CoachError(
             "Calibrating from a camera needs the window (the prompts are shown there): drop --no-window, "
             "or give --source CLIP to calibrate from a recording."
         )
     frames, close = _open_frames(source)
+    if interrupts is not None:
+        interrupts.allow()  # from here Ctrl-C stops the run; nothing half-done is saved
     try:
         profile = run_calibration(frames, profile_name, flow=flow)
     finally:

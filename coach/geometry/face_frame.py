@@ -12,6 +12,7 @@ reference face surface.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,8 @@ from coach.geometry.canonical import STABLE_LANDMARKS, canonical_face, image_poi
 from coach.types import FaceLandmarks
 
 _FLIP_Y = np.array([1.0, -1.0])
+MIN_FACE_SPAN_PX = 1.0
+"""Stable points spread over less than a pixel in x or y are not a face (a degenerate fit)."""
 
 
 @dataclass(frozen=True)
@@ -140,20 +143,28 @@ class FaceFrameFitter:
         self.landmarks = np.array(landmarks)
         self.surface = FaceSurface(self.reference_fu)
 
-    def fit(self, face: FaceLandmarks, width: int, height: int) -> FacePose:
+    def fit(self, face: FaceLandmarks, width: int, height: int) -> FacePose | None:
+        """The face's pose, or None when the points cannot be a face (all in one spot, e.g. a
+        recording of zeros): callers treat that frame as one without a face."""
         observed = image_points_to_observed(face.points_norm[self.landmarks], width, height)[:, :2]
         reference = self.reference_fu[self.landmarks]
+        if not np.all(np.isfinite(observed)) or float(np.ptp(observed, axis=0).min()) < MIN_FACE_SPAN_PX:
+            return None
 
         def residuals_fu(scale: float, rotation: np.ndarray, translation: np.ndarray) -> np.ndarray:
             projected = scale * reference @ rotation[:2].T + translation[:2]
             return np.linalg.norm(observed - projected, axis=1) / scale
 
         scale, rotation, translation = _weak_perspective_fit(reference, observed, np.ones(len(reference)))
+        if not (math.isfinite(scale) and scale > 0.0):
+            return None
         # Second pass: down-weight points that disagree (an expression, a finger pressing the skin).
         residuals = residuals_fu(scale, rotation, translation)
         cutoff = max(float(np.median(residuals)) * 2.5, 1e-3)
         weights = np.where(residuals <= cutoff, 1.0, cutoff / residuals)
         scale, rotation, translation = _weak_perspective_fit(reference, observed, weights)
+        if not (math.isfinite(scale) and scale > 0.0):
+            return None
         residuals = residuals_fu(scale, rotation, translation)
         return FacePose(
             scale_px_per_fu=scale,
@@ -164,6 +175,6 @@ class FaceFrameFitter:
         )
 
 
-def fit_face_pose(face: FaceLandmarks, width: int, height: int, reference_fu: np.ndarray | None = None) -> FacePose:
+def fit_face_pose(face: FaceLandmarks, width: int, height: int, reference_fu: np.ndarray | None = None) -> FacePose | None:
     """One-off fit; streams should keep a FaceFrameFitter."""
     return FaceFrameFitter(reference_fu).fit(face, width, height)

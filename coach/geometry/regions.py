@@ -110,7 +110,7 @@ class FaceRegions:
         """The region containing a face-unit point, or None when it is off the face and neck."""
         point = np.asarray(point_fu, dtype=float).reshape(2)
         for name, path in self._paths.items():
-            if path.contains_point(point):
+            if path.contains_point(point):  # type: ignore[arg-type]  # matplotlib's stub wants a tuple
                 return name
         return None
 
@@ -147,7 +147,7 @@ class FaceRegions:
     def distance_to(self, point_fu: Iterable[float], region: str) -> float:
         """Distance in FU from a point to a region's outline (0 inside)."""
         point = np.asarray(point_fu, dtype=float).reshape(2)
-        if self._paths[region].contains_point(point):
+        if self._paths[region].contains_point(point):  # type: ignore[arg-type]
             return 0.0
         polygon = np.asarray(self.polygons_fu[region], dtype=float)
         starts, ends = polygon, np.roll(polygon, -1, axis=0)

@@ -157,8 +157,8 @@ def _polygon(points: np.ndarray) -> QPolygonF:
     polygon = QPolygonF()
     polygon.resize(len(points))
     if len(points):
-        buffer = shiboken6.VoidPtr(polygon.data(), points.nbytes, True)
-        np.frombuffer(buffer, dtype=np.float64).reshape(-1, 2)[:] = points
+        buffer = shiboken6.VoidPtr(polygon.data(), points.nbytes, True)  # type: ignore[call-arg, arg-type]
+        np.frombuffer(buffer, dtype=np.float64).reshape(-1, 2)[:] = points  # type: ignore[call-overload]
     return polygon
 
 

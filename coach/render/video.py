@@ -66,7 +66,7 @@ class AnnotatedVideoWriter(ClosesOnExit):
             raise CoachError(
                 f"cannot write {self.path}: cannot create its folder ({error.strerror}); choose another --out folder"
             ) from error
-        writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*fourcc), self.fps, self.size)
+        writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*fourcc), self.fps, self.size)  # type: ignore[attr-defined]
         if not writer.isOpened():
             writer.release()
             raise CoachError(
@@ -89,3 +89,18 @@ class AnnotatedVideoWriter(ClosesOnExit):
             self._writer = None
             logger.info("wrote %s: %d frames at %.3f fps", self.path, self.frames_written, self.fps)
 
+
+
+def check_video_complete(path: Path, frames_expected: int) -> None:
+    """Raise CoachError unless ``path`` opens as a video with its frames (OpenCV's writer does not
+    report a full disk: the file just ends, or its index is never written, and it will not play)."""
+    capture = cv2.VideoCapture(str(path))
+    try:
+        frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) if capture.isOpened() else 0
+    finally:
+        capture.release()
+    if frames_expected > 0 and frames < frames_expected:
+        raise CoachError(
+            f"cannot write {path.name}: the video could not be finished ({frames} of {frames_expected} frames "
+            "readable; is the disk full?); free some space or choose another --out folder, or pass --no-video"
+        )

@@ -292,7 +292,7 @@ def _patterns_summary(strokes: list[dict[str, Any]], report_for_units: dict[str,
             f'<tr data-pattern="{_e(pattern)}"><td><strong>{_e(pattern)}</strong></td>'
             f'<td class="num">{_field(f"{pattern}_count", len(members), str(len(members)))}</td>'
             f"<td>{_e(', '.join(f'{name} ×{n}' for name, n in directions.most_common(3)) or '—')}</td>"
-            f"<td>{_e(', '.join(f'{name.replace(chr(95), chr(32))} ×{n}' for name, n in regions.most_common(3)) or '—')}</td>"
+            f"<td>{_e(', '.join(f'{name.replace(chr(95), chr(32))} ×{n}' for name, n in regions.most_common(3)) or '—')}</td>"  # type: ignore[union-attr]
             f'<td class="num">{_e(tempo or "—")}</td></tr>'
         )
     return (
@@ -503,12 +503,13 @@ def write_html_report(report: dict[str, Any], out_path: Path, regions: FaceRegio
 
     Written to a temporary file first, so an interrupted run never leaves half a page.
     """
+    from coach.outputs import translated_os_errors, write_text_atomically
+
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out_path.with_suffix(out_path.suffix + ".tmp")
+    with translated_os_errors(out_path):
+        out_path.parent.mkdir(parents=True, exist_ok=True)
     video = out_path.parent / "annotated.mp4"
-    temporary.write_text(render_html_report(report, regions, video.name if video.is_file() else None), encoding="utf-8")
-    temporary.replace(out_path)
+    write_text_atomically(out_path, render_html_report(report, regions, video.name if video.is_file() else None))
     logger.info("wrote %s", out_path)
     write_history_page_beside(report, out_path)  # history.html, when the session is in the history
     return out_path

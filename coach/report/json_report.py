@@ -7,7 +7,6 @@ report can draw where the hand travelled without the video.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -116,10 +115,11 @@ def tracking_section(pipeline: "Pipeline") -> dict[str, Any] | None:
 
 
 def write_json_report(report: dict[str, Any], out_dir: Path) -> Path:
-    """Write DIR/report.json atomically, so an interrupted run never leaves half a file."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write DIR/report.json atomically, so an interrupted run never leaves half a file. A value
+    that is not a finite number is written as null: JSON has no NaN."""
+    from coach.outputs import dumps_json, translated_os_errors, write_text_atomically
+
     path = out_dir / "report.json"
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    temporary.replace(path)
-    return path
+    with translated_os_errors(path):
+        out_dir.mkdir(parents=True, exist_ok=True)
+    return write_text_atomically(path, dumps_json(report, indent=2) + "\n")

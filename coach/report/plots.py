@@ -106,7 +106,7 @@ def _stroke_color(stroke: dict[str, Any], scored: bool) -> str:
 
 
 def _hand_legend(axes: Any, strokes: list[dict[str, Any]]) -> None:
-    hands = sorted({stroke.get("hand") for stroke in strokes if stroke.get("hand") in HAND_RGB})
+    hands = sorted({str(stroke["hand"]) for stroke in strokes if stroke.get("hand") in HAND_RGB})
     handles = [Patch(color=_stroke_color({"hand": hand}, False), label=f"{hand} hand") for hand in hands]
     axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
 

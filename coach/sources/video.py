@@ -157,3 +157,21 @@ class VideoFileSource(FrameSource):
         if not self._closed:
             self._closed = True
             self._capture.release()
+
+
+def missing_frames_note(path: str | Path, frames_decoded: int, frames_claimed: int | None) -> str | None:
+    """Why a clip's frames ended early, or None when it played to its end.
+
+    A file cut short after its index (a copy or download interrupted, a camera app killed)
+    opens normally and announces all its frames, but decoding stops where the data does. The
+    container's count can be a slight estimate for some formats, so a small shortfall is allowed.
+    """
+    if not frames_claimed or frames_decoded >= frames_claimed:
+        return None
+    missing = frames_claimed - frames_decoded
+    if missing <= max(2, round(0.02 * frames_claimed)):
+        return None
+    return (
+        f"{Path(path).name} ends early: it announces {frames_claimed} frames but only {frames_decoded} "
+        "could be decoded (the file is probably cut short)"
+    )

@@ -62,6 +62,7 @@ import numpy as np
 
 from coach.errors import CoachError, DataFileError
 from coach.geometry.regions import FaceRegions
+from coach.outputs import finite_json_value
 from coach.paths import user_data_dir
 from coach.types import LEFT_EYE_OUTER, REGION_NAMES, RIGHT_EYE_OUTER
 
@@ -80,6 +81,22 @@ UNITS_NOTE = (
 )
 CM_PER_FU_RANGE = (3.0, 20.0)
 MAX_TOOL_OFFSET = 5.0  # hand sizes
+MAX_ABS_FU = 10.0
+"""Face-unit coordinates (points, outlines, the mesh) stay well inside this: 10 FU is about 90 cm."""
+
+
+def _finite_number(value: Any) -> bool:
+    """A JSON number that is a usable float (not NaN, not infinite, not a 400-digit integer)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def _coordinate(value: Any) -> bool:
+    return _finite_number(value) and abs(float(value)) <= MAX_ABS_FU
 
 
 class ProfileNotFoundError(CoachError):
@@ -178,7 +195,7 @@ _NUMBER_LIST = re.compile(r"\[\s*(-?[0-9.eE+-]+(?:\s*,\s*-?[0-9.eE+-]+)*)\s*\]")
 
 def dumps_profile(data: Mapping[str, Any]) -> str:
     """Indented JSON with each point on one line, so the file reads (and diffs) point by point."""
-    text = json.dumps(data, indent=2, ensure_ascii=False)
+    text = json.dumps(finite_json_value(data), indent=2, ensure_ascii=False, allow_nan=False)
     return _NUMBER_LIST.sub(lambda match: "[" + re.sub(r"\s*,\s*", ", ", match.group(1)) + "]", text) + "\n"
 
 
@@ -232,8 +249,8 @@ class _Validator:
         return data[key]
 
     def number(self, value: Any, key: str, low: float | None = None, high: float | None = None) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise self.fail(key, f"must be a number, not {json.dumps(value)[:40]}")
+        if not _finite_number(value):
+            raise self.fail(key, f"must be a number, not {_shown(value)}")
         if (low is not None and value < low) or (high is not None and value > high):
             raise self.fail(key, f"is {value}, outside the sensible range {low}..{high}")
         return float(value)
@@ -255,12 +272,10 @@ class _Validator:
         if not isinstance(value, list):
             raise self.fail(key, f"must be a list of [{', '.join('xyz'[:dims])}] points")
         for index, point in enumerate(value):
-            if (
-                not isinstance(point, list)
-                or len(point) != dims
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in point)
-            ):
-                raise self.fail(f"{key}[{index}]", f"must be {dims} finite numbers, not {json.dumps(point)[:60]}")
+            if not isinstance(point, list) or len(point) != dims or not all(_coordinate(v) for v in point):
+                raise self.fail(
+                    f"{key}[{index}]", f"must be {dims} finite numbers within ±{MAX_ABS_FU:g} face units, not {_shown(point)}"
+                )
         if count is not None and len(value) != count:
             raise self.fail(key, f"has {len(value)} points; {count} are needed")
         if len(value) < minimum:
@@ -268,18 +283,23 @@ class _Validator:
         return np.array(value, dtype=float).reshape(len(value), dims)
 
     def point(self, value: Any, key: str) -> tuple[float, float]:
-        if (
-            not isinstance(value, list)
-            or len(value) != 2
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
-        ):
-            raise self.fail(key, f"must be [x, y] (two finite numbers), not {json.dumps(value)[:60]}")
+        if not isinstance(value, list) or len(value) != 2 or not all(_coordinate(v) for v in value):
+            raise self.fail(key, f"must be [x, y] (two finite numbers within ±{MAX_ABS_FU:g}), not {_shown(value)}")
         return float(value[0]), float(value[1])
 
     def mapping(self, value: Any, key: str) -> Mapping[str, Any]:
         if not isinstance(value, dict):
             raise self.fail(key, "must be an object ({...})")
         return value
+
+
+def _shown(value: Any) -> str:
+    """A value for a message, cut short; never fails (deep nesting, huge numbers)."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        text = type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _touch_points(validator: _Validator, value: Any, key: str) -> dict[str, tuple[float, float]]:
@@ -311,6 +331,12 @@ def _reference_mesh(validator: _Validator, value: Any) -> np.ndarray | None:
 def _tool_offset(validator: _Validator, value: Any) -> tuple[float, float] | None:
     if value is None:
         return None
+    if isinstance(value, list) and len(value) == 2 and all(_finite_number(v) for v in value):
+        if math.hypot(float(value[0]), float(value[1])) > MAX_TOOL_OFFSET:
+            raise validator.fail(
+                "tool_offset",
+                f"is {math.hypot(float(value[0]), float(value[1])):.1f} hand sizes from the wrist; at most {MAX_TOOL_OFFSET} is plausible",
+            )
     along, across = validator.point(value, "tool_offset")
     if math.hypot(along, across) > MAX_TOOL_OFFSET:
         raise validator.fail(
@@ -384,12 +410,12 @@ def profile_from_json_dict(data: Any, path: Path, name: str | None = None) -> Pr
     if file_format != PROFILE_FORMAT:
         raise validator.fail(
             "format",
-            f"is {json.dumps(file_format)}, so this is not a coach profile",
+            f"is {_shown(file_format)}, so this is not a coach profile",
             "Point --profile at a profile name or a file written by `coach calibrate`",
         )
     version = data.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
-        raise validator.fail("version", f"is {json.dumps(version)}; it must be a whole number such as {PROFILE_VERSION}")
+        raise validator.fail("version", f"is {_shown(version)}; it must be a whole number such as {PROFILE_VERSION}")
     if version > PROFILE_VERSION:
         raise validator.fail(
             "version",
@@ -450,6 +476,11 @@ def load_profile(name_or_path: str | Path) -> Profile:
         raise DataFileError(
             path, None, f"is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})",
             f"Fix the file, or recreate it with `coach calibrate --profile {name or path.stem}`",
+        ) from None
+    except (RecursionError, ValueError) as error:  # nesting too deep; an integer of thousands of digits
+        problem = "is nested too deeply to be a profile" if isinstance(error, RecursionError) else f"holds an unusable value ({error})"
+        raise DataFileError(
+            path, None, problem, f"Recreate it with `coach calibrate --profile {name or path.stem}`"
         ) from None
     return profile_from_json_dict(data, path, name)
 

@@ -37,6 +37,7 @@ Step numbers in messages count from 1, as a person counts the [[steps]] blocks.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -81,6 +82,10 @@ STEP_KEYS: tuple[str, ...] = (
 )
 RANGE_KEYS: tuple[str, ...] = ("speed_fu_s", "rate_hz", "hold_s")
 RANGE_UNITS: dict[str, str] = {"speed_fu_s": "face units per second", "rate_hz": "Hz", "hold_s": "seconds"}
+RANGE_LIMITS: dict[str, float] = {"speed_fu_s": 10.0, "rate_hz": 20.0, "hold_s": 600.0}
+"""The highest sensible target per range key (10 FU/s is about 90 cm/s; 20 Hz is a vibration)."""
+MAX_REPS = 1000
+MAX_DURATION_S = 3600.0
 
 _NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -103,6 +108,8 @@ def load_technique(path: Path | str) -> Technique:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DataFileError(path, None, f"not valid TOML: {exc}", "Fix the syntax at that line") from None
+    except RecursionError:
+        raise DataFileError(path, None, "nested too deeply to be a technique", "Write the steps as [[steps]] tables of plain values") from None
     return _TechniqueReader(path).read(document)
 
 
@@ -153,7 +160,22 @@ def _type_name(value: object) -> str:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        float(value)
+    except OverflowError:  # an integer too large for a float is no usable number
+        return False
+    return True
+
+
+def _shown(value: object) -> str:
+    """A value for a message, cut short (a hostile file may hold a huge one)."""
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):  # nested too deep; an integer of thousands of digits
+        return type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 class _TechniqueReader:
@@ -307,11 +329,19 @@ class _TechniqueReader:
 
     def range(self, value: object, key: str) -> tuple[float, float]:
         if not isinstance(value, list) or len(value) != 2 or not all(_is_number(item) for item in value):
-            raise self.fail(key, f"expected [low, high] (two numbers), got {value!r}", "Write e.g. [0.2, 0.8]")
+            raise self.fail(key, f"expected [low, high] (two numbers), got {_shown(value)}", "Write e.g. [0.2, 0.8]")
+        assert isinstance(value, list)
+        limit = RANGE_LIMITS[key.rsplit(".", 1)[-1]]
+        for end, number in zip(("low", "high"), value):
+            if not math.isfinite(number):
+                raise self.fail(key, f"{end} end {number} is not a number", "Write e.g. [0.2, 0.8]")
+            if number <= 0:
+                raise self.fail(key, f"{end} end {number:g} is not positive", f"Use values above 0 and at most {limit:g}")
+            if number > limit:
+                raise self.fail(key, f"{end} end {number:g} is above {limit:g}", f"Use values above 0 and at most {limit:g}")
         low, high = float(value[0]), float(value[1])
-        if low <= 0:
-            raise self.fail(key, f"low end {low:g} is not positive", "Use a value above 0")
         if low > high:
+            # Both ends were checked above, so the swapped range is itself accepted.
             raise self.fail(key, f"low end {low:g} is above high end {high:g}", f"Swap them: [{high:g}, {low:g}]")
         return low, high
 
@@ -325,12 +355,12 @@ class _TechniqueReader:
             reps = table["reps"]
             if not isinstance(reps, int) or isinstance(reps, bool):
                 raise self.fail(key("reps"), f"expected a whole number, got {_type_name(reps)}", "Write e.g. reps = 5")
-            if reps < 1:
-                raise self.fail(key("reps"), f"{reps} repetitions", "Use at least 1")
+            if not 1 <= reps <= MAX_REPS:
+                raise self.fail(key("reps"), f"{_shown(reps)} repetitions", f"Use at least 1 and at most {MAX_REPS}")
             return reps, None
         duration = table["duration_s"]
         if not _is_number(duration):
             raise self.fail(key("duration_s"), f"expected a number of seconds, got {_type_name(duration)}", "Write e.g. duration_s = 10")
-        if duration <= 0:
-            raise self.fail(key("duration_s"), f"{duration:g} seconds", "Use a positive number of seconds")
+        if not math.isfinite(duration) or not 0 < duration <= MAX_DURATION_S:
+            raise self.fail(key("duration_s"), f"{duration:g} seconds", f"Use a number of seconds above 0 and at most {MAX_DURATION_S:g}")
         return None, float(duration)

@@ -43,9 +43,12 @@ from coach.render.palette import TARGET_RGB
 from coach.types import Frame, FrameResult, TrackedFrame
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from coach.interrupts import InterruptGuard
     from coach.pipeline import Pipeline
     from coach.storage.profiles import Profile
-    from coach.ui.worker import SourceSpec
+    from coach.ui.worker import CaptureThread, SourceSpec
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +173,7 @@ class CalibrationWorker(QThread):
         self.spec = spec
         self._stop_requested = threading.Event()
         self._slot = LatestFrameSlot()
-        self._capture = None
+        self._capture: "CaptureThread | None" = None
 
     def stop(self) -> None:
         self._stop_requested.set()
@@ -253,7 +256,7 @@ class CalibrationView(QWidget):
         self.profile_name = check_profile_name(profile_name)
         self.save = save
         self.profile: "Profile | None" = None
-        self.saved_path = None
+        self.saved_path: "Path | None" = None
         self.error_message = ""
         self._regions_key: tuple[str, ...] = ()
         self._timer: QTimer | None = None
@@ -488,8 +491,10 @@ def run_calibration_window(
     camera: int | None = None,
     source: str | None = None,
     announce: Callable[[str], None] | None = None,
+    interrupts: "InterruptGuard | None" = None,
 ) -> int:
-    """`coach calibrate` with a window; returns 0 when a profile was saved.
+    """`coach calibrate` with a window; returns 0 when a profile was saved (128 + the signal after
+    Ctrl-C, SIGTERM or SIGHUP, which close the window; nothing is saved then).
 
     Raises CalibrationError with the reason when the window is closed (or the clip ends) before
     the calibration is complete; nothing is saved then.
@@ -509,10 +514,18 @@ def run_calibration_window(
     view.finished.connect(lambda _profile: QTimer.singleShot(1500, view.close))
     # A failed step or an ended clip keeps the window open with the reason and Retry; closing
     # the window gives up (the reason is then also printed).
+    from coach.ui.signals import close_on_interrupt
+
+    close_on_interrupt(view, interrupts)
     view.show()
     view.watch(spec)
     app.exec()
     view.stop()
+    if view.profile is None and interrupts is not None and interrupts.exit_code is not None:
+        from coach.interrupts import describe_signal
+
+        say(f"Calibration stopped by {describe_signal(interrupts.pending or 2)}; nothing was saved.")
+        return interrupts.exit_code
     if view.profile is None:
         state = flow.state
         if view.error_message:

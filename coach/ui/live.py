@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from coach.errors import SourceError
 
 if TYPE_CHECKING:
+    from coach.interrupts import InterruptGuard
     from coach.ui.main_window import LiveWindow
     from coach.ui.worker import SourceSpec
 
@@ -114,7 +115,19 @@ def source_spec(camera: int | None, source: str | None) -> "SourceSpec":
         if not path.is_file():
             raise SourceError(f"{path}: file not found; check the path, or use --camera N for a webcam.")
         return SourceSpec(path=path)
-    return SourceSpec(camera=0 if camera is None else int(camera))
+    index = 0 if camera is None else int(camera)
+    require_camera(index)
+    return SourceSpec(camera=index)
+
+
+def require_camera(index: int) -> None:
+    """Refuse a camera that does not open, naming those that do, before any window appears."""
+    if available_cameras([index]):
+        return
+    others = available_cameras(skip=[index])
+    found = f"cameras found: {', '.join(str(other) for other in others)}" if others else "no camera was found"
+    advice = f"use --camera {others[0]}" if others else "connect a camera"
+    raise SourceError(f"No camera at index {index} ({found}); {advice}, or use --source CLIP to play a video.")
 
 
 QT_NOISE: tuple[str, ...] = ("propagateSizeHints",)
@@ -154,6 +167,7 @@ def run_live(
     echo: Callable[[str], None] | None = None,
     probe_cameras: bool = True,
     history: bool = True,
+    interrupts: "InterruptGuard | None" = None,
 ) -> int:
     """Open the live window and run until it is closed; returns the process exit code.
 
@@ -209,6 +223,9 @@ def run_live(
         history=history,
         voice=voice,
     )
+    from coach.ui.signals import close_on_interrupt
+
+    close_on_interrupt(window, interrupts)
     window.show()
     app.exec()
     window.stop_worker()
@@ -225,6 +242,12 @@ def run_live(
     if timing.frames_processed:
         for line in timing.lines():
             say(line)
+    if interrupts is not None and interrupts.exit_code is not None:
+        from coach.interrupts import describe_signal
+
+        saved = "the session report was saved" if window.outcome is not None and window.outcome.files else "no report was saved"
+        say(f"Stopped by {describe_signal(interrupts.pending or 2)}; {saved}.")
+        return interrupts.exit_code
     if exit_at_end and window.error_message and (window.outcome is None or window.outcome.reason == "error"):
         return EXIT_FAILED
     return EXIT_OK

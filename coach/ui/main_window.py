@@ -168,7 +168,7 @@ class VideoView(QWidget):
             target = self.image_rect()
             # Only the letterbox bars: the picture covers the rest (WA_OpaquePaintEvent).
             outside = QRegion(self.rect()).subtracted(QRegion(target.toAlignedRect())) if self.result is not None else QRegion(self.rect())
-            for bar in outside:
+            for bar in outside:  # type: ignore[attr-defined]  # QRegion iterates its rectangles
                 painter.fillRect(bar, QColor(0, 0, 0))
             if self.result is not None:
                 painter.save()

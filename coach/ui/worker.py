@@ -498,7 +498,7 @@ class LiveWorker(QThread):
             reason = "error"
             self.failed.emit(user_message(error))
         finally:
-            capture = self._capture
+            capture = self._capture  # type: ignore[assignment]  # None when the source never opened
             if capture is not None:
                 capture.request_stop()
                 self._slot.close()
@@ -657,19 +657,25 @@ class LiveWorker(QThread):
     def _save(self, pipeline: "Pipeline", reason: str, partial: bool, html: bool | None = None) -> None:
         from coach.report.json_report import build_report, write_json_report
 
+        from coach.outputs import ReportStage
+
         report = build_report(pipeline, source=self.source.description, partial=partial)
         self._history.finish(report, self.out_dir)  # adds report["history_id"] when stored
-        files = {"json": write_json_report(report, self.out_dir)}
-        if self._write_html if html is None else html:
-            try:
-                from coach.report.html import write_html_report
-            except ImportError:
-                logger.info("HTML report not available in this version; saved report.json only")
-            else:
+        # The folder is built aside and swapped in whole: no other session's files beside these.
+        with ReportStage(self.out_dir) as stage:
+            files = {"json": self.out_dir / write_json_report(report, stage.path).name}
+            if self._write_html if html is None else html:
                 try:
-                    files["html"] = write_html_report(report, self.out_dir / "report.html", pipeline.regions)
-                except Exception:
-                    logger.exception("writing report.html failed; report.json was saved")
+                    from coach.report.html import write_html_report
+                except ImportError:
+                    logger.info("HTML report not available in this version; saved report.json only")
+                else:
+                    try:
+                        write_html_report(report, stage.file("report.html"), pipeline.regions)
+                        files["html"] = self.out_dir / "report.html"
+                    except Exception:
+                        logger.exception("writing report.html failed; report.json was saved")
+            stage.commit()
         from coach.replay import summary_lines
 
         self.outcome = SessionOutcome(
