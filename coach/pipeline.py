@@ -111,7 +111,7 @@ class Pipeline(ClosesOnExit):
         return self._tracker
 
     @property
-    def loaded_tracker(self) -> "Tracker | None":
+    def loaded_tracker(self) -> "LandmarkTracker | None":
         """The tracker if one was made (None for a landmark recording): for the report's tracking section."""
         return self._tracker
 

@@ -379,7 +379,7 @@ class Session:
         if step.duration_s is not None:
             seconds_done: float | None = min(record.seconds[side], step.duration_s)
             seconds_wanted: float | None = step.duration_s
-            reps_done, reps_wanted = int(seconds_done), math.ceil(step.duration_s)
+            reps_done, reps_wanted = int(min(record.seconds[side], step.duration_s)), math.ceil(step.duration_s)
         else:
             seconds_done = seconds_wanted = None
             reps_wanted = step.reps or 0
@@ -470,8 +470,10 @@ class Session:
         ]
         suffix, unit = TEMPO_UNITS[step.tempo_part]
         passes = len(record.side_order)
+        seconds_done: float | None
+        seconds_wanted: float | None
         if step.duration_s is not None:
-            seconds_done = sum(min(record.seconds[side], step.duration_s) for side in record.side_order)
+            seconds_done = float(sum(min(record.seconds[side], step.duration_s) for side in record.side_order))
             seconds_wanted = step.duration_s * passes
             completion = seconds_done / seconds_wanted
             reps_done: int | None = sum(record.reps.values())

@@ -56,7 +56,7 @@ CLICK_S = 0.035
 CLICK_VOLUME = 0.5
 
 
-class SpeechUnavailable(RuntimeError):
+class SpeechUnavailableError(RuntimeError):
     """No offline speech engine on this computer; the message says what to install."""
 
 
@@ -78,7 +78,7 @@ def _speech_command(text: str, out_path: Path) -> list[str]:
         if found:
             # -s words per minute (a calm pace), -v a clear English voice.
             return [found, "-v", "en-us", "-s", "150", "-w", str(out_path), text]
-    raise SpeechUnavailable(
+    raise SpeechUnavailableError(
         "No offline speech engine found: install espeak-ng (Debian/Ubuntu: sudo apt-get install espeak-ng) "
         "to hear the spoken prompts."
     )
@@ -87,7 +87,7 @@ def _speech_command(text: str, out_path: Path) -> list[str]:
 def speech_available() -> bool:
     try:
         _speech_command("test", Path("test.wav"))
-    except SpeechUnavailable:
+    except SpeechUnavailableError:
         return False
     return True
 
@@ -95,7 +95,7 @@ def speech_available() -> bool:
 def render_speech(text: str, out_path: Path) -> Path:
     """Render ``text`` to a WAV file with the platform's offline speech engine.
 
-    Raises SpeechUnavailable without an engine, and RuntimeError when the engine fails. Written
+    Raises SpeechUnavailableError without an engine, and RuntimeError when the engine fails. Written
     beside and renamed, so a half-written file never appears under ``out_path``.
     """
     out_path = Path(out_path)
@@ -339,7 +339,7 @@ class Voice:
                 continue
             try:
                 wav = self.wav_for(text)
-            except SpeechUnavailable as error:
+            except SpeechUnavailableError as error:
                 if not self.error:
                     self.error = str(error)
                     logger.warning("%s", error)

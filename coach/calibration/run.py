@@ -36,6 +36,7 @@ class WindowRunner(Protocol):
         camera: int | None = None,
         source: str | None = None,
         announce: Callable[[str], None] | None = None,
+        interrupts: "InterruptGuard | None" = None,
     ) -> int: ...
 
 

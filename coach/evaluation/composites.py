@@ -771,7 +771,10 @@ class _PortraitBackground(_Background):
         if tracked.face is None:
             raise RuntimeError("Face Mesh found no face in the portrait canvas")
         self.canvas = canvas
-        self.pose = FaceFrameFitter().fit(tracked.face, self.width, self.height)
+        pose = FaceFrameFitter().fit(tracked.face, self.width, self.height)
+        if pose is None:
+            raise RuntimeError("the face frame could not be fitted to the portrait's face")
+        self.pose: FacePose = pose
         self.phase = phase
 
     def warp(self, t: float) -> np.ndarray:

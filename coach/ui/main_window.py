@@ -795,7 +795,7 @@ class LiveWindow(QMainWindow):
         the window again) ends. With nothing processed, or after that, the window just closes."""
         current = self.worker
         worth_saving = current is not None and current.isRunning() and current.processed > 0
-        if worth_saving and not self._quit_requested and self._show_summary:
+        if current is not None and worth_saving and not self._quit_requested and self._show_summary:
             event.ignore()
             self._quit_requested = True
             self.view.show_message("Saving your report…")

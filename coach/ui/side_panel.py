@@ -182,8 +182,10 @@ class SidePanel(QWidget):
         self.gauge_words = _label()
         self.correction_label = _label(bold=True, size_factor=1.1)
         self.correction_label.setObjectName("correction")
-        for widget in (self.score_label, self.stroke_label, self.gauge, self.gauge_words, self.correction_label):
-            feedback.addWidget(widget)
+        feedback_widgets: tuple[QWidget, ...] = (self.score_label, self.stroke_label, self.gauge, self.gauge_words,
+                                                 self.correction_label)
+        for item in feedback_widgets:
+            feedback.addWidget(item)
         self.feedback_card.hide()
         layout.addWidget(self.feedback_card)
 

@@ -37,7 +37,6 @@ from coach.types import Frame, FrameResult, TrackedFrame
 
 if TYPE_CHECKING:
     from coach.session import Session
-    from coach.perception import Tracker
     from coach.perception.degradation import TrackingGovernor
     from coach.perception import LandmarkTracker
     from coach.pipeline import Pipeline
@@ -555,16 +554,20 @@ class LiveWorker(QThread):
             self._recent.popleft()
         return result
 
-    def _adapt(self, tracker: "Tracker") -> None:
+    def _adapt(self, tracker: "LandmarkTracker") -> None:
         """Lighter tracking when frames keep taking longer than the source's frame interval."""
         if self._governor is None:
             return
+        set_mode = getattr(tracker, "set_mode", None)
+        if set_mode is None:
+            return  # a backend without lighter modes keeps its one mode
         mode = self._governor.observe(self.processing_ms[-1])
         if mode is not None:
             logger.warning("live: %.1f ms per frame is over the %.1f ms budget; tracking mode %s",
                            self.processing_ms[-1], self._governor.budget_ms, mode.name)
-            tracker.set_mode(mode)
+            set_mode(mode)
             self.tracking_mode_changed.emit(mode.user_message)
+
     def _maybe_emit_steps_done(self, pipeline: "Pipeline", result: FrameResult) -> None:
         """Which steps are complete, sent only when the step or side changes (the summary is not free)."""
         progress = result.progress
