@@ -143,7 +143,7 @@ def test_bad_line_mid_recording_keeps_the_frames_before_it(tmp_path: Path) -> No
     report = partial_report(out)
     assert report["frames"] == 24 and "line 26" in report["partial_reason"]
     assert "24 frames" in warning
-    assert sorted(p.name for p in out.iterdir()) == ["annotated.mp4", "report.html", "report.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["annotated.mp4", "history.html", "report.html", "report.json"]
 
 
 @pytest.mark.parametrize("damage", ["cut in half", "bytes flipped", "trailer missing"])

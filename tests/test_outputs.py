@@ -150,7 +150,7 @@ def test_replay_into_a_previous_report_replaces_it_whole(tmp_path: Path) -> None
     out = tmp_path / "report"
     first = run_coach("replay", str(recording), "--out", str(out), "--quiet")
     assert first.returncode == 0, first.stderr
-    assert sorted(tree(out)) == ["annotated.mp4", "report.html", "report.json"]
+    assert sorted(tree(out)) == ["annotated.mp4", "history.html", "report.html", "report.json"]
     second = run_coach("replay", str(recording), "--out", str(out), "--no-video", "--no-html", "--quiet")
     assert second.returncode == 0, second.stderr
     assert sorted(tree(out)) == ["report.json"]  # no video of the other session left beside it

@@ -109,7 +109,7 @@ def test_replay_killed_at_a_random_moment(workspace: Path, tmp_path: Path, signa
         assert visible(tmp_path) == ["report"], (where, sorted(p.name for p in tmp_path.iterdir()))
         if tree(out) != before:  # killed in the instant after the new report was swapped in: complete
             assert json.loads((out / "report.json").read_text())["partial"] is False, where
-            assert sorted(tree(out)) == ["annotated.mp4", "report.html", "report.json"], where
+            assert sorted(tree(out)) == ["annotated.mp4", "history.html", "report.html", "report.json"], where
         return
     assert result.returncode == EXIT_CODES[signal_number], (where, result.returncode, result.stderr)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -120,16 +120,16 @@ def test_replay_killed_at_a_random_moment(workspace: Path, tmp_path: Path, signa
         assert "before anything was written" in lines[0], where
         return
     if "while the report was being written" in lines[0]:  # every frame was done: a complete report
-        assert report["partial"] is False and sorted(tree(out)) == ["annotated.mp4", "report.html", "report.json"], where
+        assert report["partial"] is False and sorted(tree(out)) == ["annotated.mp4", "history.html", "report.html", "report.json"], where
         return
     assert report["partial"] is True and DESCRIPTIONS[signal_number] in report["partial_reason"], where
     assert f"after {report['frames']} frames" in lines[0], (where, lines[0])
     assert report["frames"] > 0, where
     if (out / "annotated.mp4").exists():  # absent only when stopped before the first frame was drawn
-        assert sorted(tree(out)) == ["annotated.mp4", "report.html", "report.json"], where
+        assert sorted(tree(out)) == ["annotated.mp4", "history.html", "report.html", "report.json"], where
         assert playable_frames(out / "annotated.mp4") >= max(1, report["frames"] - 1), where
     else:
-        assert sorted(tree(out)) == ["report.html", "report.json"] and report["frames"] == 1, where
+        assert sorted(tree(out)) == ["history.html", "report.html", "report.json"] and report["frames"] == 1, where
 
 
 @pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL])
