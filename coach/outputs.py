@@ -194,13 +194,16 @@ def _owner_pid(name: str, mark: str) -> int | None:
         return None
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id is running (the owner of a staging folder or a history session)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        return True  # it exists, under another user
+    except OSError:
+        return False
     return True
 
 
@@ -216,7 +219,7 @@ def remove_stale_stages(final: Path) -> None:
             return
         for path in candidates:
             pid = _owner_pid(path.name, mark)
-            if pid is not None and pid != os.getpid() and not _process_alive(pid) and path.is_dir():
+            if pid is not None and pid != os.getpid() and not process_alive(pid) and path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
                 logger.info("removed %s, left by an interrupted run", path)
 

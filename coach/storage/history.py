@@ -52,6 +52,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from coach.outputs import process_alive
 from coach.errors import CoachError
 from coach.paths import user_data_dir
 
@@ -330,18 +331,6 @@ def _move_aside(path: Path, why: str) -> Path:
     return target
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
-
-
 class HistoryStore:
     """One connection to the history database. Use from the thread that opened it.
 
@@ -587,7 +576,7 @@ class HistoryStore:
         abandoned: list[int] = []
         for session_id, pid, writer_host, updated_at in rows:
             if writer_host == host:
-                if pid is None or not _process_alive(int(pid)):
+                if pid is None or not process_alive(int(pid)):
                     abandoned.append(int(session_id))
             else:
                 try:

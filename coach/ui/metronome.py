@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import math
 import tempfile
-import wave
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +19,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
 
+from coach.audio.voice import write_click_wav
 from coach.types import StepProgress
 
 logger = logging.getLogger(__name__)
@@ -29,10 +28,6 @@ MIN_PERIOD_S = 0.12  # faster than ~8 Hz taps the clicks would blur into a buzz
 MAX_PERIOD_S = 10.0
 GLIDE_RETURN_SHARE = 0.5
 """A glide's beat covers the stroke and the lift back to its start, taken as half the stroke's time."""
-CLICK_HZ = 880.0
-CLICK_S = 0.04
-SAMPLE_RATE = 22_050
-VOLUME = 0.35
 
 
 def beat_period_s(progress: StepProgress | None) -> float | None:
@@ -57,20 +52,6 @@ def beat_period_s(progress: StepProgress | None) -> float | None:
         stroke_s = length / progress.target_speed_fu_s
         return float(np.clip(stroke_s * (1.0 + GLIDE_RETURN_SHARE), MIN_PERIOD_S, MAX_PERIOD_S))
     return None
-
-
-def write_click_wav(path: Path) -> Path:
-    """A short, soft sine click with a fast fade, so the beat is heard without being harsh."""
-    samples = int(SAMPLE_RATE * CLICK_S)
-    t = np.arange(samples) / SAMPLE_RATE
-    envelope = np.exp(-t * 90.0) * np.minimum(1.0, t * 2000.0)
-    signal = (VOLUME * 32767 * envelope * np.sin(2 * math.pi * CLICK_HZ * t)).astype("<i2")
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        wav.writeframes(signal.tobytes())
-    return path
 
 
 def sound_available() -> bool:
@@ -147,7 +128,7 @@ class Metronome(QObject):
         from PySide6.QtMultimedia import QSoundEffect
 
         self._sound_dir = tempfile.TemporaryDirectory(prefix="coach-metronome-")
-        click = write_click_wav(Path(self._sound_dir.name) / "click.wav")
+        click = write_click_wav(Path(self._sound_dir.name) / "click.wav")  # the same click the voice path plays
         effect = QSoundEffect(self)
         effect.setSource(QUrl.fromLocalFile(str(click)))
         effect.setVolume(0.6)
