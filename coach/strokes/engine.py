@@ -50,7 +50,9 @@ logger = logging.getLogger(__name__)
 
 DT = 1.0 / 30.0  # the engine's even clock; faster cameras are resampled down, slower ones up
 POSE_HOLD_S = 0.5  # keep using the last face pose this long while the face is not found...
-POSE_HOLD_WITH_HAND_S = 2.0  # ...and this long while a hand is in view (it is covering the face: forehead work)
+POSE_HOLD_WITH_HAND_S = 12.0  # ...and this long while a hand is in view (it is covering the face: a set of forehead strokes)
+BRIDGE_WAIT_S = 0.5  # wait this long for the face to come back and bridge the points; after that, go on with the stand-in pose
+REFOUND_BLEND_S = 0.5  # after a longer loss the head has moved: fade the stand-in pose's offset out over this time
 HAND_GAP_S = 0.3  # a hand missing for longer than this ends its contact
 LIFT_RATIO = 1.2  # apparent size over resting size above which the hand is off the skin (hand tilt alone gives up to ~1.15)
 START_SAMPLES = 3  # consecutive on-skin samples that begin a contact
@@ -165,6 +167,7 @@ class _Buffer:
     on: list[bool] = field(default_factory=list)
     sx: list[float] = field(default_factory=list)
     sy: list[float] = field(default_factory=list)
+    last_fresh_s: float = -math.inf  # the newest sample mapped with a freshly found face
 
     def __len__(self) -> int:
         return len(self.t)
@@ -178,6 +181,8 @@ class _Buffer:
         self.pinch.append(pinch)
         self.depth.append(depth)
         self.fresh.append(fresh)
+        if fresh:
+            self.last_fresh_s = t
         self.on.append(on)
         self.sx.append(math.nan)
         self.sy.append(math.nan)
@@ -230,6 +235,7 @@ class _HandTrack:
     holds: deque[tuple[int, float]] = field(default_factory=lambda: deque(maxlen=4))  # closed holds: id, start
     trail: deque[tuple[float, np.ndarray]] = field(default_factory=deque)
     contact: ContactPoint | None = None
+    refound: tuple[float, np.ndarray] | None = None  # when the face was found again, and the stand-in pose's offset then
 
     def learn_size(self, size_fu: float) -> None:
         self.sizes.append(size_fu)
@@ -256,6 +262,7 @@ class StrokeEngine:
         self._hands: dict[Handedness, _HandTrack] = {"left": _HandTrack("left"), "right": _HandTrack("right")}
         self._pose: FacePose | None = None
         self._pose_time_s: float | None = None
+        self._pose_stale = False  # the last frame was mapped with a stand-in pose
         self._next_id = 1
         self._now_s = 0.0
 
@@ -266,12 +273,19 @@ class StrokeEngine:
         t = tracked.timestamp_s
         self._now_s = t
         fresh_pose = pose is not None
+        stand_in = self._pose
+        # The face is back after a loss too long to bridge: what was mapped with the stand-in pose
+        # is off by however far the head moved meanwhile. Each hand's point fades from there.
+        refound = (fresh_pose and self._pose_stale and stand_in is not None and self._pose_time_s is not None
+                   and t - self._pose_time_s > BRIDGE_WAIT_S)
         if pose is not None:
             self._pose, self._pose_time_s = pose, t
+            self._pose_stale = False
         elif self._pose_time_s is not None:
             hold = POSE_HOLD_WITH_HAND_S if tracked.hands else POSE_HOLD_S
             if t - self._pose_time_s <= hold:
                 pose = self._pose
+                self._pose_stale = True
         events: list[Stroke] = []
         seen: set[str] = set()
         for hand in tracked.hands:
@@ -283,6 +297,14 @@ class StrokeEngine:
                 events += self._lose(track)
                 continue
             point_fu = pose.image_to_face(measure.contact_px[None])[0]
+            if refound and stand_in is not None and track.touching:
+                track.refound = (t, stand_in.image_to_face(measure.contact_px[None])[0] - point_fu)
+            if track.refound is not None:
+                share = 1.0 - (t - track.refound[0]) / REFOUND_BLEND_S
+                if share > 0:
+                    point_fu = point_fu + share * track.refound[1]
+                else:
+                    track.refound = None
             # A hand on the nose tip is nearer the camera than one on the temple: compare sizes as if
             # every contact were at the eye-corner plane (z = 0 in face units).
             skin_depth_fu = float(pose.surface.depth_at(point_fu[None])[0])
@@ -368,11 +390,14 @@ class StrokeEngine:
             track.last_on = len(buffer) - 1
         elif len(buffer) - 1 - track.last_on >= END_SAMPLES:
             return self._end_contact(track)
-        if not fresh:
+        if not fresh and buffer.t[-1] - buffer.last_fresh_s < BRIDGE_WAIT_S:
             # The face is hidden (by the hand, on the forehead): the last pose stands in, but the
-            # head keeps moving, so these points drift. Wait until the face is back and bridge them.
+            # head keeps moving, so these points drift. Wait a moment for the face to come back and
+            # bridge them; a hand covering the face for longer (a set of forehead strokes) is
+            # followed with the stand-in pose, since the head moves far less than the hand.
             return []
-        self._bridge(buffer)
+        if fresh:
+            self._bridge(buffer)
         events: list[Stroke] = []
         while track.evaluated < len(buffer) - 1 - LAG:
             track.evaluated += 1
@@ -397,8 +422,8 @@ class StrokeEngine:
         before = last - 1
         while before >= 0 and not buffer.fresh[before]:
             before -= 1
-        if before < 0:
-            return
+        if before < 0 or buffer.t[last - 1] - buffer.t[before] >= BRIDGE_WAIT_S:
+            return  # a longer gap was followed with the stand-in pose (and is faded, not bridged)
         span = buffer.t[last] - buffer.t[before]
         for column in (buffer.x, buffer.y, buffer.ratio, buffer.pinch, buffer.depth):  # all read through the pose
             for index in range(before + 1, last):
