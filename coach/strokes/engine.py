@@ -235,6 +235,7 @@ class _HandTrack:
     holds: deque[tuple[int, float]] = field(default_factory=lambda: deque(maxlen=4))  # closed holds: id, start
     trail: deque[tuple[float, np.ndarray]] = field(default_factory=deque)
     contact: ContactPoint | None = None
+    other_leg_s: float = -math.inf  # end of the last slide that was neither a glide nor a return
     refound: tuple[float, np.ndarray] | None = None  # when the face was found again, and the stand-in pose's offset then
 
     def learn_size(self, size_fu: float) -> None:
@@ -610,6 +611,7 @@ class StrokeEngine:
             return _rejected(track.hand, times, "short", length)
         speed = length / duration
         if speed > MAX_GLIDE_FU_S:
+            track.other_leg_s = stop
             return _rejected(track.hand, times, "fast", speed)
         inside = (times >= onset - 1e-9) & (times <= stop + 1e-9)
         path = points[inside]
@@ -618,6 +620,7 @@ class StrokeEngine:
             return None
         straightness = float(np.hypot(*(ends[1] - ends[0]))) / max(length, 1e-9)
         if straightness < MIN_STRAIGHTNESS:
+            track.other_leg_s = stop
             return _rejected(track.hand, times, "curved", straightness)
         ratios = np.asarray(buffer.ratio[first : last + 1])[inside]
         lift = float(np.median(ratios))
@@ -625,6 +628,7 @@ class StrokeEngine:
         lift_change = float(np.median(ratios[-third:]) - np.median(ratios[:third]))
         at_edge = at_contact_end or leg.start <= START_SAMPLES + LAG
         if abs(lift_change) > (EDGE_LIFT_CHANGE if at_edge else MAX_LIFT_CHANGE):
+            track.other_leg_s = stop
             return _rejected(track.hand, times, "lands or leaves (size change)", lift_change)
         direction_vector = (ends[1] - ends[0]) / max(float(np.hypot(*(ends[1] - ends[0]))), 1e-9)
         return_evidence = self._return_evidence(track, direction_vector, speed, lift, onset)
@@ -675,12 +679,14 @@ class StrokeEngine:
     def _return_evidence(self, track: _HandTrack, direction: np.ndarray, speed: float, lift: float, onset: float) -> float:
         """How much this leg looks like the way back after the last glide (≥ 1: it is a return).
 
-        A return goes the other way, soon after a glide, and is made faster and/or with the hand
+        A return goes the other way, soon after a glide and next after it, and is made faster and/or with the hand
         lifted toward the camera; either cue alone suffices when clear, and half of each adds up.
         """
         if not track.glides:
             return 0.0
         last = track.glides[-1]
+        if track.other_leg_s > last.stop_s:
+            return 0.0  # the hand went elsewhere since (travel, a landing): this leg is not that glide's way back
         if onset - last.stop_s > RETURN_WINDOW_S or float(direction @ last.direction) > -0.5:
             return 0.0
         faster = math.log(max(speed, 1e-9) / max(last.speed, 1e-9)) / math.log(RETURN_SPEEDUP)
