@@ -584,7 +584,29 @@ class StrokeEngine:
 
     def _finish_leg(self, track: _HandTrack, leg: _Leg, last: int, at_contact_end: bool = False) -> list[Stroke]:
         stroke = self._end_leg(track, leg, last, at_contact_end)
-        return [stroke] if stroke is not None else []
+        if stroke is None:
+            return []
+        return self._withdraw_holds_in_glide(track, stroke.start_s, stroke.end_s) + [stroke]
+
+    def _withdraw_holds_in_glide(self, track: _HandTrack, onset_s: float, stop_s: float) -> list[Stroke]:
+        """A slow glide creeps off its start (a skewed bell barely moves for its first second): a hold
+        reported there that was still for less than MIN_HOLD_S before the glide's onset was the
+        glide's beginning, not a press. Take it back."""
+        events: list[Stroke] = []
+        for stroke_id, hold_start_s in list(track.holds):
+            if hold_start_s < stop_s and onset_s - hold_start_s < MIN_HOLD_S:
+                track.holds.remove((stroke_id, hold_start_s))
+                events.append(Stroke(start_s=hold_start_s, end_s=hold_start_s, hand=track.hand, region=None, pattern="hold",
+                                     direction=None, speed_fu_s=None, count=1, rate_hz=None, reported_s=self._now_s,
+                                     stroke_id=stroke_id, withdrawn=True))
+        hold = track.hold
+        if hold is not None and hold.stroke_id is not None:
+            hold_start_s = track.buffer.t[hold.start]
+            if hold_start_s < stop_s and onset_s - hold_start_s < MIN_HOLD_S:
+                withdrawn = self._hold_stroke(track, hold, len(track.buffer) - 1, final=True)
+                events.append(replace(withdrawn, withdrawn=True))
+                track.hold = None
+        return events
 
     def _end_leg(self, track: _HandTrack, leg: _Leg, last: int, at_contact_end: bool = False) -> Stroke | None:
         """Time and measure a finished slide (its samples up to ``last``); report it if it is a glide."""
