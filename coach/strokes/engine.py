@@ -266,6 +266,7 @@ class StrokeEngine:
         self._pose_stale = False  # the last frame was mapped with a stand-in pose
         self._next_id = 1
         self._now_s = 0.0
+        self._frame_work = 0
 
     # -- public -------------------------------------------------------------------------------
 
@@ -273,6 +274,7 @@ class StrokeEngine:
         """Take one frame; return the stroke events emitted at it (progress events have final=False)."""
         t = tracked.timestamp_s
         self._now_s = t
+        self._frame_work = 0  # costly jobs (a slide timed, a run check) done at this frame so far
         fresh_pose = pose is not None
         stand_in = self._pose
         # The face is back after a loss too long to bridge: what was mapped with the stand-in pose
@@ -403,8 +405,12 @@ class StrokeEngine:
         while track.evaluated < len(buffer) - 1 - LAG:
             track.evaluated += 1
             events += self._evaluate(track, track.evaluated)
-        if len(buffer) >= track.next_check:
+        # A slide timed (or the other hand's run checked) at this frame already: check at the next
+        # sample instead (up to a hop late), so the two costliest jobs do not fall on one frame.
+        due = len(buffer) >= track.next_check
+        if due and not (self._frame_work and len(buffer) - track.next_check < RUN_HOP_SAMPLES - 1):
             track.next_check = len(buffer) + RUN_HOP_SAMPLES
+            self._frame_work += 1
             events += self._check_run(track)
         self._trim(track)
         return events
@@ -622,6 +628,7 @@ class StrokeEngine:
         chord_length = float(np.hypot(*chord))
         if chord_length < 0.7 * MIN_GLIDE_FU:
             return _rejected(track.hand, times, "short chord", chord_length)
+        self._frame_work += 1
         timing = time_leg(times, points @ (chord / chord_length))
         onset = float(np.clip(timing.onset_s, times[0], times[-1]))
         stop = float(np.clip(timing.stop_s, times[0], times[-1]))

@@ -92,16 +92,19 @@ def _hann(n: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=64)
-def _trend_projection(n: int, order: int) -> np.ndarray:
-    """n×n matrix that maps a signal to its least-squares polynomial trend of the given order."""
+def _trend_fit(n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
+    """Design matrix (n×k) and its pseudo-inverse (k×n) of a least-squares polynomial trend."""
     x = np.linspace(-0.5, 0.5, n)
     design = np.vander(x, order + 1, increasing=True)
-    return design @ np.linalg.pinv(design)
+    return design, np.linalg.pinv(design)
 
 
 def _detrended(signal: np.ndarray, order: int) -> np.ndarray:
+    # Through the k coefficients rather than an n×n projection: this runs several times per run
+    # check, on the frame budget.
     z = np.asarray(signal, dtype=complex)
-    return z - _trend_projection(len(z), order) @ z
+    design, inverse = _trend_fit(len(z), order)
+    return z - design @ (inverse @ z)
 
 
 def amplitude_at(signal: np.ndarray, dt: float, frequency_hz: float) -> float:
