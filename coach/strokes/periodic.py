@@ -227,6 +227,12 @@ def _tap(window: WindowSignals) -> RunFinding | None:
     # edge: a tapping tempo is a peak that stands above the slower motion below it.
     if amplitude_at(source, dt, frequency) < 1.4 * amplitude_at(source, dt, 0.6 * frequency):
         return None
+    # A tapping finger lifts and lands on one spot (its tip may swing at the tapping tempo as the
+    # finger pivots); a series of short glides with lifted returns also swings the hand's size
+    # twice per glide and return, but its fingertip slides to and fro at half that tempo.
+    if source is not signal:
+        if amplitude_at(signal, dt, 0.5 * frequency) > MAX_TAP_BOB_FU:
+            return None
     # Back-and-forth rubbing makes overtones that can pass for a tapping tempo: a stronger, slower
     # oscillation (of the same signal) whose multiple this tempo is gives it away.
     slower = dominant_oscillation(source, dt, (0.4, 0.75 * frequency), trend_order=3)
