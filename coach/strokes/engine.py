@@ -86,7 +86,8 @@ MAX_GLIDE_FU_S = 1.2  # 11 cm/s, half again the fastest glide any technique asks
 MIN_STRAIGHTNESS = 0.7  # chord / path: a glide is nearly straight; half a circle is 0.64
 MAX_LEG_S = 8.0
 MAX_LIFT_CHANGE = 0.12  # a glide stays at the skin's depth (turning along the face changes the size by up to ~0.08)...
-EDGE_LIFT_CHANGE = 0.05  # ...and a slide as the contact begins or ends that grows or shrinks this much is landing or leaving
+EDGE_LIFT_CHANGE = 0.05  # ...and a hold whose hand grows this much is lifting off
+LANDING_LIFT_CHANGE = 0.08  # a slide as the contact begins or ends that grows or shrinks more than turning along the face does (~0.08) is landing or leaving
 TRIM_LIFT = 0.04  # a slide's samples this much larger than its typical hand size are landing or lifting
 RETURN_WINDOW_S = 3.0  # a leg this soon after a glide, going back, may be its return
 RETURN_SPEEDUP = 1.5  # a return made this much faster than the glide is a return on its own...
@@ -656,7 +657,7 @@ class StrokeEngine:
         third = max(2, len(ratios) // 3)
         lift_change = float(np.median(ratios[-third:]) - np.median(ratios[:third]))
         at_edge = at_contact_end or leg.start <= START_SAMPLES + LAG
-        if abs(lift_change) > (EDGE_LIFT_CHANGE if at_edge else MAX_LIFT_CHANGE):
+        if abs(lift_change) > (LANDING_LIFT_CHANGE if at_edge else MAX_LIFT_CHANGE):
             track.other_leg_s = stop
             return _rejected(track.hand, times, "lands or leaves (size change)", lift_change)
         direction_vector = (ends[1] - ends[0]) / max(float(np.hypot(*(ends[1] - ends[0]))), 1e-9)

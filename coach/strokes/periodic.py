@@ -201,7 +201,8 @@ def _drift(points: np.ndarray) -> float:
 def _tap(window: WindowSignals) -> RunFinding | None:
     dt, points = window.dt, window.points
     core = points[len(points) // 6 : max(len(points) // 6 + 2, 5 * len(points) // 6)]
-    spread = np.percentile(core, 90, axis=0) - np.percentile(core, 10, axis=0)
+    low, high = np.percentile(core, [10, 90], axis=0)
+    spread = high - low
     if float(np.hypot(*spread)) > MAX_TAP_SPREAD_FU:
         return None
     signal = points[:, 0] + 1j * points[:, 1]

@@ -50,7 +50,7 @@ def dominant_oscillation(signal: np.ndarray, dt: float, band_hz: tuple[float, fl
         return None
     t = np.arange(n) * dt
     weighted = _detrended(signal, trend_order) * _hann(n)
-    window_sum = float(_hann(n).sum())
+    window_sum = _hann_sum(n)
     nyquist = 0.5 / dt
     low, high = band_hz[0], min(band_hz[1], 0.92 * nyquist)
     if high <= low:
@@ -70,8 +70,9 @@ def dominant_oscillation(signal: np.ndarray, dt: float, band_hz: tuple[float, fl
     frequencies = bins * step
     fine = np.clip(frequencies[coarse_best] + np.linspace(-step, step, 21), low, high)
     phases = np.exp(-2j * np.pi * np.outer(fine, t))
-    fine_plus = np.abs(phases @ weighted) / window_sum
-    fine_minus = np.abs(np.conj(phases) @ weighted) / window_sum
+    # One product for both senses: conj(phases) @ w is the conjugate of phases @ conj(w).
+    both = np.abs(phases @ np.column_stack([weighted, np.conj(weighted)])) / window_sum
+    fine_plus, fine_minus = both[:, 0], both[:, 1]
     fine_best = int(np.argmax(fine_plus**2 + fine_minus**2))
     best_plus, best_minus = float(fine_plus[fine_best]), float(fine_minus[fine_best])
     # Noise floor: median power away from the peak's main lobe.
@@ -89,6 +90,11 @@ def dominant_oscillation(signal: np.ndarray, dt: float, band_hz: tuple[float, fl
 @lru_cache(maxsize=64)
 def _hann(n: int) -> np.ndarray:
     return np.hanning(n + 2)[1:-1]
+
+
+@lru_cache(maxsize=64)
+def _hann_sum(n: int) -> float:
+    return float(_hann(n).sum())
 
 
 @lru_cache(maxsize=64)
