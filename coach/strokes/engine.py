@@ -86,8 +86,7 @@ MAX_GLIDE_FU_S = 1.2  # 11 cm/s, half again the fastest glide any technique asks
 MIN_STRAIGHTNESS = 0.7  # chord / path: a glide is nearly straight; half a circle is 0.64
 MAX_LEG_S = 8.0
 MAX_LIFT_CHANGE = 0.12  # a glide stays at the skin's depth (turning along the face changes the size by up to ~0.08)...
-EDGE_LIFT_CHANGE = 0.05  # ...and a hold whose hand grows this much is lifting off
-LANDING_LIFT_CHANGE = 0.08  # a slide as the contact begins or ends that grows or shrinks more than turning along the face does (~0.08) is landing or leaving
+LANDING_LIFT_CHANGE = 0.08  # a slide as the contact begins or ends (or a hold) whose hand grows or shrinks more than turning along the face does (~0.08) is landing or leaving
 TRIM_LIFT = 0.04  # a slide's samples this much larger than its typical hand size are landing or lifting
 RETURN_WINDOW_S = 3.0  # a leg this soon after a glide, going back, may be its return
 RETURN_SPEEDUP = 1.5  # a return made this much faster than the glide is a return on its own...
@@ -238,13 +237,33 @@ class _HandTrack:
     contact: ContactPoint | None = None
     other_leg_s: float = -math.inf  # end of the last slide that was neither a glide nor a return
     refound: tuple[float, np.ndarray] | None = None  # when the face was found again, and the stand-in pose's offset then
+    sizes_seen: int = 0
 
     def learn_size(self, size_fu: float) -> None:
         self.sizes.append(size_fu)
+        self.sizes_seen += 1
+        previous = self.resting_size
         if len(self.sizes) < 15:
             self.resting_size = min(RESTING_SIZE_PRIOR_FU, min(self.sizes))
-        elif len(self.sizes) % 10 == 0 or len(self.sizes) == 15:
+        elif self.sizes_seen % 10 == 0 or self.sizes_seen == 15:  # (the history stays full after 30 s)
             self.resting_size = float(np.percentile(self.sizes, 10))
+        if self.resting_size != previous:
+            self._rescale(previous / self.resting_size)
+
+    def _rescale(self, factor: float) -> None:
+        """Size ratios kept from before the resting size changed are re-expressed in the new one, so
+        that a slide's landing or lift and a return's lift are judged on one scale (the first
+        contact of a session straddles the moment the resting size is first learnt)."""
+        self.buffer.ratio = [ratio * factor for ratio in self.buffer.ratio]
+        self.candidate = [(np.concatenate([values[:3], [values[3] * factor], values[4:]]), fresh)
+                          for values, fresh in self.candidate]
+        if self.last_raw is not None:
+            t, values, in_region, fresh = self.last_raw
+            self.last_raw = (t, np.concatenate([values[:3], [values[3] * factor], values[4:]]), in_region, fresh)
+        for glide in self.glides:
+            glide.lift *= factor
+        if self.hold is not None:
+            self.hold.ratio *= factor
 
 
 class StrokeEngine:
@@ -749,7 +768,7 @@ class StrokeEngine:
         ratio = float(np.median(buffer.ratio[max(hold.start, index - 4) : index + 1]))
         if samples <= 5:
             hold.ratio = ratio
-        elif ratio - hold.ratio > EDGE_LIFT_CHANGE:
+        elif ratio - hold.ratio > LANDING_LIFT_CHANGE:  # more than the size's noise and turning
             # The hand grows in the image: it is lifting off, no longer pressing.
             events = self._end_hold(track, index - 4)
             track.hold = None

@@ -229,11 +229,11 @@ def _tap(window: WindowSignals) -> RunFinding | None:
     if amplitude_at(source, dt, frequency) < 1.4 * amplitude_at(source, dt, 0.6 * frequency):
         return None
     # A tapping finger lifts and lands on one spot (its tip may swing at the tapping tempo as the
-    # finger pivots); a series of short glides with lifted returns also swings the hand's size
-    # twice per glide and return, but its fingertip slides to and fro at half that tempo.
-    if source is not signal:
-        if amplitude_at(signal, dt, 0.5 * frequency) > MAX_TAP_BOB_FU:
-            return None
+    # finger pivots); a series of short glides with lifted returns also swings the hand's size,
+    # at a harmonic of its pace (twice or three times per glide and return), but its fingertip
+    # slides to and fro at the series' own, slower pace.
+    if max(amplitude_at(signal, dt, frequency / 2), amplitude_at(signal, dt, frequency / 3)) > MAX_TAP_BOB_FU:
+        return None
     # Back-and-forth rubbing makes overtones that can pass for a tapping tempo: a stronger, slower
     # oscillation (of the same signal) whose multiple this tempo is gives it away.
     slower = dominant_oscillation(source, dt, (0.4, 0.75 * frequency), trend_order=3)
