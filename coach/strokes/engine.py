@@ -50,7 +50,9 @@ logger = logging.getLogger(__name__)
 
 DT = 1.0 / 30.0  # the engine's even clock; faster cameras are resampled down, slower ones up
 POSE_HOLD_S = 0.5  # keep using the last face pose this long while the face is not found...
-POSE_HOLD_WITH_HAND_S = 2.0  # ...and this long while a hand is in view (it is covering the face: forehead work)
+POSE_HOLD_WITH_HAND_S = 12.0  # ...and this long while a hand is in view (it is covering the face: a set of forehead strokes)
+BRIDGE_WAIT_S = 0.5  # wait this long for the face to come back and bridge the points; after that, go on with the stand-in pose
+REFOUND_BLEND_S = 0.5  # after a longer loss the head has moved: fade the stand-in pose's offset out over this time
 HAND_GAP_S = 0.3  # a hand missing for longer than this ends its contact
 LIFT_RATIO = 1.2  # apparent size over resting size above which the hand is off the skin (hand tilt alone gives up to ~1.15)
 START_SAMPLES = 3  # consecutive on-skin samples that begin a contact
@@ -84,7 +86,7 @@ MAX_GLIDE_FU_S = 1.2  # 11 cm/s, half again the fastest glide any technique asks
 MIN_STRAIGHTNESS = 0.7  # chord / path: a glide is nearly straight; half a circle is 0.64
 MAX_LEG_S = 8.0
 MAX_LIFT_CHANGE = 0.12  # a glide stays at the skin's depth (turning along the face changes the size by up to ~0.08)...
-EDGE_LIFT_CHANGE = 0.05  # ...and a slide as the contact begins or ends that grows or shrinks this much is landing or leaving
+LANDING_LIFT_CHANGE = 0.08  # a slide as the contact begins or ends (or a hold) whose hand grows or shrinks more than turning along the face does (~0.08) is landing or leaving
 TRIM_LIFT = 0.04  # a slide's samples this much larger than its typical hand size are landing or lifting
 RETURN_WINDOW_S = 3.0  # a leg this soon after a glide, going back, may be its return
 RETURN_SPEEDUP = 1.5  # a return made this much faster than the glide is a return on its own...
@@ -165,6 +167,7 @@ class _Buffer:
     on: list[bool] = field(default_factory=list)
     sx: list[float] = field(default_factory=list)
     sy: list[float] = field(default_factory=list)
+    last_fresh_s: float = -math.inf  # the newest sample mapped with a freshly found face
 
     def __len__(self) -> int:
         return len(self.t)
@@ -178,6 +181,8 @@ class _Buffer:
         self.pinch.append(pinch)
         self.depth.append(depth)
         self.fresh.append(fresh)
+        if fresh:
+            self.last_fresh_s = t
         self.on.append(on)
         self.sx.append(math.nan)
         self.sy.append(math.nan)
@@ -230,13 +235,35 @@ class _HandTrack:
     holds: deque[tuple[int, float]] = field(default_factory=lambda: deque(maxlen=4))  # closed holds: id, start
     trail: deque[tuple[float, np.ndarray]] = field(default_factory=deque)
     contact: ContactPoint | None = None
+    other_leg_s: float = -math.inf  # end of the last slide that was neither a glide nor a return
+    refound: tuple[float, np.ndarray] | None = None  # when the face was found again, and the stand-in pose's offset then
+    sizes_seen: int = 0
 
     def learn_size(self, size_fu: float) -> None:
         self.sizes.append(size_fu)
+        self.sizes_seen += 1
+        previous = self.resting_size
         if len(self.sizes) < 15:
             self.resting_size = min(RESTING_SIZE_PRIOR_FU, min(self.sizes))
-        elif len(self.sizes) % 10 == 0 or len(self.sizes) == 15:
+        elif self.sizes_seen % 10 == 0 or self.sizes_seen == 15:  # (the history stays full after 30 s)
             self.resting_size = float(np.percentile(self.sizes, 10))
+        if self.resting_size != previous:
+            self._rescale(previous / self.resting_size)
+
+    def _rescale(self, factor: float) -> None:
+        """Size ratios kept from before the resting size changed are re-expressed in the new one, so
+        that a slide's landing or lift and a return's lift are judged on one scale (the first
+        contact of a session straddles the moment the resting size is first learnt)."""
+        self.buffer.ratio = [ratio * factor for ratio in self.buffer.ratio]
+        self.candidate = [(np.concatenate([values[:3], [values[3] * factor], values[4:]]), fresh)
+                          for values, fresh in self.candidate]
+        if self.last_raw is not None:
+            t, values, in_region, fresh = self.last_raw
+            self.last_raw = (t, np.concatenate([values[:3], [values[3] * factor], values[4:]]), in_region, fresh)
+        for glide in self.glides:
+            glide.lift *= factor
+        if self.hold is not None:
+            self.hold.ratio *= factor
 
 
 class StrokeEngine:
@@ -256,8 +283,10 @@ class StrokeEngine:
         self._hands: dict[Handedness, _HandTrack] = {"left": _HandTrack("left"), "right": _HandTrack("right")}
         self._pose: FacePose | None = None
         self._pose_time_s: float | None = None
+        self._pose_stale = False  # the last frame was mapped with a stand-in pose
         self._next_id = 1
         self._now_s = 0.0
+        self._frame_work = 0
 
     # -- public -------------------------------------------------------------------------------
 
@@ -265,13 +294,21 @@ class StrokeEngine:
         """Take one frame; return the stroke events emitted at it (progress events have final=False)."""
         t = tracked.timestamp_s
         self._now_s = t
+        self._frame_work = 0  # costly jobs (a slide timed, a run check) done at this frame so far
         fresh_pose = pose is not None
+        stand_in = self._pose
+        # The face is back after a loss too long to bridge: what was mapped with the stand-in pose
+        # is off by however far the head moved meanwhile. Each hand's point fades from there.
+        refound = (fresh_pose and self._pose_stale and stand_in is not None and self._pose_time_s is not None
+                   and t - self._pose_time_s > BRIDGE_WAIT_S)
         if pose is not None:
             self._pose, self._pose_time_s = pose, t
+            self._pose_stale = False
         elif self._pose_time_s is not None:
             hold = POSE_HOLD_WITH_HAND_S if tracked.hands else POSE_HOLD_S
             if t - self._pose_time_s <= hold:
                 pose = self._pose
+                self._pose_stale = True
         events: list[Stroke] = []
         seen: set[str] = set()
         for hand in tracked.hands:
@@ -283,6 +320,14 @@ class StrokeEngine:
                 events += self._lose(track)
                 continue
             point_fu = pose.image_to_face(measure.contact_px[None])[0]
+            if refound and stand_in is not None and track.touching:
+                track.refound = (t, stand_in.image_to_face(measure.contact_px[None])[0] - point_fu)
+            if track.refound is not None:
+                share = 1.0 - (t - track.refound[0]) / REFOUND_BLEND_S
+                if share > 0:
+                    point_fu = point_fu + share * track.refound[1]
+                else:
+                    track.refound = None
             # A hand on the nose tip is nearer the camera than one on the temple: compare sizes as if
             # every contact were at the eye-corner plane (z = 0 in face units).
             skin_depth_fu = float(pose.surface.depth_at(point_fu[None])[0])
@@ -368,17 +413,24 @@ class StrokeEngine:
             track.last_on = len(buffer) - 1
         elif len(buffer) - 1 - track.last_on >= END_SAMPLES:
             return self._end_contact(track)
-        if not fresh:
+        if not fresh and buffer.t[-1] - buffer.last_fresh_s < BRIDGE_WAIT_S:
             # The face is hidden (by the hand, on the forehead): the last pose stands in, but the
-            # head keeps moving, so these points drift. Wait until the face is back and bridge them.
+            # head keeps moving, so these points drift. Wait a moment for the face to come back and
+            # bridge them; a hand covering the face for longer (a set of forehead strokes) is
+            # followed with the stand-in pose, since the head moves far less than the hand.
             return []
-        self._bridge(buffer)
+        if fresh:
+            self._bridge(buffer)
         events: list[Stroke] = []
         while track.evaluated < len(buffer) - 1 - LAG:
             track.evaluated += 1
             events += self._evaluate(track, track.evaluated)
-        if len(buffer) >= track.next_check:
+        # A slide timed (or the other hand's run checked) at this frame already: check at the next
+        # sample instead (up to a hop late), so the two costliest jobs do not fall on one frame.
+        due = len(buffer) >= track.next_check
+        if due and not (self._frame_work and len(buffer) - track.next_check < RUN_HOP_SAMPLES - 1):
             track.next_check = len(buffer) + RUN_HOP_SAMPLES
+            self._frame_work += 1
             events += self._check_run(track)
         self._trim(track)
         return events
@@ -397,8 +449,8 @@ class StrokeEngine:
         before = last - 1
         while before >= 0 and not buffer.fresh[before]:
             before -= 1
-        if before < 0:
-            return
+        if before < 0 or buffer.t[last - 1] - buffer.t[before] >= BRIDGE_WAIT_S:
+            return  # a longer gap was followed with the stand-in pose (and is faded, not bridged)
         span = buffer.t[last] - buffer.t[before]
         for column in (buffer.x, buffer.y, buffer.ratio, buffer.pinch, buffer.depth):  # all read through the pose
             for index in range(before + 1, last):
@@ -558,7 +610,29 @@ class StrokeEngine:
 
     def _finish_leg(self, track: _HandTrack, leg: _Leg, last: int, at_contact_end: bool = False) -> list[Stroke]:
         stroke = self._end_leg(track, leg, last, at_contact_end)
-        return [stroke] if stroke is not None else []
+        if stroke is None:
+            return []
+        return self._withdraw_holds_in_glide(track, stroke.start_s, stroke.end_s) + [stroke]
+
+    def _withdraw_holds_in_glide(self, track: _HandTrack, onset_s: float, stop_s: float) -> list[Stroke]:
+        """A slow glide creeps off its start (a skewed bell barely moves for its first second): a hold
+        reported there that was still for less than MIN_HOLD_S before the glide's onset was the
+        glide's beginning, not a press. Take it back."""
+        events: list[Stroke] = []
+        for stroke_id, hold_start_s in list(track.holds):
+            if hold_start_s < stop_s and onset_s - hold_start_s < MIN_HOLD_S:
+                track.holds.remove((stroke_id, hold_start_s))
+                events.append(Stroke(start_s=hold_start_s, end_s=hold_start_s, hand=track.hand, region=None, pattern="hold",
+                                     direction=None, speed_fu_s=None, count=1, rate_hz=None, reported_s=self._now_s,
+                                     stroke_id=stroke_id, withdrawn=True))
+        hold = track.hold
+        if hold is not None and hold.stroke_id is not None:
+            hold_start_s = track.buffer.t[hold.start]
+            if hold_start_s < stop_s and onset_s - hold_start_s < MIN_HOLD_S:
+                withdrawn = self._hold_stroke(track, hold, len(track.buffer) - 1, final=True)
+                events.append(replace(withdrawn, withdrawn=True))
+                track.hold = None
+        return events
 
     def _end_leg(self, track: _HandTrack, leg: _Leg, last: int, at_contact_end: bool = False) -> Stroke | None:
         """Time and measure a finished slide (its samples up to ``last``); report it if it is a glide."""
@@ -574,6 +648,7 @@ class StrokeEngine:
         chord_length = float(np.hypot(*chord))
         if chord_length < 0.7 * MIN_GLIDE_FU:
             return _rejected(track.hand, times, "short chord", chord_length)
+        self._frame_work += 1
         timing = time_leg(times, points @ (chord / chord_length))
         onset = float(np.clip(timing.onset_s, times[0], times[-1]))
         stop = float(np.clip(timing.stop_s, times[0], times[-1]))
@@ -585,6 +660,7 @@ class StrokeEngine:
             return _rejected(track.hand, times, "short", length)
         speed = length / duration
         if speed > MAX_GLIDE_FU_S:
+            track.other_leg_s = stop
             return _rejected(track.hand, times, "fast", speed)
         inside = (times >= onset - 1e-9) & (times <= stop + 1e-9)
         path = points[inside]
@@ -593,13 +669,15 @@ class StrokeEngine:
             return None
         straightness = float(np.hypot(*(ends[1] - ends[0]))) / max(length, 1e-9)
         if straightness < MIN_STRAIGHTNESS:
+            track.other_leg_s = stop
             return _rejected(track.hand, times, "curved", straightness)
         ratios = np.asarray(buffer.ratio[first : last + 1])[inside]
         lift = float(np.median(ratios))
         third = max(2, len(ratios) // 3)
         lift_change = float(np.median(ratios[-third:]) - np.median(ratios[:third]))
         at_edge = at_contact_end or leg.start <= START_SAMPLES + LAG
-        if abs(lift_change) > (EDGE_LIFT_CHANGE if at_edge else MAX_LIFT_CHANGE):
+        if abs(lift_change) > (LANDING_LIFT_CHANGE if at_edge else MAX_LIFT_CHANGE):
+            track.other_leg_s = stop
             return _rejected(track.hand, times, "lands or leaves (size change)", lift_change)
         direction_vector = (ends[1] - ends[0]) / max(float(np.hypot(*(ends[1] - ends[0]))), 1e-9)
         return_evidence = self._return_evidence(track, direction_vector, speed, lift, onset)
@@ -650,12 +728,14 @@ class StrokeEngine:
     def _return_evidence(self, track: _HandTrack, direction: np.ndarray, speed: float, lift: float, onset: float) -> float:
         """How much this leg looks like the way back after the last glide (≥ 1: it is a return).
 
-        A return goes the other way, soon after a glide, and is made faster and/or with the hand
+        A return goes the other way, soon after a glide and next after it, and is made faster and/or with the hand
         lifted toward the camera; either cue alone suffices when clear, and half of each adds up.
         """
         if not track.glides:
             return 0.0
         last = track.glides[-1]
+        if track.other_leg_s > last.stop_s:
+            return 0.0  # the hand went elsewhere since (travel, a landing): this leg is not that glide's way back
         if onset - last.stop_s > RETURN_WINDOW_S or float(direction @ last.direction) > -0.5:
             return 0.0
         faster = math.log(max(speed, 1e-9) / max(last.speed, 1e-9)) / math.log(RETURN_SPEEDUP)
@@ -688,7 +768,7 @@ class StrokeEngine:
         ratio = float(np.median(buffer.ratio[max(hold.start, index - 4) : index + 1]))
         if samples <= 5:
             hold.ratio = ratio
-        elif ratio - hold.ratio > EDGE_LIFT_CHANGE:
+        elif ratio - hold.ratio > LANDING_LIFT_CHANGE:  # more than the size's noise and turning
             # The hand grows in the image: it is lifting off, no longer pressing.
             events = self._end_hold(track, index - 4)
             track.hold = None

@@ -201,7 +201,8 @@ def _drift(points: np.ndarray) -> float:
 def _tap(window: WindowSignals) -> RunFinding | None:
     dt, points = window.dt, window.points
     core = points[len(points) // 6 : max(len(points) // 6 + 2, 5 * len(points) // 6)]
-    spread = np.percentile(core, 90, axis=0) - np.percentile(core, 10, axis=0)
+    low, high = np.percentile(core, [10, 90], axis=0)
+    spread = high - low
     if float(np.hypot(*spread)) > MAX_TAP_SPREAD_FU:
         return None
     signal = points[:, 0] + 1j * points[:, 1]
@@ -226,6 +227,12 @@ def _tap(window: WindowSignals) -> RunFinding | None:
     # Tracking noise is red (slow wander dominates), so its spectrum falls from the band's lower
     # edge: a tapping tempo is a peak that stands above the slower motion below it.
     if amplitude_at(source, dt, frequency) < 1.4 * amplitude_at(source, dt, 0.6 * frequency):
+        return None
+    # A tapping finger lifts and lands on one spot (its tip may swing at the tapping tempo as the
+    # finger pivots); a series of short glides with lifted returns also swings the hand's size,
+    # at a harmonic of its pace (twice or three times per glide and return), but its fingertip
+    # slides to and fro at the series' own, slower pace.
+    if max(amplitude_at(signal, dt, frequency / 2), amplitude_at(signal, dt, frequency / 3)) > MAX_TAP_BOB_FU:
         return None
     # Back-and-forth rubbing makes overtones that can pass for a tapping tempo: a stronger, slower
     # oscillation (of the same signal) whose multiple this tempo is gives it away.

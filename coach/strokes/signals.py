@@ -50,7 +50,7 @@ def dominant_oscillation(signal: np.ndarray, dt: float, band_hz: tuple[float, fl
         return None
     t = np.arange(n) * dt
     weighted = _detrended(signal, trend_order) * _hann(n)
-    window_sum = float(_hann(n).sum())
+    window_sum = _hann_sum(n)
     nyquist = 0.5 / dt
     low, high = band_hz[0], min(band_hz[1], 0.92 * nyquist)
     if high <= low:
@@ -70,8 +70,9 @@ def dominant_oscillation(signal: np.ndarray, dt: float, band_hz: tuple[float, fl
     frequencies = bins * step
     fine = np.clip(frequencies[coarse_best] + np.linspace(-step, step, 21), low, high)
     phases = np.exp(-2j * np.pi * np.outer(fine, t))
-    fine_plus = np.abs(phases @ weighted) / window_sum
-    fine_minus = np.abs(np.conj(phases) @ weighted) / window_sum
+    # One product for both senses: conj(phases) @ w is the conjugate of phases @ conj(w).
+    both = np.abs(phases @ np.column_stack([weighted, np.conj(weighted)])) / window_sum
+    fine_plus, fine_minus = both[:, 0], both[:, 1]
     fine_best = int(np.argmax(fine_plus**2 + fine_minus**2))
     best_plus, best_minus = float(fine_plus[fine_best]), float(fine_minus[fine_best])
     # Noise floor: median power away from the peak's main lobe.
@@ -92,16 +93,24 @@ def _hann(n: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=64)
-def _trend_projection(n: int, order: int) -> np.ndarray:
-    """n×n matrix that maps a signal to its least-squares polynomial trend of the given order."""
+def _hann_sum(n: int) -> float:
+    return float(_hann(n).sum())
+
+
+@lru_cache(maxsize=64)
+def _trend_fit(n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
+    """Design matrix (n×k) and its pseudo-inverse (k×n) of a least-squares polynomial trend."""
     x = np.linspace(-0.5, 0.5, n)
     design = np.vander(x, order + 1, increasing=True)
-    return design @ np.linalg.pinv(design)
+    return design, np.linalg.pinv(design)
 
 
 def _detrended(signal: np.ndarray, order: int) -> np.ndarray:
+    # Through the k coefficients rather than an n×n projection: this runs several times per run
+    # check, on the frame budget.
     z = np.asarray(signal, dtype=complex)
-    return z - _trend_projection(len(z), order) @ z
+    design, inverse = _trend_fit(len(z), order)
+    return z - design @ (inverse @ z)
 
 
 def amplitude_at(signal: np.ndarray, dt: float, frequency_hz: float) -> float:
