@@ -92,6 +92,10 @@ RETURN_WINDOW_S = 3.0  # a leg this soon after a glide, going back, may be its r
 RETURN_SPEEDUP = 1.5  # a return made this much faster than the glide is a return on its own...
 RETURN_LIFT = 0.04  # ...and so is one this much more lifted; partial evidence of both adds up
 
+MIN_REPORT_CONFIDENCE = 0.25
+"""When unsure, say less: a glide or hold whose evidence clears its tests by so little that its
+confidence stays below this is not reported at all (a correction is already withheld below 0.6)."""
+
 # Runs and holds.
 RUN_WINDOW_SAMPLES = 75  # 2.5 s: two cycles of a slow (0.8 Hz) circle
 RUN_HOP_SAMPLES = 5  # check 6 times a second
@@ -696,6 +700,8 @@ class StrokeEngine:
             _ramp(MAX_GLIDE_FU_S - speed, 0.0, 0.5),
             _ramp(duration, MIN_GLIDE_S, MIN_GLIDE_S + 0.15),
         ) * (0.6 + 0.4 * fresh_share)
+        if confidence < MIN_REPORT_CONFIDENCE:
+            return _rejected(track.hand, times, "too unsure to report (confidence)", confidence)
         moving = np.hypot(*np.gradient(path, path_times, axis=0).T)
         regularity = float(np.clip(1.0 - np.std(moving) / max(float(np.mean(moving)), 1e-9), 0.0, 1.0))
         stroke = self._stroke(track.hand, path_times, path, "glide", direction, speed, 1, None, regularity,
@@ -777,6 +783,9 @@ class StrokeEngine:
         if duration < MIN_HOLD_S or self._now_s - hold.reported_s < HOLD_UPDATE_S:
             return []
         if hold.stroke_id is None:
+            fresh_share = float(np.mean(buffer.fresh[hold.start : index + 1]))
+            if _ramp(duration, MIN_HOLD_S, MIN_HOLD_S + 1.0) * (0.6 + 0.4 * fresh_share) < MIN_REPORT_CONFIDENCE:
+                return []  # not sure yet: a hold is reported once it is clearly one
             hold.stroke_id = self._new_id()
         hold.reported_s = self._now_s
         return [self._hold_stroke(track, hold, index, final=False)]
@@ -956,8 +965,8 @@ class StrokeEngine:
         )
 
 
-def _rejected(hand: str, times: np.ndarray, reason: str, value: float) -> None:
-    """Say why a slide was not reported (debug log), and report nothing."""
+def _rejected(hand: str, times: np.ndarray, reason: str, value: float) -> "Stroke | None":
+    """Say why a slide was not reported (debug log), and report nothing (None)."""
     logger.debug("%s hand: slide %.2f–%.2f s is not a glide: %s (%.3f)", hand, times[0], times[-1], reason, value)
     return None
 

@@ -244,4 +244,28 @@ def _tap(window: WindowSignals) -> RunFinding | None:
     finding = _finding("tap", source, window, oscillation)
     if _drift(points[finding.first : finding.last + 1]) > MAX_TAP_DRIFT_FU:
         return None
+    # A rhythm repeats: one bump (a hand lifted once, for a return) or a burst of jitter has a
+    # strong spectrum too, but only taps rise and fall again and again.
+    if _rises(source[finding.first : finding.last + 1], oscillation.amplitude) < MIN_CYCLES["tap"]:
+        return None
     return finding
+
+
+def _rises(signal: np.ndarray, amplitude: float) -> int:
+    """How many times a signal rises through its middle by a good part of the rhythm's swing."""
+    values = np.asarray(signal)
+    if np.iscomplexobj(values):
+        centred = values - values.mean()
+        axis = np.exp(-1j * np.angle(np.sum(centred**2)) / 2)  # the main direction of a back-and-forth
+        values = (centred * axis).real
+    values = np.asarray(values, dtype=float)
+    middle = float(np.median(values))
+    band = 0.3 * amplitude
+    rises, low = 0, False
+    for value in values:
+        if value < middle - band:
+            low = True
+        elif value > middle + band and low:
+            rises += 1
+            low = False
+    return rises
