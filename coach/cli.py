@@ -10,6 +10,7 @@ import argparse
 import errno
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -361,7 +362,13 @@ def main(argv: list[str] | None = None) -> int:
 
     # Signals are held back until a command's heavy imports are done (coach.interrupts).
     with InterruptGuard() as interrupts:
-        return _main(argv, interrupts)
+        code = _main(argv, interrupts)
+    # The work is done and on disk: a signal arriving while Python shuts down must not turn a
+    # finished run into a killed one (its exit code would say the output is incomplete).
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    return code
 
 
 def _main(argv: list[str] | None, interrupts: Any) -> int:
