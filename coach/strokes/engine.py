@@ -5,11 +5,12 @@ tool's edge; coach.strokes.contact) is mapped into face units with the frame's f
 an even 30 Hz clock. While the hand touches the face, three small watchers read the newest tenth
 of a second and report strokes as events:
 
-- **glides**: a slide starts when the smoothed speed clears a walking-pace floor and ends when it
-  falls back below 10 % of its peak, turns back, or the hand lifts. The leg is then timed and
-  measured (coach.strokes.glides) and reported at once, unless it is not a massage stroke: too
-  short, too fast, not straight, lifted, or a **return** — the way back, made faster and/or with
-  the hand lifted toward the camera (it looks larger), compared with the user's own strokes;
+- **glides**: a slide starts when the finger leaves its resting point (3 mm) at more than a crawl,
+  and ends when its pace over the last 0.3 s stays below 15 % of its peak, when it turns back, or
+  when the hand lifts. After 0.2 s more (its slow tail) the slide is timed from 10 % to 10 % of its
+  peak speed and measured (coach.strokes.glides), and reported at once unless it is not a massage
+  stroke: too short, too fast, not straight, landing or leaving, or a **return** — the way back
+  right after a glide, made faster and/or with the hand lifted toward the camera (it looks larger);
 - **runs** (circles, taps, kneads): a few times a second the last ~2.5 s are searched for one
   repetition (coach.strokes.periodic). While a run goes on, a progress event is sent each time
   a cycle completes; when the repetition stops, the run is closed and sent as final;
@@ -20,7 +21,11 @@ Whether the hand touches at all is judged, as before, from the point lying on a 
 region (or within a finger's width of one) and the hand's apparent size: a hand lifted toward the
 camera looks larger than its size resting at the face's depth, which is learnt per hand.
 
-Every stroke carries a confidence (0–1) built from the margins of the evidence it rests on, and
+While a hand covers the face (forehead work) the last face pose stands in for up to 12 s; the
+points are bridged when the face returns within 0.5 s, and the stand-in's offset fades out after.
+
+Every stroke carries a confidence (0–1) built from the margins of the evidence it rests on (a
+glide or hold below MIN_REPORT_CONFIDENCE is not reported at all), and
 ``reported_s``, the clip time of the frame at which it was emitted. Progress events carry
 ``final=False`` and the run's ``stroke_id``; the last event of a stroke has ``final=True``.
 
@@ -79,7 +84,6 @@ MOTION_SAMPLES = 9  # a slide goes on while the finger travels over the last 0.3
 STOP_SHARE = 0.15  # ...at more than this share of the slide's peak pace over such a stretch...
 STOP_SAMPLES = 4  # ...and stops when it has been slower than that for 0.13 s
 SETTLE_SAMPLES = 6  # wait 0.2 s after a slide stops before timing it: its slow tail is part of it
-ONSET_SHARE = 0.1  # the convention: a glide runs from 10 % of its peak speed to 10 %
 MIN_GLIDE_FU = 0.1  # 9 mm: shorter travel is a wobble or a landing slide
 MIN_GLIDE_S = 0.15
 MAX_GLIDE_FU_S = 1.2  # 11 cm/s, half again the fastest glide any technique asks for (0.8): faster is the hand travelling
