@@ -198,6 +198,17 @@ def test_a_stroke_reported_again_under_its_id_replaces_the_earlier_row(tmp_path:
     assert [(s["pattern"], s["count"]) for s in strokes] == [("circle", 5), ("glide", 1)]
 
 
+def test_a_withdrawn_stroke_is_removed_from_the_session(tmp_path: Path) -> None:
+    """The engine may take back a "hold" that was the start of a tap run: its row goes too."""
+    with HistoryStore.open(tmp_path / "h.sqlite3") as store:
+        session_id = store.start_session(SessionStart("2026-01-01T10:00:00+00:00", "live", "tapping"))
+        store.add_stroke(session_id, {"stroke_id": 3, "pattern": "hold", "count": 1, "withdrawn": False})
+        store.add_stroke(session_id, {"stroke_id": 4, "pattern": "tap", "count": 6, "withdrawn": False})
+        store.add_stroke(session_id, {"stroke_id": 3, "pattern": "hold", "count": 1, "withdrawn": True})
+        strokes = store.strokes(session_id)
+    assert [(s["pattern"], s["count"]) for s in strokes] == [("tap", 6)]
+
+
 # ----------------------------------------------------------------------------------------------
 # Replay and live write their sessions
 

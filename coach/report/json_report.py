@@ -53,6 +53,8 @@ def stroke_to_dict(scored: ScoredStroke) -> dict[str, Any]:
         "confidence": _rounded(stroke.confidence, 2),
         "sure": score.sure,
         "reported_s": _rounded(stroke.reported_s),
+        "stroke_id": int(stroke.stroke_id),  # the same for every event of one stroke (live progress)
+        "withdrawn": bool(stroke.withdrawn),  # only ever true for a live event taking a stroke back
         "step": score.step_index,
         "score": _rounded(score.total, 1),
         "counted": score.counted,

@@ -487,6 +487,10 @@ class HistoryStore:
         rows = []
         for stroke in strokes:
             key = _stroke_key(stroke)
+            if key is not None and stroke.get("withdrawn"):
+                # The engine took this stroke back (it was the start of a run): forget it.
+                connection.execute("DELETE FROM strokes WHERE session_id = ? AND stroke_key = ?", (session_id, key))
+                continue
             seq = next_seq
             if key is not None:
                 previous = connection.execute(
