@@ -153,7 +153,7 @@ def score_stroke(stroke: Stroke, step: Step, side: Handedness | None) -> StrokeS
 
     going_on = not stroke.final  # a run or hold still going: judged on what it has shown so far
     if going_on and step.pattern == "hold" and stroke.pattern == "hold" and step.hold_s is not None:
-        # A hold counts once it reaches the step's minimum time, not before, and is not yet too long.
+        # A hold still going counts once it reaches the step's minimum time, not before (too long is judged at its end).
         parts[tempo_name] = 1.0 if stroke.duration_s >= step.hold_s[0] else 0.0
     counted = (
         parts["region"] == 1.0
