@@ -20,14 +20,12 @@ from coach.render.palette import score_hex
 from coach.render.text import display_name
 from coach.report import plots
 from coach.report.history_page import history_link, write_history_page_beside
-from coach.report.summary import NO_STROKES, plain_summary, what_went_wrong
+from coach.report.summary import NO_STROKES, plain_summary, ranked_corrections, what_went_wrong
 
 logger = logging.getLogger(__name__)
 
 TOP_CORRECTIONS = 3
 OPEN_STROKE_TABLE_UP_TO = 60  # a longer session's table starts folded, so the page stays short
-# How a stroke's lost points are shared between its corrections: the first named matters most.
-CORRECTION_SHARES: dict[int, tuple[float, ...]] = {1: (1.0,), 2: (2 / 3, 1 / 3)}
 
 PAGE_CSS = """
 :root { --text: #22262d; --muted: #6b7280; --line: #e5e7eb; --card: #ffffff; --bg: #f3f4f6; --accent: #1f9bd1; }
@@ -116,21 +114,9 @@ def top_corrections(report: dict[str, Any], limit: int = TOP_CORRECTIONS) -> lis
     first more than the second, so a phrase that comes with many poor strokes ranks above one that
     comes often with nearly perfect ones.
     """
-    cost: dict[str, float] = defaultdict(float)
-    count: Counter[str] = Counter()
-    for stroke in report.get("strokes") or []:
-        phrases = [phrase for phrase in stroke.get("feedback") or [] if phrase]
-        if not phrases:
-            continue
-        lost = 100.0 - float(stroke["score"]) if stroke.get("score") is not None else 0.0
-        shares = CORRECTION_SHARES.get(len(phrases), tuple(1.0 / len(phrases) for _ in phrases))
-        for phrase, share in zip(phrases, shares):
-            cost[phrase] += lost * share
-            count[phrase] += 1
-    ranked = sorted(count, key=lambda phrase: (-cost[phrase], -count[phrase], phrase))
     return [
-        {"phrase": phrase, "strokes": count[phrase], "points_lost": round(cost[phrase], 1)}
-        for phrase in ranked[:limit]
+        {"phrase": item.phrase, "strokes": item.strokes, "points_lost": item.points_lost}
+        for item in ranked_corrections(report, limit)
     ]
 
 
