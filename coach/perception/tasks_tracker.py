@@ -25,13 +25,14 @@ import numpy as np
 
 from coach.closing import ClosesOnExit
 from coach.model_bundles import FACE_LANDMARKER, HAND_LANDMARKER, load_verified
-from coach.perception.smoothing import FACE_SMOOTHING, HAND_SMOOTHING, OneEuroFilter, OneEuroParams
+from coach.perception.smoothing import FACE_SMOOTHING, HAND_SMOOTHING, OneEuroParams
 from coach.perception.tracker import (
     HANDEDNESS_VALUES,
     STAGES,
+    LandmarkSmoother,
     StageTiming,
     TrackerMode,
-    _face_area_px,
+    largest_face,
     one_hand_per_side,
 )
 from coach.types import FaceLandmarks, Frame, Handedness, HandLandmarks, TrackedFrame
@@ -131,8 +132,7 @@ class TasksTracker(ClosesOnExit):
             self._face_landmarker, self._hand_landmarker = self._create_landmarkers(
                 vision, BaseOptions, face_model, hand_model, mode, max_hands, min_detection_confidence, min_tracking_confidence
             )
-        self._face_filter = OneEuroFilter(face_smoothing)
-        self._hand_filters: dict[Handedness, OneEuroFilter] = {h: OneEuroFilter(hand_smoothing) for h in HANDEDNESS_VALUES}
+        self._smoother = LandmarkSmoother(face_smoothing, hand_smoothing)
         self._last_timestamp_ms = -1
         self._first_frame_done = False
         self.timings: dict[str, StageTiming] = {stage: StageTiming() for stage in STAGES}
@@ -210,7 +210,7 @@ class TasksTracker(ClosesOnExit):
         raw_hands = self._raw_hands(hand_result)
         before_smoothing = time.perf_counter()
         if self.smoothing:
-            face_points, raw_hands = self._smooth(frame.timestamp_s, face_points, raw_hands)
+            face_points, raw_hands = self._smoother.smooth(frame.timestamp_s, face_points, raw_hands)
         after_smoothing = time.perf_counter()
 
         tracked = TrackedFrame(
@@ -238,14 +238,7 @@ class TasksTracker(ClosesOnExit):
 
     @staticmethod
     def _subject_face(result: Any, width: int, height: int) -> tuple[np.ndarray | None, int]:
-        faces = result.face_landmarks or []
-        if not faces:
-            return None, 0
-        candidates = [_points_array(face) for face in faces]
-        if len(candidates) == 1:
-            return candidates[0], 1
-        subject = max(candidates, key=lambda points: _face_area_px(points, width, height))
-        return subject, len(candidates)
+        return largest_face([_points_array(face) for face in result.face_landmarks or []], width, height)
 
     @staticmethod
     def _raw_hands(result: Any) -> list[tuple[Handedness, float, np.ndarray]]:
@@ -256,32 +249,12 @@ class TasksTracker(ClosesOnExit):
             hands.append((tasks_subject_handedness(category.category_name), float(category.score), _points_array(landmarks)))
         return one_hand_per_side(hands)
 
-    def _smooth(
-        self,
-        timestamp_s: float,
-        face_points: np.ndarray | None,
-        hands: list[tuple[Handedness, float, np.ndarray]],
-    ) -> tuple[np.ndarray | None, list[tuple[Handedness, float, np.ndarray]]]:
-        """Filter face and each hand; a side whose hand vanished starts afresh when it returns."""
-        if face_points is None:
-            self._face_filter.reset()
-        else:
-            face_points = self._face_filter(face_points, timestamp_s)
-        present = {handedness for handedness, _, _ in hands}
-        for handedness, hand_filter in self._hand_filters.items():
-            if handedness not in present:
-                hand_filter.reset()
-        smoothed = [(h, score, self._hand_filters[h](points, timestamp_s)) for h, score, points in hands]
-        return face_points, smoothed
-
     def reset(self) -> None:
         """Forget smoothing state, e.g. before feeding a different clip to the same tracker.
 
         MediaPipe's tracking state stays; timestamps keep increasing past the last one seen.
         """
-        self._face_filter.reset()
-        for hand_filter in self._hand_filters.values():
-            hand_filter.reset()
+        self._smoother.reset()
 
     def close(self) -> None:
         if not self._closed:

@@ -116,6 +116,52 @@ def one_hand_per_side(hands: list[tuple[Handedness, float, np.ndarray]]) -> list
     return hands
 
 
+def largest_face(candidates: list[np.ndarray], width: int, height: int) -> tuple[np.ndarray | None, int]:
+    """The subject's face among those found (the largest in the image) and how many were found."""
+    if not candidates:
+        return None, 0
+    if len(candidates) == 1:
+        return candidates[0], 1
+    return max(candidates, key=lambda points: _face_area_px(points, width, height)), len(candidates)
+
+
+class LandmarkSmoother:
+    """One-Euro filters for the face and for each hand, as every tracker backend applies them.
+
+    A side whose hand vanished starts afresh when it returns, so a hand re-entering the image is
+    not dragged in from where the last one left.
+    """
+
+    def __init__(self, face_smoothing: OneEuroParams, hand_smoothing: OneEuroParams) -> None:
+        self._face_filter = OneEuroFilter(face_smoothing)
+        self._hand_filters: dict[Handedness, OneEuroFilter] = {h: OneEuroFilter(hand_smoothing) for h in HANDEDNESS_VALUES}
+
+    def smooth(
+        self,
+        timestamp_s: float,
+        face_points: np.ndarray | None,
+        hands: list[tuple[Handedness, float, np.ndarray]],
+        smooth_face: bool = True,
+    ) -> tuple[np.ndarray | None, list[tuple[Handedness, float, np.ndarray]]]:
+        """Filter face and each hand. ``smooth_face=False`` for a carried face: it was filtered on
+        the frame it was measured."""
+        if smooth_face and face_points is None:
+            self._face_filter.reset()
+        elif smooth_face and face_points is not None:
+            face_points = self._face_filter(face_points, timestamp_s)
+        present = {handedness for handedness, _, _ in hands}
+        for handedness, hand_filter in self._hand_filters.items():
+            if handedness not in present:
+                hand_filter.reset()
+        smoothed = [(h, score, self._hand_filters[h](points, timestamp_s)) for h, score, points in hands]
+        return face_points, smoothed
+
+    def reset(self) -> None:
+        self._face_filter.reset()
+        for hand_filter in self._hand_filters.values():
+            hand_filter.reset()
+
+
 class Tracker(ClosesOnExit):
     """Face (478 refined points) and up to ``max_hands`` hands per frame, optionally smoothed.
 
@@ -175,8 +221,7 @@ class Tracker(ClosesOnExit):
             "min_tracking_confidence": min_tracking_confidence,
         }
         self._hands = mp.solutions.hands.Hands(model_complexity=FULL.hand_model_complexity, **self._hands_options)
-        self._face_filter = OneEuroFilter(face_smoothing)
-        self._hand_filters: dict[Handedness, OneEuroFilter] = {h: OneEuroFilter(hand_smoothing) for h in HANDEDNESS_VALUES}
+        self._smoother = LandmarkSmoother(face_smoothing, hand_smoothing)
         self.timings: dict[str, StageTiming] = {stage: StageTiming() for stage in STAGES}
         self._models = PairRunner(concurrent=concurrent)
         self.tracking_mode: TrackingMode = FULL
@@ -233,7 +278,7 @@ class Tracker(ClosesOnExit):
         raw_hands = self._raw_hands(hands_run.value)
         before_smoothing = time.perf_counter()
         if self.smoothing:
-            face_points, raw_hands = self._smooth(frame.timestamp_s, face_points, raw_hands, smooth_face=run_face)
+            face_points, raw_hands = self._smoother.smooth(frame.timestamp_s, face_points, raw_hands, smooth_face=run_face)
         if self.tracking_mode.face_every > 1:
             self._carried_face = (face_points, faces_seen)
         after_smoothing = time.perf_counter()
@@ -263,14 +308,7 @@ class Tracker(ClosesOnExit):
 
     @staticmethod
     def _subject_face(result: Any, width: int, height: int) -> tuple[np.ndarray | None, int]:
-        faces = result.multi_face_landmarks or []
-        if not faces:
-            return None, 0
-        candidates = [_points_array(face) for face in faces]
-        if len(candidates) == 1:
-            return candidates[0], 1
-        subject = max(candidates, key=lambda points: _face_area_px(points, width, height))
-        return subject, len(candidates)
+        return largest_face([_points_array(face) for face in result.multi_face_landmarks or []], width, height)
 
     def _raw_hands(self, result: Any) -> list[tuple[Handedness, float, np.ndarray]]:
         """(subject's hand, score, 21×3) per detected hand, most confident first, one per side."""
@@ -282,37 +320,13 @@ class Tracker(ClosesOnExit):
             hands.append((subject_handedness(category.label, mirrored=False), float(category.score), _points_array(landmarks)))
         return one_hand_per_side(hands)
 
-    def _smooth(
-        self,
-        timestamp_s: float,
-        face_points: np.ndarray | None,
-        hands: list[tuple[Handedness, float, np.ndarray]],
-        smooth_face: bool = True,
-    ) -> tuple[np.ndarray | None, list[tuple[Handedness, float, np.ndarray]]]:
-        """Filter face and each hand; a side whose hand vanished starts afresh when it returns.
-
-        ``smooth_face=False`` for a carried face: it was filtered on the frame it was measured.
-        """
-        if smooth_face and face_points is None:
-            self._face_filter.reset()
-        elif smooth_face and face_points is not None:
-            face_points = self._face_filter(face_points, timestamp_s)
-        present = {handedness for handedness, _, _ in hands}
-        for handedness, hand_filter in self._hand_filters.items():
-            if handedness not in present:
-                hand_filter.reset()
-        smoothed = [(h, score, self._hand_filters[h](points, timestamp_s)) for h, score, points in hands]
-        return face_points, smoothed
-
     def reset(self) -> None:
         """Forget smoothing state, e.g. before feeding a different clip to the same tracker.
 
         MediaPipe's own tracking state cannot be reset without rebuilding its graphs; in video mode
         it recovers by re-detecting within a frame or two.
         """
-        self._face_filter.reset()
-        for hand_filter in self._hand_filters.values():
-            hand_filter.reset()
+        self._smoother.reset()
 
     def close(self) -> None:
         if not self._closed:
