@@ -948,28 +948,9 @@ def generate_scripted(
 
 def _smooth_like_tracker(frames: list[TrackedFrame]) -> list[TrackedFrame]:
     """The Tracker's own smoothing (coach.perception.smoothing), applied the way it applies it."""
-    from coach.perception.smoothing import FACE_SMOOTHING, HAND_SMOOTHING, OneEuroFilter
+    from coach.perception.smoothing import smooth_tracked_frames
 
-    face_filter = OneEuroFilter(FACE_SMOOTHING)
-    hand_filters = {"left": OneEuroFilter(HAND_SMOOTHING), "right": OneEuroFilter(HAND_SMOOTHING)}
-    smoothed: list[TrackedFrame] = []
-    for frame in frames:
-        face = frame.face
-        if face is None:
-            face_filter.reset()
-        else:
-            face = FaceLandmarks(face_filter(face.points_norm, frame.timestamp_s))
-        present = {hand.handedness for hand in frame.hands}
-        for handedness, hand_filter in hand_filters.items():
-            if handedness not in present:
-                hand_filter.reset()
-        hands = tuple(
-            HandLandmarks(hand.handedness, hand.score, hand_filters[hand.handedness](hand.points_norm, frame.timestamp_s))
-            for hand in frame.hands
-        )
-        smoothed.append(replace(frame, face=face, hands=hands))
-    return smoothed
-
+    return smooth_tracked_frames(frames)
 
 def _seen_share(frames: Sequence[TrackedFrame], label: LabelledStroke) -> float:
     """Share of a stroke's frames in which its hand is in view (a hand low on the neck may not be)."""

@@ -872,26 +872,9 @@ def render(rng: np.random.Generator, scripter: _Scripter, duration_s: float, spe
 
 def smooth_like_tracker(frames: Sequence[TrackedFrame]) -> list[TrackedFrame]:
     """The Tracker's One-Euro filters (coach.perception.smoothing), reset when a face or hand is lost."""
-    from coach.perception.smoothing import FACE_SMOOTHING, HAND_SMOOTHING, OneEuroFilter
+    from coach.perception.smoothing import smooth_tracked_frames
 
-    face_filter = OneEuroFilter(FACE_SMOOTHING)
-    hand_filters = {"left": OneEuroFilter(HAND_SMOOTHING), "right": OneEuroFilter(HAND_SMOOTHING)}
-    out: list[TrackedFrame] = []
-    for frame in frames:
-        face = frame.face
-        if face is None:
-            face_filter.reset()
-        else:
-            face = FaceLandmarks(face_filter(face.points_norm, frame.timestamp_s))
-        present = {hand.handedness for hand in frame.hands}
-        for name, hand_filter in hand_filters.items():
-            if name not in present:
-                hand_filter.reset()
-        hands = tuple(HandLandmarks(h.handedness, h.score, hand_filters[h.handedness](h.points_norm, frame.timestamp_s))
-                      for h in frame.hands)
-        out.append(replace(frame, face=face, hands=hands))
-    return out
-
+    return smooth_tracked_frames(frames)
 
 def generate_scripted(blocks: Sequence[Block], seed: int = 0, spec: MinJerkSpec | None = None) -> MinJerkSession:
     """A session performing exactly ``blocks`` in order (random where a block leaves values open)."""

@@ -11,9 +11,12 @@ more than the tracker's overhead budget.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
+
+from coach.types import FaceLandmarks, Handedness, HandLandmarks, TrackedFrame
 
 
 @dataclass(frozen=True)
@@ -103,3 +106,53 @@ class OneEuroFilter:
         self._previous_speed = smoothed_speed
         self._previous_time_s = timestamp_s
         return smoothed.copy()
+
+
+class LandmarkSmoother:
+    """One-Euro filters for the face and for each hand, as every tracker backend applies them.
+
+    A side whose hand vanished starts afresh when it returns, so a hand re-entering the image is
+    not dragged in from where the last one left.
+    """
+
+    def __init__(self, face_smoothing: OneEuroParams, hand_smoothing: OneEuroParams) -> None:
+        self._face_filter = OneEuroFilter(face_smoothing)
+        self._hand_filters: dict[Handedness, OneEuroFilter] = {"left": OneEuroFilter(hand_smoothing), "right": OneEuroFilter(hand_smoothing)}
+
+    def smooth(
+        self,
+        timestamp_s: float,
+        face_points: np.ndarray | None,
+        hands: list[tuple[Handedness, float, np.ndarray]],
+        smooth_face: bool = True,
+    ) -> tuple[np.ndarray | None, list[tuple[Handedness, float, np.ndarray]]]:
+        """Filter face and each hand. ``smooth_face=False`` for a carried face: it was filtered on
+        the frame it was measured."""
+        if smooth_face and face_points is None:
+            self._face_filter.reset()
+        elif smooth_face and face_points is not None:
+            face_points = self._face_filter(face_points, timestamp_s)
+        present = {handedness for handedness, _, _ in hands}
+        for handedness, hand_filter in self._hand_filters.items():
+            if handedness not in present:
+                hand_filter.reset()
+        smoothed = [(h, score, self._hand_filters[h](points, timestamp_s)) for h, score, points in hands]
+        return face_points, smoothed
+
+    def reset(self) -> None:
+        self._face_filter.reset()
+        for hand_filter in self._hand_filters.values():
+            hand_filter.reset()
+
+
+def smooth_tracked_frames(frames: Sequence[TrackedFrame]) -> list[TrackedFrame]:
+    """Frames as the Tracker would have given them: its One-Euro filters applied the way it applies
+    them (generated landmark streams use this to look like a tracked video)."""
+    smoother = LandmarkSmoother(FACE_SMOOTHING, HAND_SMOOTHING)
+    smoothed: list[TrackedFrame] = []
+    for frame in frames:
+        hands = [(hand.handedness, hand.score, hand.points_norm) for hand in frame.hands]
+        face_points, filtered = smoother.smooth(frame.timestamp_s, None if frame.face is None else frame.face.points_norm, hands)
+        face = None if face_points is None else FaceLandmarks(face_points)
+        smoothed.append(replace(frame, face=face, hands=tuple(HandLandmarks(h, score, points) for h, score, points in filtered)))
+    return smoothed

@@ -19,7 +19,7 @@ import numpy as np
 from coach.closing import ClosesOnExit
 from coach.perception.degradation import FULL, TrackingMode
 from coach.perception.parallel import PairRunner, timed_call
-from coach.perception.smoothing import FACE_SMOOTHING, HAND_SMOOTHING, OneEuroFilter, OneEuroParams
+from coach.perception.smoothing import FACE_SMOOTHING, HAND_SMOOTHING, LandmarkSmoother, OneEuroParams
 from coach.types import FaceLandmarks, Frame, Handedness, HandLandmarks, TrackedFrame
 
 logger = logging.getLogger(__name__)
@@ -123,43 +123,6 @@ def largest_face(candidates: list[np.ndarray], width: int, height: int) -> tuple
     if len(candidates) == 1:
         return candidates[0], 1
     return max(candidates, key=lambda points: _face_area_px(points, width, height)), len(candidates)
-
-
-class LandmarkSmoother:
-    """One-Euro filters for the face and for each hand, as every tracker backend applies them.
-
-    A side whose hand vanished starts afresh when it returns, so a hand re-entering the image is
-    not dragged in from where the last one left.
-    """
-
-    def __init__(self, face_smoothing: OneEuroParams, hand_smoothing: OneEuroParams) -> None:
-        self._face_filter = OneEuroFilter(face_smoothing)
-        self._hand_filters: dict[Handedness, OneEuroFilter] = {h: OneEuroFilter(hand_smoothing) for h in HANDEDNESS_VALUES}
-
-    def smooth(
-        self,
-        timestamp_s: float,
-        face_points: np.ndarray | None,
-        hands: list[tuple[Handedness, float, np.ndarray]],
-        smooth_face: bool = True,
-    ) -> tuple[np.ndarray | None, list[tuple[Handedness, float, np.ndarray]]]:
-        """Filter face and each hand. ``smooth_face=False`` for a carried face: it was filtered on
-        the frame it was measured."""
-        if smooth_face and face_points is None:
-            self._face_filter.reset()
-        elif smooth_face and face_points is not None:
-            face_points = self._face_filter(face_points, timestamp_s)
-        present = {handedness for handedness, _, _ in hands}
-        for handedness, hand_filter in self._hand_filters.items():
-            if handedness not in present:
-                hand_filter.reset()
-        smoothed = [(h, score, self._hand_filters[h](points, timestamp_s)) for h, score, points in hands]
-        return face_points, smoothed
-
-    def reset(self) -> None:
-        self._face_filter.reset()
-        for hand_filter in self._hand_filters.values():
-            hand_filter.reset()
 
 
 class Tracker(ClosesOnExit):
