@@ -115,10 +115,11 @@ class Pipeline(ClosesOnExit):
         """The tracker if one was made (None for a landmark recording): for the report's tracking section."""
         return self._tracker
 
-    def process_frame(self, frame: Frame) -> FrameResult:
-        """Track one camera or video frame, then analyse it."""
+    def process_frame(self, frame: Frame, next_frame: Frame | None = None) -> FrameResult:
+        """Track one camera or video frame, then analyse it. ``next_frame``, when already decoded
+        (a video file), lets the tracker start on it early (see Tracker.track)."""
         started = time.perf_counter()
-        tracked = self.tracker.track(frame)
+        tracked = self.tracker.track(frame, next_frame)
         return self.process_tracked(tracked, started=started)
 
     def process_tracked(self, tracked: TrackedFrame, started: float | None = None) -> FrameResult:

@@ -539,7 +539,9 @@ def track_video_to_recording(
     """
     from coach.interrupts import SignalHold, describe_signal, exit_code_for, interruption_of
     from coach.perception import create_tracker
+    from coach.perception.parallel import with_next
     from coach.sources import VideoFileSource
+    from coach.sources.read_ahead import ReadAhead
     from coach.sources.video import missing_frames_note
 
     source_path, out_path = Path(source_path), Path(out_path)
@@ -549,7 +551,8 @@ def track_video_to_recording(
     interruption: str | None = None
     exit_code = 0
     written: Path | None = None
-    with VideoFileSource(source_path, pacing="fast") as source:
+    # Frames are decoded ahead on a reader thread (closed before the source) while each is tracked.
+    with VideoFileSource(source_path, pacing="fast") as source, ReadAhead(source) as decoded:
         with create_tracker(mode="video", mirrored=mirrored) as tracker:
             writer = RecordingWriter(
                 out_path,
@@ -561,8 +564,8 @@ def track_video_to_recording(
                 smoothed=tracker.smoothing,
             )
             try:
-                for frame in source:
-                    tracked = tracker.track(frame)
+                for frame, next_frame in with_next(decoded):
+                    tracked = tracker.track(frame, next_frame)
                     writer.write(tracked)
                     frames += 1
                     with_face += tracked.face is not None

@@ -94,6 +94,7 @@ def _open_clip(path: Path, pipeline: Pipeline) -> _Clip:
         )
 
     from coach.sources import VideoFileSource
+    from coach.perception.parallel import with_next
     from coach.sources.read_ahead import ReadAhead
     from coach.sources.video import missing_frames_note
 
@@ -102,8 +103,8 @@ def _open_clip(path: Path, pipeline: Pipeline) -> _Clip:
     decoded = ReadAhead(source)
 
     def filmed() -> Iterator[tuple[np.ndarray | None, FrameResult]]:
-        for frame in decoded:
-            yield frame.image, pipeline.process_frame(frame)
+        for frame, next_frame in with_next(decoded):
+            yield frame.image, pipeline.process_frame(frame, next_frame)
 
     def close() -> None:
         decoded.close()  # first: the reader thread must be done with the file before it closes

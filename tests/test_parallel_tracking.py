@@ -54,6 +54,12 @@ def track(frames: list[Frame], concurrent: bool, mode: str = "video") -> list[Tr
         return [tracker.track(frame) for frame in frames]
 
 
+def track_ahead(frames: list[Frame], mode: str = "video") -> list[TrackedFrame]:
+    """Hands started on each next frame before the caller is done with this one (replay's way)."""
+    with Tracker(mode=mode) as tracker:  # type: ignore[arg-type]
+        return list(tracker.track_all(frames))
+
+
 def assert_same_landmarks(serial: list[TrackedFrame], concurrent: list[TrackedFrame]) -> None:
     assert len(serial) == len(concurrent)
     for one, other in zip(serial, concurrent):
@@ -73,8 +79,10 @@ def test_concurrent_tracking_equals_serial_on_the_portrait(portrait_path: Path) 
     concurrent = track(frames, concurrent=True)
     assert all(tracked.face is not None for tracked in serial), "the portrait's face must be found in every frame"
     assert_same_landmarks(serial, concurrent)
+    assert_same_landmarks(serial, track_ahead(frames))
     # Image mode too (each frame on its own, no smoothing).
     assert_same_landmarks(track(frames[:3], False, mode="image"), track(frames[:3], True, mode="image"))
+    assert_same_landmarks(track(frames[:3], False, mode="image"), track_ahead(frames[:3], mode="image"))
 
 
 @pytest.mark.media
@@ -86,6 +94,19 @@ def test_concurrent_tracking_equals_serial_on_a_real_clip_with_a_hand(media_dir:
     assert sum(tracked.face is not None for tracked in serial) >= 50
     assert sum(bool(tracked.hands) for tracked in serial) >= 20, "the clip's hand must be tracked for this check to mean much"
     assert_same_landmarks(serial, concurrent)
+    assert_same_landmarks(serial, track_ahead(frames))
+
+
+def test_a_frame_other_than_the_announced_one_is_still_tracked(portrait_path: Path) -> None:
+    """A caller that announces one frame and brings another gets that frame's landmarks, not the
+    announced frame's (Hands' result for the announced frame is dropped)."""
+    frames = drifting_portrait(portrait_path, 3)
+    with Tracker(mode="image") as tracker:
+        tracker.track(frames[0], next_frame=frames[1])
+        surprise = tracker.track(frames[2])
+    with Tracker(mode="image") as tracker:
+        expected = tracker.track(frames[2])
+    assert_same_landmarks([expected], [surprise])
 
 
 def test_the_helper_thread_is_reused_and_ends_with_the_tracker(portrait_path: Path) -> None:
@@ -123,21 +144,35 @@ def test_pair_runner_raises_the_side_error_after_both_ended() -> None:
     assert (serial_main.value, serial_side.value) == ("a", "b")
 
 
+def track_switching_modes(frames: list[Frame], ahead: bool) -> tuple[list[TrackedFrame], list[tuple[float | None, str]]]:
+    """Frames 0–1 in full, 2–3 with lite Hands, 4–7 also with the face every other frame."""
+    tracked: list[TrackedFrame] = []
+    with Tracker(mode="video") as tracker:
+        for index, frame in enumerate(frames):
+            if index == 2:
+                tracker.set_mode(LITE_HANDS)
+            if index == 4:
+                tracker.set_mode(LITE_HANDS_HALF_FACE)
+            next_frame = frames[index + 1] if ahead and index + 1 < len(frames) else None
+            tracked.append(tracker.track(frame, next_frame))
+        return tracked, [(start, mode.name) for start, mode in tracker.mode_history]
+
+
 def test_lighter_modes_on_real_pixels(portrait_path: Path) -> None:
     frames = drifting_portrait(portrait_path, 8)
-    with Tracker(mode="video") as tracker:
-        full = [tracker.track(frame) for frame in frames[:2]]
-        tracker.set_mode(LITE_HANDS)
-        lite = [tracker.track(frame) for frame in frames[2:4]]
-        tracker.set_mode(LITE_HANDS_HALF_FACE)
-        half = [tracker.track(frame) for frame in frames[4:8]]
-        history = [(start, mode.name) for start, mode in tracker.mode_history]
+    tracked, history = track_switching_modes(frames, ahead=False)
+    full, lite, half = tracked[:2], tracked[2:4], tracked[4:8]
     assert all(tracked.face is not None for tracked in full + lite + half)
     # Every other frame carries the face measured on the frame before it, unchanged.
     np.testing.assert_array_equal(half[1].face.points_norm, half[0].face.points_norm)  # type: ignore[union-attr]
     np.testing.assert_array_equal(half[3].face.points_norm, half[2].face.points_norm)  # type: ignore[union-attr]
     assert not np.array_equal(half[2].face.points_norm, half[1].face.points_norm)  # type: ignore[union-attr]
     assert history == [(0.0, "full"), (frames[2].timestamp_s, "lite-hands"), (frames[4].timestamp_s, "lite-hands-half-face")]
+    # Switching modes while Hands already works on the next frame changes nothing: the frame after
+    # a switch of Hands model is tracked by the new model, as without working ahead.
+    tracked_ahead, history_ahead = track_switching_modes(frames, ahead=True)
+    assert_same_landmarks(tracked, tracked_ahead)
+    assert history_ahead == history
 
 
 def test_governor_steps_down_on_sustained_slowness_only() -> None:

@@ -14,7 +14,7 @@ backend (legacy Solutions or the Tasks API) can use this.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Generic, TypeVar
 
@@ -23,6 +23,18 @@ from coach.closing import ClosesOnExit
 _MainResult = TypeVar("_MainResult")
 _SideResult = TypeVar("_SideResult")
 _Result = TypeVar("_Result")
+_Item = TypeVar("_Item")
+
+
+def with_next(items: Iterable[_Item]) -> Iterator[tuple[_Item, _Item | None]]:
+    """Each item with the one after it (None after the last), reading one item ahead: a tracker
+    given the next frame can start a model on it early."""
+    iterator = iter(items)
+    current = next(iterator, None)
+    while current is not None:
+        following = next(iterator, None)
+        yield current, following
+        current = following
 
 
 class TimedResult(Generic[_Result]):
@@ -57,22 +69,43 @@ class PairRunner(ClosesOnExit):
             ThreadPoolExecutor(max_workers=1, thread_name_prefix=name) if concurrent else None
         )
 
-    def run_pair(
-        self, main: Callable[[], _MainResult], side: Callable[[], _SideResult]
-    ) -> tuple[TimedResult[_MainResult], TimedResult[_SideResult]]:
-        """Both results with their own durations; an error in either is raised after both ended.
+    def submit(self, side: Callable[[], _SideResult]) -> "Future[TimedResult[_SideResult]]":
+        """Start ``side`` on the helper thread now; its result is picked up later by ``run_with``.
 
-        Waiting for ``side`` even when ``main`` failed matters: the next frame must not reach the
+        Lets a caller start the side model on the next frame before it has finished with this one
+        (the helper thread runs calls one at a time, in the order they were submitted). Without a
+        helper thread the call runs here and the returned future is already done.
+        """
+        if self._executor is not None:
+            return self._executor.submit(timed_call, side)
+        done: Future[TimedResult[_SideResult]] = Future()
+        try:
+            done.set_result(timed_call(side))
+        except BaseException as error:  # kept for the caller, as the executor would
+            done.set_exception(error)
+        return done
+
+    def run_with(
+        self, main: Callable[[], _MainResult], pending: "Future[TimedResult[_SideResult]]"
+    ) -> tuple[TimedResult[_MainResult], TimedResult[_SideResult]]:
+        """Run ``main`` here while ``pending`` finishes; both results, an error raised after both ended.
+
+        Waiting for ``pending`` even when ``main`` failed matters: the next frame must not reach the
         side model while it is still busy with this one.
         """
-        if self._executor is None:
-            return timed_call(main), timed_call(side)
-        pending: Future[TimedResult[_SideResult]] = self._executor.submit(timed_call, side)
         try:
             main_result = timed_call(main)
         finally:
             side_result = pending.result()  # re-raises the side model's error, if any
         return main_result, side_result
+
+    def run_pair(
+        self, main: Callable[[], _MainResult], side: Callable[[], _SideResult]
+    ) -> tuple[TimedResult[_MainResult], TimedResult[_SideResult]]:
+        """Both results with their own durations (``side`` on the helper thread, ``main`` here)."""
+        if self._executor is None:
+            return timed_call(main), timed_call(side)
+        return self.run_with(main, self.submit(side))
 
     def close(self) -> None:
         if self._executor is not None:

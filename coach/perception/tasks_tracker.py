@@ -25,6 +25,7 @@ import numpy as np
 
 from coach.closing import ClosesOnExit
 from coach.model_bundles import FACE_LANDMARKER, HAND_LANDMARKER, load_verified
+from coach.perception.parallel import PairRunner
 from coach.perception.smoothing import FACE_SMOOTHING, HAND_SMOOTHING, OneEuroParams
 from coach.perception.tracker import (
     HANDEDNESS_VALUES,
@@ -115,6 +116,7 @@ class TasksTracker(ClosesOnExit):
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
         models_dir: Path | None = None,
+        concurrent: bool = True,
     ) -> None:
         if mode not in ("video", "image"):
             raise ValueError(f"mode must be 'video' or 'image', not {mode!r}")
@@ -136,6 +138,9 @@ class TasksTracker(ClosesOnExit):
         self._last_timestamp_ms = -1
         self._first_frame_done = False
         self.timings: dict[str, StageTiming] = {stage: StageTiming() for stage in STAGES}
+        # Like the legacy tracker: the hand landmarker runs on a helper thread while the face
+        # landmarker runs here (the Tasks graphs release the GIL too); each keeps its own order.
+        self._models = PairRunner(concurrent=concurrent)
         self._closed = False
 
     @staticmethod
@@ -178,8 +183,12 @@ class TasksTracker(ClosesOnExit):
         self._last_timestamp_ms = timestamp_ms
         return timestamp_ms
 
-    def track(self, frame: Frame) -> TrackedFrame:
-        """Landmarks for one frame; a frame with no face or no hands is normal (None / empty)."""
+    def track(self, frame: Frame, next_frame: Frame | None = None) -> TrackedFrame:
+        """Landmarks for one frame; a frame with no face or no hands is normal (None / empty).
+
+        ``next_frame`` is accepted for the tracker contract and not used: this backend runs its two
+        models at once on each frame but does not start on the next frame early.
+        """
         if self._closed:
             raise RuntimeError("TasksTracker.track called after close()")
         started = time.perf_counter()
@@ -196,15 +205,16 @@ class TasksTracker(ClosesOnExit):
         with quiet:
             if self.mode == "video":
                 timestamp_ms = self._timestamp_ms(frame.timestamp_s)
-                face_result = self._face_landmarker.detect_for_video(image, timestamp_ms)
-                after_face = time.perf_counter()
-                hand_result = self._hand_landmarker.detect_for_video(image, timestamp_ms)
+                face_run, hands_run = self._models.run_pair(
+                    lambda: self._face_landmarker.detect_for_video(image, timestamp_ms),
+                    lambda: self._hand_landmarker.detect_for_video(image, timestamp_ms),
+                )
             else:
-                face_result = self._face_landmarker.detect(image)
-                after_face = time.perf_counter()
-                hand_result = self._hand_landmarker.detect(image)
+                face_run, hands_run = self._models.run_pair(
+                    lambda: self._face_landmarker.detect(image), lambda: self._hand_landmarker.detect(image)
+                )
+        face_result, hand_result = face_run.value, hands_run.value
         self._first_frame_done = True
-        after_hands = time.perf_counter()
 
         face_points, faces_seen = self._subject_face(face_result, width, height)
         raw_hands = self._raw_hands(hand_result)
@@ -225,8 +235,8 @@ class TasksTracker(ClosesOnExit):
         )
         finished = time.perf_counter()
         self.timings["convert"].add((after_convert - started) * 1e3)
-        self.timings["face"].add((after_face - after_convert) * 1e3)
-        self.timings["hands"].add((after_hands - after_face) * 1e3)
+        self.timings["face"].add(face_run.elapsed_ms)
+        self.timings["hands"].add(hands_run.elapsed_ms)
         self.timings["smoothing"].add((after_smoothing - before_smoothing) * 1e3)
         self.timings["total"].add((finished - started) * 1e3)
         return tracked
@@ -259,6 +269,7 @@ class TasksTracker(ClosesOnExit):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            self._models.close()  # first: no model call may still be running when the landmarkers close
             with native_stderr_to_log():
                 self._face_landmarker.close()
                 self._hand_landmarker.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -18,7 +19,7 @@ import numpy as np
 
 from coach.closing import ClosesOnExit
 from coach.perception.degradation import FULL, TrackingMode
-from coach.perception.parallel import PairRunner, timed_call
+from coach.perception.parallel import PairRunner, TimedResult, timed_call, with_next
 from coach.perception.smoothing import FACE_SMOOTHING, HAND_SMOOTHING, LandmarkSmoother, OneEuroParams
 from coach.types import FaceLandmarks, Frame, Handedness, HandLandmarks, TrackedFrame
 
@@ -145,7 +146,10 @@ class Tracker(ClosesOnExit):
 
     With ``concurrent=True`` (the default) Hands runs on a persistent helper thread while Face Mesh
     runs on the caller's (see ``coach.perception.parallel``); the landmarks are the same as in the
-    serial order, since each graph still gets every frame in order. ``set_mode`` switches to a
+    serial order, since each graph still gets every frame in order. When the caller already has the
+    next frame (replay, ``coach track``: ``track(frame, next_frame)`` or ``track_all``), Hands starts
+    on it as soon as this frame's models are done, so it works while the caller analyses this frame
+    and Face Mesh reads the next one (Hands is the slower model: it is kept busy). ``set_mode`` switches to a
     lighter ``TrackingMode`` (live coaching on a machine that cannot keep up); ``mode_history``
     says which modes ran from which frame time, for the report.
     """
@@ -192,6 +196,8 @@ class Tracker(ClosesOnExit):
         self.mode_history: list[tuple[float | None, TrackingMode]] = [(None, FULL)]
         self._frames_until_face = 0
         self._carried_face: tuple[np.ndarray | None, int] = (None, 0)
+        # Hands started on the frame the caller said comes next: (its index, its RGB image, the result to come).
+        self._hands_ahead: tuple[int, np.ndarray, Future[TimedResult[Any]]] | None = None
         self._closed = False
 
     @property
@@ -205,6 +211,10 @@ class Tracker(ClosesOnExit):
         if mode.hand_model_complexity != self.tracking_mode.hand_model_complexity:
             import mediapipe as mp
 
+            if self._hands_ahead is not None:
+                # The old graph must be idle before it closes; the next frame is tracked afresh by the new one.
+                self._hands_ahead[2].result()
+                self._hands_ahead = None
             self._hands.close()
             self._hands = mp.solutions.hands.Hands(model_complexity=mode.hand_model_complexity, **self._hands_options)
         logger.info("tracking mode %s -> %s", self.tracking_mode.name, mode.name)
@@ -212,32 +222,40 @@ class Tracker(ClosesOnExit):
         self.mode_history.append((None, mode))
         self._frames_until_face = 0
 
-    def track(self, frame: Frame) -> TrackedFrame:
-        """Landmarks for one frame; a frame with no face or no hands is normal (None / empty)."""
+    def track(self, frame: Frame, next_frame: Frame | None = None) -> TrackedFrame:
+        """Landmarks for one frame; a frame with no face or no hands is normal (None / empty).
+
+        ``next_frame``, when the caller already holds it, is the frame its next call will bring:
+        Hands starts on it before this call returns (see the class docstring).
+        """
         if self._closed:
             raise RuntimeError("Tracker.track called after close()")
         started = time.perf_counter()
         height, width = frame.height, frame.width
 
-        rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
-        if self.mirrored:
-            rgb = cv2.flip(rgb, 1)
-        rgb.flags.writeable = False  # lets MediaPipe wrap the buffer instead of copying it
+        ahead = self._take_hands_ahead(frame)
+        rgb = ahead[0] if ahead is not None else self._rgb(frame)
         after_convert = time.perf_counter()
 
         if self.mode_history[-1][0] is None:
             self.mode_history[-1] = (frame.timestamp_s, self.tracking_mode)
         run_face = self._frames_until_face <= 0
+        pending_hands = ahead[1] if ahead is not None else None
         if run_face:
             self._frames_until_face = self.tracking_mode.face_every
-            face_run, hands_run = self._models.run_pair(lambda: self._face_mesh.process(rgb), lambda: self._hands.process(rgb))
+            if pending_hands is None:
+                pending_hands = self._models.submit(lambda: self._hands.process(rgb))
+            face_run, hands_run = self._models.run_with(lambda: self._face_mesh.process(rgb), pending_hands)
             face_points, faces_seen = self._subject_face(face_run.value, width, height)
             face_ms = face_run.elapsed_ms
         else:  # a lighter mode: this frame carries the last face (already smoothed)
-            hands_run = timed_call(lambda: self._hands.process(rgb))
+            hands_run = pending_hands.result() if pending_hands is not None else timed_call(lambda: self._hands.process(rgb))
             face_points, faces_seen = self._carried_face
             face_ms = 0.0
         self._frames_until_face -= 1
+        if next_frame is not None and self._models.concurrent:
+            next_rgb = self._rgb(next_frame)
+            self._hands_ahead = (next_frame.index, next_rgb, self._models.submit(lambda: self._hands.process(next_rgb)))
         raw_hands = self._raw_hands(hands_run.value)
         before_smoothing = time.perf_counter()
         if self.smoothing:
@@ -265,9 +283,31 @@ class Tracker(ClosesOnExit):
         return tracked
 
     def track_all(self, frames: Iterable[Frame]) -> Iterator[TrackedFrame]:
-        """``track`` over a stream, lazily."""
-        for frame in frames:
-            yield self.track(frame)
+        """``track`` over a stream, lazily, each frame tracked with the next one known."""
+        for frame, next_frame in with_next(frames):
+            yield self.track(frame, next_frame)
+
+    def _rgb(self, frame: Frame) -> np.ndarray:
+        """The frame as MediaPipe takes it: RGB, unmirrored, read-only (so it is wrapped, not copied)."""
+        rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
+        if self.mirrored:
+            rgb = cv2.flip(rgb, 1)
+        rgb.flags.writeable = False
+        return rgb
+
+    def _take_hands_ahead(self, frame: Frame) -> tuple[np.ndarray, Future[TimedResult[Any]]] | None:
+        """The RGB image and pending Hands result started for ``frame`` by the previous call, if any."""
+        if self._hands_ahead is None:
+            return None
+        index, rgb, pending = self._hands_ahead
+        self._hands_ahead = None
+        if index == frame.index:
+            return rgb, pending
+        # The caller announced another frame than it brought. Hands has seen that frame already
+        # (its tracking moves on by one frame); this one is tracked afresh.
+        pending.result()
+        logger.warning("track: frame %d was announced as next but frame %d came", index, frame.index)
+        return None
 
     @staticmethod
     def _subject_face(result: Any, width: int, height: int) -> tuple[np.ndarray | None, int]:
@@ -294,6 +334,7 @@ class Tracker(ClosesOnExit):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            self._hands_ahead = None
             self._models.close()  # first: no model call may still be running when the graphs close
             self._face_mesh.close()
             self._hands.close()

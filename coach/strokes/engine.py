@@ -41,13 +41,13 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy.signal import savgol_coeffs
 
 from coach.geometry.face_frame import FacePose
 from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
 from coach.strokes.glides import path_length, time_leg
 from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_run
+from coach.strokes.signals import savgol_centre_weights
 from coach.technique.directions import circle_direction, glide_direction
 from coach.types import ContactPoint, Handedness, Stroke, TrackedFrame
 
@@ -72,8 +72,8 @@ _EDGE_OFFSETS = tuple(np.array(offset) * EDGE_MARGIN_FU for offset in ((1, 0), (
 # Smoothing: a quadratic fitted over 7 samples (0.23 s) gives position and velocity 3 samples late.
 SMOOTH_SAMPLES = 7
 LAG = SMOOTH_SAMPLES // 2
-_POSITION_COEFFS = savgol_coeffs(SMOOTH_SAMPLES, 2, use="dot")
-_VELOCITY_COEFFS = savgol_coeffs(SMOOTH_SAMPLES, 2, deriv=1, delta=DT, use="dot")
+_POSITION_COEFFS = savgol_centre_weights(SMOOTH_SAMPLES, 2)
+_VELOCITY_COEFFS = savgol_centre_weights(SMOOTH_SAMPLES, 2, deriv=1, delta=DT)
 
 # Glides.
 START_FU = 0.03  # 3 mm from where the finger rested, and moving: a slide has begun (tremor and jitter stay inside)

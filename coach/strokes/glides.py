@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.signal import savgol_filter
+
+from coach.strokes.signals import savgol_smooth
 
 ONSET_SHARE = 0.1  # a glide starts and stops where its speed crosses this share of its peak
 _GRID = 401
@@ -151,7 +152,7 @@ def crossings(times: np.ndarray, progress: np.ndarray, fitted: LegTiming) -> tup
     if len(times) < 9:
         return fitted.onset_s, fitted.stop_s
     step = float(np.median(np.diff(times)))
-    speed = savgol_filter(progress, 9, 3, deriv=1, delta=step, mode="interp")
+    speed = savgol_smooth(progress, 9, 3, deriv=1, delta=step)
     peak_index = int(np.argmax(speed))
     threshold = ONSET_SHARE * float(speed[peak_index])
     onset, stop = fitted.onset_s, fitted.stop_s
