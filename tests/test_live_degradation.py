@@ -8,6 +8,7 @@ main test process; the window's threaded tests live in test_live_window.py.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def test_worker_steps_down_says_so_once_per_step_and_the_report_records_it(qapp,
 
 @pytest.mark.media
 def test_a_fast_enough_worker_keeps_full_tracking(qapp, media_dir: Path, tmp_path: Path) -> None:
-    from coach.ui.worker import LiveWorker, SourceSpec
+    from coach.ui.worker import GIL_SWITCH_INTERVAL_S, LiveWorker, SourceSpec
 
     # A 1 fps source leaves 900 ms per frame: never too slow, so the full mode stays.
     worker = LiveWorker(
@@ -69,8 +70,20 @@ def test_a_fast_enough_worker_keeps_full_tracking(qapp, media_dir: Path, tmp_pat
     )
     messages: list[str] = []
     worker.tracking_mode_changed.connect(messages.append)
-    worker.frame_ready.connect(lambda *_: worker.stop() if worker.processed >= 10 else None)
+    switch_intervals: list[float] = []
+
+    def on_frame(*_: object) -> None:
+        switch_intervals.append(sys.getswitchinterval())
+        if worker.processed >= 10:
+            worker.stop()
+
+    worker.frame_ready.connect(on_frame)
+    before = sys.getswitchinterval()
     worker.run()
     assert messages == []
+    # While the worker runs, a thread waiting for the GIL (the GUI's paint) gets it within 1 ms;
+    # the interpreter's own setting is back afterwards.
+    assert set(switch_intervals) == {GIL_SWITCH_INTERVAL_S}
+    assert sys.getswitchinterval() == before
     report = json.loads((tmp_path / "session" / "report.json").read_text())
     assert report["tracking"]["mode"] == "full" and len(report["tracking"]["modes"]) == 1
