@@ -8,6 +8,7 @@ bundles they skip, except under COACH_BACKEND=tasks where a missing bundle is a 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import subprocess
 import sys
@@ -249,6 +250,31 @@ def test_tasks_tracker_on_the_portrait(portrait_path: Path, real_bundles: dict[s
     # A mirrored (selfie) image is flipped back: same unmirrored coordinates.
     assert mirrored.face is not None
     np.testing.assert_allclose(mirrored.face.points_norm[:, :2], tracked.face.points_norm[:, :2], atol=0.01)
+
+
+def test_tasks_tracker_runs_its_landmarkers_concurrently_with_the_serial_results(portrait_path: Path, real_bundles: dict[str, bytes]) -> None:
+    """The hand landmarker on a helper thread while the face landmarker works gives the landmarks
+    of one after the other (video mode: every graph still sees its frames in order)."""
+    if importlib.util.find_spec("mediapipe.tasks") is None:
+        pytest.skip("this mediapipe has no Tasks API")
+    from coach.perception.tasks_tracker import TasksTracker
+
+    portrait = cv2.imread(str(portrait_path))
+    height, width = portrait.shape[:2]
+    frames = [
+        Frame(index, index / 30.0, cv2.warpAffine(portrait, np.float32([[1, 0, 5 * np.sin(index / 3)], [0, 1, 2.0 * index]]), (width, height)))
+        for index in range(6)
+    ]
+    runs = []
+    for concurrent in (False, True):
+        with TasksTracker(mode="video", concurrent=concurrent) as tracker:
+            runs.append([tracker.track(frame) for frame in frames])
+    serial, concurrent_run = runs
+    assert all(tracked.face is not None for tracked in serial)
+    for one, other in zip(serial, concurrent_run):
+        assert one.face is not None and other.face is not None
+        np.testing.assert_array_equal(one.face.points_norm, other.face.points_norm)
+        assert len(one.hands) == len(other.hands)
 
 
 @pytest.mark.media
