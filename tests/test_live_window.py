@@ -495,7 +495,14 @@ def test_calibrate_from_the_window_pauses_coaching_and_resumes_it(qtbot, long_cl
     first_worker = window.worker
     seen: dict[str, object] = {}
 
+    handover_deadline = time.monotonic() + 20.0
+
     def inspect_then_close() -> None:
+        # The live worker saves its part of the session before it lets the camera go: on a busy
+        # machine that can take a few seconds, so look again until it is done (or 20 s passed).
+        if first_worker.isRunning() and time.monotonic() < handover_deadline:
+            QTimer.singleShot(200, inspect_then_close)
+            return
         dialog = window.calibration_dialog
         assert dialog is not None and dialog.isVisible()
         from coach.ui.calibration_view import CalibrationView
