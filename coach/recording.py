@@ -578,6 +578,7 @@ def track_video_to_recording(
             except BaseException:
                 writer.abandon()
                 raise
+            frames = writer.frames_written  # an interrupt can land between a frame's write and its count
             with SignalHold() as finishing:
                 finishing.start()  # a signal now waits until the file has its name
                 if frames:
