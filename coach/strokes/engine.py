@@ -801,7 +801,10 @@ class StrokeEngine:
             else:
                 if hold.left_at is None:
                     hold.left_at = index
-                if buffer.t[index] - buffer.t[hold.left_at] < HOLD_RESUME_S:
+                # A twitch or a moment of bad tracking stays near the spot; a finger twice the
+                # spot's radius away has gone on to something else, and the hold ends now.
+                gone = float(np.hypot(*(point - hold.anchor))) > 2 * HOLD_RADIUS_FU
+                if not gone and buffer.t[index] - buffer.t[hold.left_at] < HOLD_RESUME_S:
                     return []
                 events = self._end_hold(track, hold.left_at)
                 track.hold = None
