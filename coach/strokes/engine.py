@@ -815,7 +815,8 @@ class StrokeEngine:
         hold.left_at = None
         samples = index - hold.start + 1
         hold.anchor = hold.anchor + (point - hold.anchor) / samples  # the centroid of the hold so far
-        ratio = float(np.median(buffer.ratio[max(hold.start, index - 4) : index + 1]))
+        recent = sorted(buffer.ratio[max(hold.start, index - 4) : index + 1])  # the median of up to 5 (np.median costs more than the rest of this)
+        ratio = (recent[len(recent) // 2] + recent[(len(recent) - 1) // 2]) / 2
         if samples <= 5:
             hold.ratio = ratio
         elif ratio - hold.ratio > LANDING_LIFT_CHANGE:  # more than the size's noise and turning

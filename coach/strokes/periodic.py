@@ -105,7 +105,10 @@ def rhythm_amplitude(signal: np.ndarray, dt: float, frequency_hz: float, sense: 
     x = np.linspace(-0.5, 0.5, n)
     turn = np.exp(2j * np.pi * frequency_hz * dt * np.arange(n))
     design = np.column_stack([np.ones(n), x, turn, np.conj(turn)])
-    coefficients = np.linalg.lstsq(design, z, rcond=None)[0]
+    # Normal equations (4×4): this runs every sample while a run goes on; whole periods keep them
+    # well conditioned (the columns are nearly orthogonal).
+    adjoint = design.conj().T
+    coefficients = np.linalg.solve(adjoint @ design, adjoint @ z)
     plus, minus = abs(coefficients[2]), abs(coefficients[3])
     if sense > 0:
         return float(plus)
@@ -200,8 +203,8 @@ def _regularity(signal: np.ndarray, dt: float, frequency_hz: float) -> float:
 
 
 def _finding(pattern: str, signal: np.ndarray, window: WindowSignals, oscillation: Oscillation,
-             clockwise: bool | None = None, source: str = "points") -> RunFinding:
-    first, last = envelope_span(signal, window.dt, oscillation.frequency_hz)
+             clockwise: bool | None = None, source: str = "points", span: tuple[int, int] | None = None) -> RunFinding:
+    first, last = span if span is not None else envelope_span(signal, window.dt, oscillation.frequency_hz)
     return RunFinding(
         pattern=pattern,
         frequency_hz=oscillation.frequency_hz,
@@ -310,14 +313,14 @@ def _tap(window: WindowSignals) -> RunFinding | None:
         multiple = frequency / slower.frequency_hz
         if round(multiple) >= 2 and abs(multiple - round(multiple)) < 0.15 * round(multiple):
             return None
-    finding = _finding("tap", source, window, oscillation, source=source_name)
-    if _drift(points[finding.first : finding.last + 1]) > MAX_TAP_DRIFT_FU:
+    first, last = envelope_span(source, dt, frequency)
+    if _drift(points[first : last + 1]) > MAX_TAP_DRIFT_FU:
         return None
     # A rhythm repeats: one bump (a hand lifted once, for a return) or a burst of jitter has a
     # strong spectrum too, but only taps rise and fall again and again.
-    if _rises(source[finding.first : finding.last + 1], oscillation.amplitude) < MIN_CYCLES["tap"]:
+    if _rises(source[first : last + 1], oscillation.amplitude) < MIN_CYCLES["tap"]:
         return None
-    return finding
+    return _finding("tap", source, window, oscillation, source=source_name, span=(first, last))
 
 
 def _rises(signal: np.ndarray, amplitude: float) -> int:
