@@ -260,6 +260,12 @@ def _circle(window: WindowSignals) -> RunFinding | None:
     overtone = amplitude_at(signal, dt, 2 * oscillation.frequency_hz) / major
     if overtone > MAX_CIRCLE_OVERTONE or (overtone > 0.3 and minor < 0.55 * major):
         return None
+    # A kneading hand's fingertip rolls a little with each pinch; while the knead is too young for
+    # its own test, a thumb-index gap that opens and closes with this "circle", by a pinch's
+    # amount and more than the fingertip moves, says it is a knead.
+    gap = amplitude_at(window.pinch, dt, oscillation.frequency_hz)
+    if gap >= KNEAD_GAP_FU and gap >= 1.5 * major:
+        return None
     return _finding("circle", signal, window, oscillation, clockwise=oscillation.circularity < 0)
 
 
