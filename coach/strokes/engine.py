@@ -118,6 +118,7 @@ RUN_CONFIRM_CYCLES = 2.2  # a run goes on while its last two cycles still show t
 RUN_CONFIRM_MIN_SAMPLES = 24  # ...over at least 0.8 s
 RUN_FADED = 0.5  # a run's swing over its last period(s) below this share of its usual swing (or above its inverse): the rhythm stopped half a period ago
 RUN_STEADY = 0.75  # ...and above this share it plainly goes on: a rough spectrum of the last two cycles does not close it
+RUN_LEAVE_MARGIN_FU = 0.08  # 7 mm beyond where a run ever reached from its spot: the finger has left it (jitter stays within ~2 mm)
 RUN_REVISE_S = 1.0  # a run closed this recently (plus a period) and found again over its own stretch, past its end, had not stopped
 RUN_WATCH_MIN_SAMPLES = 10  # the rhythm's swing is read over whole periods spanning at least 0.33 s (a fast tap's single period is too noisy)
 HOLD_RADIUS_FU = 0.05  # 4.5 mm: a pressing finger's drift and tremor
@@ -153,6 +154,8 @@ class _Run:
     source: str = "points"  # the signal its rhythm shows in (periodic.SOURCES)
     swing: float = 0.0  # its usual swing there (rhythm_amplitude over recent whole periods)
     recent_swing: float = 0.0  # the swing over its last period(s), as last watched
+    spot: complex | None = None  # where it goes on (mean contact point x + iy over its recent periods)
+    reach: float = 0.0  # how far from that spot the contact point has gone while the rhythm was steady
     counted: int = 0
     misses: int = 0
 
@@ -957,13 +960,27 @@ class StrokeEngine:
             return []
         swing = rhythm_amplitude(buffer.signal(run.source, first, last), DT, run.frequency_hz, _turning_sense(run))
         run.recent_swing = swing
+        # A run stays on its spot (a circle within its radius): the finger further off than the
+        # run ever reached, by a margin no tracking jitter makes, has left for another stroke.
+        # This is seen within a few samples, where the swing takes half a period.
+        positions = buffer.signal("points", first, last)
+        latest = complex(np.median(positions[-3:].real), np.median(positions[-3:].imag))
+        left = run.spot is not None and abs(latest - run.spot) > run.reach + RUN_LEAVE_MARGIN_FU
         # Twice the usual swing is not the rhythm going on either: the hand is moving off (a glide
         # away, the hand leaving), which the demodulation reads as a large swing.
-        if RUN_FADED * run.swing <= swing <= run.swing / RUN_FADED:
+        if not left and RUN_FADED * run.swing <= swing <= run.swing / RUN_FADED:
             if swing >= RUN_STEADY * run.swing:
                 run.swing += (swing - run.swing) / (3.0 * span)  # follows a swing that grows or shrinks over a few periods
+                spot = complex(positions.mean())
+                run.spot = spot if run.spot is None else run.spot + (spot - run.spot) / (3.0 * span)
+                run.reach = max(run.reach, float(np.abs(positions - spot).max()))
             return []
-        run.end_s = max(run.start_s + DT, buffer.t[last] - 0.5 * span * DT)
+        if left:
+            away = np.abs(positions - run.spot) > run.reach + 0.5 * RUN_LEAVE_MARGIN_FU
+            still_there = np.flatnonzero(~away)
+            run.end_s = max(run.start_s + DT, buffer.t[first + int(still_there[-1])] if len(still_there) else buffer.t[first])
+        else:
+            run.end_s = max(run.start_s + DT, buffer.t[last] - 0.5 * span * DT)
         track.run = None
         return [self._run_stroke(track, run, final=True)]
 
