@@ -320,6 +320,12 @@ def _tap(window: WindowSignals) -> RunFinding | None:
         if round(multiple) >= 2 and abs(multiple - round(multiple)) < 0.15 * round(multiple):
             return None
     first, last = envelope_span(source, dt, frequency)
+    # Taps begin once the hand is on their spot: the end of its way over (which swings the size
+    # too, and so passes for the first tap) is cut off.
+    spot = np.median(points[(first + last) // 2 : last + 1], axis=0)
+    off = np.flatnonzero(np.hypot(*(points[first : (first + last) // 2] - spot).T) > 2 * MAX_TAP_BOB_FU)
+    if len(off):
+        first += int(off[-1]) + 1
     if _drift(points[first : last + 1]) > MAX_TAP_DRIFT_FU:
         return None
     # A rhythm repeats: one bump (a hand lifted once, for a return) or a burst of jitter has a
