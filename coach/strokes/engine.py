@@ -913,14 +913,17 @@ class StrokeEngine:
             events += self._withdraw_overlapping(track, run.start_s)
         if run is None:
             return events
-        # A cycle counts once it is complete, as far as the smoothing lets us see.
-        seen_until = buffer.t[last] - LAG * DT
+        return events + self._count_cycles(track, run)
+
+    def _count_cycles(self, track: _HandTrack, run: _Run) -> list[Stroke]:
+        """A progress event when another cycle is complete, as far as the smoothing lets us see."""
+        seen_until = track.buffer.t[-1] - LAG * DT
         done = int(math.floor(run.frequency_hz * (seen_until - run.start_s) + 1e-6))
-        if done > run.counted and done >= 1:
-            run.counted = done
-            run.end_s = max(run.end_s, seen_until)
-            events.append(self._run_stroke(track, run, final=False))
-        return events
+        if done <= run.counted or done < 1:
+            return []
+        run.counted = done
+        run.end_s = max(run.end_s, seen_until)
+        return [self._run_stroke(track, run, final=False)]
 
     def _continues_closed_run(self, track: _HandTrack, finding: RunFinding | None) -> bool:
         """Whether a run found after the one just closed is that run going on: the same pattern (and
@@ -974,7 +977,9 @@ class StrokeEngine:
                 spot = complex(positions.mean())
                 run.spot = spot if run.spot is None else run.spot + (spot - run.spot) / (3.0 * span)
                 run.reach = max(run.reach, float(np.abs(positions - spot).max()))
-            return []
+            # The rhythm goes on: count each cycle as it completes (the rep counter ticks live),
+            # not only at the next spectral check.
+            return self._count_cycles(track, run)
         if left:
             away = np.abs(positions - run.spot) > run.reach + 0.5 * RUN_LEAVE_MARGIN_FU
             still_there = np.flatnonzero(~away)
