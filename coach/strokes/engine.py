@@ -975,7 +975,7 @@ class StrokeEngine:
         # Twice the usual swing is not the rhythm going on either: the hand is moving off (a glide
         # away, the hand leaving), which the demodulation reads as a large swing.
         if not left and RUN_FADED * run.swing <= swing <= run.swing / RUN_FADED:
-            if swing >= RUN_STEADY * run.swing:
+            if RUN_STEADY * run.swing <= swing <= run.swing / RUN_STEADY:  # steady: learn its swing, spot and reach
                 run.swing += (swing - run.swing) / (3.0 * span)  # follows a swing that grows or shrinks over a few periods
                 spot = complex(positions.mean())
                 run.spot = spot if run.spot is None else run.spot + (spot - run.spot) / (3.0 * span)
