@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from coach.geometry.canonical import STABLE_LANDMARKS, canonical_face, image_points_to_observed
 from coach.types import FaceLandmarks
@@ -34,12 +36,14 @@ class FaceSurface:
 
     reference_fu: np.ndarray  # N×3
 
+    @cached_property
+    def _mesh_tree(self) -> cKDTree:
+        # Built once per surface: depth_at runs several times per hand per frame (the stroke engine's budget).
+        return cKDTree(self.reference_fu[:, :2])
+
     def depth_at(self, points_xy_fu: np.ndarray) -> np.ndarray:
         points_xy_fu = np.atleast_2d(points_xy_fu)
-        mesh_xy = self.reference_fu[:, :2]
-        distances = np.linalg.norm(points_xy_fu[:, None, :] - mesh_xy[None, :, :], axis=2)
-        nearest = np.argpartition(distances, 4, axis=1)[:, :4]
-        nearest_distances = np.take_along_axis(distances, nearest, axis=1)
+        nearest_distances, nearest = self._mesh_tree.query(points_xy_fu, k=4)
         weights = 1.0 / (nearest_distances + 1e-3) ** 2
         depths = self.reference_fu[nearest, 2]
         return (weights * depths).sum(axis=1) / weights.sum(axis=1)
