@@ -50,15 +50,7 @@ from coach.geometry.face_frame import FacePose
 from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
 from coach.strokes.glides import path_length, time_leg
-from coach.strokes.periodic import (
-    MIN_CYCLES,
-    RunFinding,
-    WindowSignals,
-    confirm_run,
-    find_run,
-    rhythm_amplitude,
-    source_signal,
-)
+from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_run, rhythm_amplitude
 from coach.technique.directions import circle_direction, glide_direction
 from coach.types import ContactPoint, Handedness, Stroke, TrackedFrame
 
