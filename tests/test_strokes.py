@@ -49,8 +49,7 @@ def overlapping(strokes: list[Stroke], label: LabelledStroke) -> list[Stroke]:
         (Block("circle", "left_temple", direction="inward", rate_hz=0.7, count=3, radius_fu=0.07), 8),
         (Block("tap", "left_cheek", rate_hz=4.0, count=10), 9),
         (Block("tap", "forehead", hand="right", rate_hz=6.5, count=16), 10),
-        pytest.param(Block("knead", "right_jaw", rate_hz=0.8, count=4), 11, marks=pytest.mark.xfail(
-            reason="issue 10 (open): this slow knead's rolling fingertip is found as a circle, then a tap", strict=False)),
+        (Block("knead", "right_jaw", rate_hz=0.8, count=4), 11),
         (Block("hold", "left_temple", duration_s=4.0), 12),
     ],
     ids=lambda value: getattr(value, "pattern", None) and f"{value.pattern}-{value.region}",

@@ -14,11 +14,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from coach.geometry.canonical import STABLE_LANDMARKS, canonical_face, image_points_to_observed
 from coach.types import FaceLandmarks
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 _FLIP_Y = np.array([1.0, -1.0])
 MIN_FACE_SPAN_PX = 1.0
@@ -34,12 +39,19 @@ class FaceSurface:
 
     reference_fu: np.ndarray  # N×3
 
+    @cached_property
+    def _mesh_tree(self) -> "cKDTree":
+        # Built once per surface: depth_at runs several times per hand per frame (the stroke engine's
+        # budget) and on whole paths for the overlay. scipy.spatial is imported here, when a point
+        # is first lifted onto the face: its import costs about 0.4 s of CPU, which a replay of a
+        # clip without hands, or a landmark recording's summary, need not pay.
+        from scipy.spatial import cKDTree
+
+        return cKDTree(self.reference_fu[:, :2])
+
     def depth_at(self, points_xy_fu: np.ndarray) -> np.ndarray:
         points_xy_fu = np.atleast_2d(points_xy_fu)
-        mesh_xy = self.reference_fu[:, :2]
-        distances = np.linalg.norm(points_xy_fu[:, None, :] - mesh_xy[None, :, :], axis=2)
-        nearest = np.argpartition(distances, 4, axis=1)[:, :4]
-        nearest_distances = np.take_along_axis(distances, nearest, axis=1)
+        nearest_distances, nearest = self._mesh_tree.query(points_xy_fu, k=4)
         weights = 1.0 / (nearest_distances + 1e-3) ** 2
         depths = self.reference_fu[nearest, 2]
         return (weights * depths).sum(axis=1) / weights.sum(axis=1)

@@ -12,8 +12,11 @@ of a second and report strokes as events:
   stroke: too short, too fast, not straight, landing or leaving, or a **return** — the way back
   right after a glide, made faster and/or with the hand lifted toward the camera (it looks larger);
 - **runs** (circles, taps, kneads): a few times a second the last ~2.5 s are searched for one
-  repetition (coach.strokes.periodic). While a run goes on, a progress event is sent each time
-  a cycle completes; when the repetition stops, the run is closed and sent as final;
+  repetition (coach.strokes.periodic). While a run goes on, its swing over the last whole
+  period(s) is watched sample by sample and a progress event is sent each time a cycle completes;
+  when that swing halves (the rhythm stopped half a period ago) or the finger leaves the run's
+  spot, the run is closed and sent as final. A run found again past where it was said to stop
+  takes the closed one back (withdrawn) and keeps its start;
 - **holds**: the point staying put (and the hand not bobbing) for a second is reported, then
   updated as the hold lasts, and closed when the finger moves.
 
@@ -46,7 +49,7 @@ from coach.geometry.face_frame import FacePose
 from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
 from coach.strokes.glides import path_length, time_leg
-from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_run
+from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_run, rhythm_amplitude
 from coach.strokes.signals import savgol_centre_weights
 from coach.technique.directions import circle_direction, glide_direction
 from coach.types import ContactPoint, Handedness, Stroke, TrackedFrame
@@ -108,6 +111,11 @@ LANDING_SAMPLES = 8  # the first 0.27 s of a contact: the hand still settling on
 RUN_MISSES_TO_CLOSE = 2
 RUN_CONFIRM_CYCLES = 2.2  # a run goes on while its last two cycles still show the rhythm...
 RUN_CONFIRM_MIN_SAMPLES = 24  # ...over at least 0.8 s
+RUN_FADED = 0.5  # a run's swing over its last period(s) below this share of its usual swing (or above its inverse): the rhythm stopped half a period ago
+RUN_STEADY = 0.75  # ...and above this share it plainly goes on: a rough spectrum of the last two cycles does not close it
+RUN_LEAVE_MARGIN_FU = 0.08  # 7 mm beyond where a run ever reached from its spot: the finger has left it (jitter stays within ~2 mm)
+RUN_REVISE_S = 1.0  # a run closed this recently (plus a period) and found again over its own stretch, past its end, had not stopped
+RUN_WATCH_MIN_SAMPLES = 10  # the rhythm's swing is read over whole periods spanning at least 0.33 s (a fast tap's single period is too noisy)
 HOLD_RADIUS_FU = 0.05  # 4.5 mm: a pressing finger's drift and tremor
 MIN_HOLD_S = 1.0
 HOLD_RESUME_S = 0.4  # a finger back on its spot this soon goes on holding
@@ -138,8 +146,24 @@ class _Run:
     clockwise: bool | None
     evidence: float
     regularity: float
+    source: str = "points"  # the signal its rhythm shows in (periodic.SOURCES)
+    swing: float = 0.0  # its usual swing there (rhythm_amplitude over recent whole periods)
+    recent_swing: float = 0.0  # the swing over its last period(s), as last watched
+    spot: complex | None = None  # where it goes on (mean contact point x + iy over its recent periods)
+    reach: float = 0.0  # how far from that spot the contact point has gone while the rhythm was steady
     counted: int = 0
     misses: int = 0
+
+
+@dataclass
+class _ClosedRun:
+    """The last run closed, kept a moment in case it turns out not to have stopped."""
+
+    stroke: Stroke  # its final event
+    pattern: str
+    clockwise: bool | None
+    end_s: float
+    reported_s: float
 
 
 @dataclass
@@ -205,6 +229,13 @@ class _Buffer:
     def smooth_point(self, index: int) -> np.ndarray:
         return np.array([self.sx[index], self.sy[index]])
 
+    def signal(self, source: str, first: int, last: int) -> np.ndarray:
+        """One of periodic.SOURCES between two samples (the contact point as x + iy)."""
+        if source == "points":
+            return np.asarray(self.x[first : last + 1]) + 1j * np.asarray(self.y[first : last + 1])
+        column = {"pinch": self.pinch, "size_ratio": self.ratio, "tip_depth": self.depth}[source]
+        return np.asarray(column[first : last + 1])
+
     def window(self, first: int, last: int) -> WindowSignals:
         keep = slice(first, last + 1)
         return WindowSignals(
@@ -239,6 +270,7 @@ class _HandTrack:
     next_check: int = 0
     evaluated: int = -1  # the last buffer index whose smoothed values were watched
     last_run_end_s: float = -math.inf
+    closed_run: _ClosedRun | None = None
     glides: deque[_Glide] = field(default_factory=lambda: deque(maxlen=6))
     holds: deque[tuple[int, float]] = field(default_factory=lambda: deque(maxlen=4))  # closed holds: id, start
     trail: deque[tuple[float, np.ndarray]] = field(default_factory=deque)
@@ -433,6 +465,8 @@ class StrokeEngine:
         while track.evaluated < len(buffer) - 1 - LAG:
             track.evaluated += 1
             events += self._evaluate(track, track.evaluated)
+        if track.run is not None:
+            events += self._watch_run(track)
         # A slide timed (or the other hand's run checked) at this frame already: check at the next
         # sample instead (up to a hop late), so the two costliest jobs do not fall on one frame.
         due = len(buffer) >= track.next_check
@@ -520,6 +554,7 @@ class StrokeEngine:
         if track.hold is not None:
             events += self._end_hold(track, last)
         track.touching = False
+        track.closed_run = None  # a run does not go on across a lift
         track.leg, track.hold, track.settling = None, None, None
         track.buffer = _Buffer()
         track.last_on = -1
@@ -764,7 +799,10 @@ class StrokeEngine:
             else:
                 if hold.left_at is None:
                     hold.left_at = index
-                if buffer.t[index] - buffer.t[hold.left_at] < HOLD_RESUME_S:
+                # A twitch or a moment of bad tracking stays near the spot; a finger twice the
+                # spot's radius away has gone on to something else, and the hold ends now.
+                gone = float(np.hypot(*(point - hold.anchor))) > 2 * HOLD_RADIUS_FU
+                if not gone and buffer.t[index] - buffer.t[hold.left_at] < HOLD_RESUME_S:
                     return []
                 events = self._end_hold(track, hold.left_at)
                 track.hold = None
@@ -775,7 +813,8 @@ class StrokeEngine:
         hold.left_at = None
         samples = index - hold.start + 1
         hold.anchor = hold.anchor + (point - hold.anchor) / samples  # the centroid of the hold so far
-        ratio = float(np.median(buffer.ratio[max(hold.start, index - 4) : index + 1]))
+        recent = sorted(buffer.ratio[max(hold.start, index - 4) : index + 1])  # the median of up to 5 (np.median costs more than the rest of this)
+        ratio = (recent[len(recent) // 2] + recent[(len(recent) - 1) // 2]) / 2
         if samples <= 5:
             hold.ratio = ratio
         elif ratio - hold.ratio > LANDING_LIFT_CHANGE:  # more than the size's noise and turning
@@ -835,6 +874,7 @@ class StrokeEngine:
         else:
             finding = find_run(window)
             # A run does not begin inside the one that ended just before it.
+            skipped = False
             while finding is not None and buffer.t[first + finding.first] < track.last_run_end_s:
                 skip = int(np.searchsorted(window.times, track.last_run_end_s))
                 if last - (first + skip) < 12:
@@ -843,11 +883,13 @@ class StrokeEngine:
                 first += skip
                 window = buffer.window(first, last)
                 finding = find_run(window)
-        events: list[Stroke] = []
+                skipped = True
+            revised = self._revise_closed_run(track) if skipped and self._continues_closed_run(track, finding) else []
+        events: list[Stroke] = [] if run is not None else revised
         if run is not None:
             if finding is not None:
                 self._extend_run(run, finding, buffer.t[last] - LAG * DT)
-            else:
+            elif run.recent_swing < RUN_STEADY * run.swing:
                 run.misses += 1
                 if run.misses < RUN_MISSES_TO_CLOSE:
                     return []
@@ -855,22 +897,92 @@ class StrokeEngine:
                 track.run = None
                 run = None
         if run is None and finding is not None:
-            start_s = buffer.t[first + finding.first]
+            start_s = revised[0].start_s if revised else buffer.t[first + finding.first]
             run = _Run(self._new_id(), finding.pattern, start_s, buffer.t[first + finding.last], finding.frequency_hz,
-                       finding.clockwise, finding.evidence, finding.regularity)
+                       finding.clockwise, finding.evidence, finding.regularity, finding.source)
+            span = _watch_span(run.frequency_hz)
+            run.swing = rhythm_amplitude(buffer.signal(run.source, max(first + finding.first, first + finding.last - span + 1),
+                                                       first + finding.last), DT, run.frequency_hz, _turning_sense(run))
             track.run = run
             track.leg, track.rest_anchor, track.settling = None, None, None
             events += self._withdraw_overlapping(track, run.start_s)
         if run is None:
             return events
-        # A cycle counts once it is complete, as far as the smoothing lets us see.
-        seen_until = buffer.t[last] - LAG * DT
+        return events + self._count_cycles(track, run)
+
+    def _count_cycles(self, track: _HandTrack, run: _Run) -> list[Stroke]:
+        """A progress event when another cycle is complete, as far as the smoothing lets us see."""
+        seen_until = track.buffer.t[-1] - LAG * DT
         done = int(math.floor(run.frequency_hz * (seen_until - run.start_s) + 1e-6))
-        if done > run.counted and done >= 1:
-            run.counted = done
-            run.end_s = max(run.end_s, seen_until)
-            events.append(self._run_stroke(track, run, final=False))
-        return events
+        if done <= run.counted or done < 1:
+            return []
+        run.counted = done
+        run.end_s = max(run.end_s, seen_until)
+        return [self._run_stroke(track, run, final=False)]
+
+    def _continues_closed_run(self, track: _HandTrack, finding: RunFinding | None) -> bool:
+        """Whether a run found after the one just closed is that run going on: the same pattern (and
+        turning sense), found on what came after its end, within RUN_REVISE_S (and a period) of its close."""
+        closed = track.closed_run
+        if finding is None or closed is None or finding.pattern != closed.pattern:
+            return False
+        if self._now_s - closed.reported_s > RUN_REVISE_S + 1.0 / finding.frequency_hz:
+            return False
+        return finding.pattern != "circle" or finding.clockwise == closed.clockwise
+
+    def _revise_closed_run(self, track: _HandTrack) -> list[Stroke]:
+        """The run just closed shows its rhythm again after where it was said to stop: it had not
+        stopped (it was first found at a wrong tempo from a short window, or paused for a moment).
+        Take it back; the run found now begins where it began, so its count goes on."""
+        closed = track.closed_run
+        assert closed is not None
+        track.closed_run = None
+        track.last_run_end_s = -math.inf
+        return [replace(closed.stroke, withdrawn=True, reported_s=self._now_s)]
+
+    def _watch_run(self, track: _HandTrack) -> list[Stroke]:
+        """Close a run as soon as its rhythm stops, sample by sample.
+
+        The run's swing is read over its last whole period(s) of raw samples (no smoothing lag):
+        once the hand stops, that swing halves when the stop is half a period old, so the run is
+        closed then and ends where the swing began to fade. The spectral checks a few times a
+        second need two cycles of stillness to fail; this needs half of one.
+        """
+        run = track.run
+        assert run is not None
+        buffer = track.buffer
+        last = len(buffer) - 1
+        span = _watch_span(run.frequency_hz)
+        first = last - span + 1
+        if first < LANDING_SAMPLES or buffer.t[first] < run.start_s - 1e-9:
+            return []
+        swing = rhythm_amplitude(buffer.signal(run.source, first, last), DT, run.frequency_hz, _turning_sense(run))
+        run.recent_swing = swing
+        # A run stays on its spot (a circle within its radius): the finger further off than the
+        # run ever reached, by a margin no tracking jitter makes, has left for another stroke.
+        # This is seen within a few samples, where the swing takes half a period.
+        positions = buffer.signal("points", first, last)
+        latest = complex(np.median(positions[-3:].real), np.median(positions[-3:].imag))
+        left = run.spot is not None and abs(latest - run.spot) > run.reach + RUN_LEAVE_MARGIN_FU
+        # Twice the usual swing is not the rhythm going on either: the hand is moving off (a glide
+        # away, the hand leaving), which the demodulation reads as a large swing.
+        if not left and RUN_FADED * run.swing <= swing <= run.swing / RUN_FADED:
+            if RUN_STEADY * run.swing <= swing <= run.swing / RUN_STEADY:  # steady: learn its swing, spot and reach
+                run.swing += (swing - run.swing) / (3.0 * span)  # follows a swing that grows or shrinks over a few periods
+                spot = complex(positions.mean())
+                run.spot = spot if run.spot is None else run.spot + (spot - run.spot) / (3.0 * span)
+                run.reach = max(run.reach, float(np.abs(positions - spot).max()))
+            # The rhythm goes on: count each cycle as it completes (the rep counter ticks live),
+            # not only at the next spectral check.
+            return self._count_cycles(track, run)
+        if left:
+            away = np.abs(positions - run.spot) > run.reach + 0.5 * RUN_LEAVE_MARGIN_FU
+            still_there = np.flatnonzero(~away)
+            run.end_s = max(run.start_s + DT, buffer.t[first + int(still_there[-1])] if len(still_there) else buffer.t[first])
+        else:
+            run.end_s = max(run.start_s + DT, buffer.t[last] - 0.5 * span * DT)
+        track.run = None
+        return [self._run_stroke(track, run, final=True)]
 
     def _withdraw_overlapping(self, track: _HandTrack, run_start_s: float) -> list[Stroke]:
         """A run was found: what was reported from its first cycles (a glide of its first half
@@ -922,13 +1034,15 @@ class StrokeEngine:
         direction = None
         if run.pattern == "circle" and run.clockwise is not None:
             direction = circle_direction(run.clockwise, float(points[:, 0].mean()))
-        if final:
-            track.last_run_end_s = run.end_s
         fresh_share = float(np.mean(np.asarray(buffer.fresh)[inside]))
         confidence = min(_ramp(run.evidence, 1.0, 2.0),
                          _ramp(cycles, MIN_CYCLES[run.pattern], MIN_CYCLES[run.pattern] + 1.0)) * (0.6 + 0.4 * fresh_share)
-        return self._stroke(track.hand, times, points, run.pattern, direction, None, count, run.frequency_hz,
-                            run.regularity, confidence, run.stroke_id, final, start_s=run.start_s, end_s=run.end_s)
+        stroke = self._stroke(track.hand, times, points, run.pattern, direction, None, count, run.frequency_hz,
+                              run.regularity, confidence, run.stroke_id, final, start_s=run.start_s, end_s=run.end_s)
+        if final:
+            track.last_run_end_s = run.end_s
+            track.closed_run = _ClosedRun(stroke, run.pattern, run.clockwise, run.end_s, self._now_s)
+        return stroke
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -973,6 +1087,19 @@ def _rejected(hand: str, times: np.ndarray, reason: str, value: float) -> "Strok
     """Say why a slide was not reported (debug log), and report nothing (None)."""
     logger.debug("%s hand: slide %.2f–%.2f s is not a glide: %s (%.3f)", hand, times[0], times[-1], reason, value)
     return None
+
+
+def _watch_span(frequency_hz: float) -> int:
+    """Samples over which a run's swing is read: whole periods, at least RUN_WATCH_MIN_SAMPLES."""
+    period = 1.0 / (frequency_hz * DT)
+    return int(round(max(1, math.ceil(RUN_WATCH_MIN_SAMPLES / period)) * period))
+
+
+def _turning_sense(run: _Run) -> int:
+    """A circle's rhythm is its turning one way (+1 counter-clockwise, −1 clockwise); other runs' is any swing (0)."""
+    if run.pattern != "circle" or run.clockwise is None:
+        return 0
+    return -1 if run.clockwise else 1
 
 
 def _majority_region(regions: FaceRegions, points_fu: np.ndarray) -> str | None:

@@ -19,7 +19,7 @@ does not enter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -69,9 +69,51 @@ class RunFinding:
     clockwise: bool | None  # circles only
     evidence: float  # spectral SNR over what was needed (≥ 1)
     regularity: float  # 0..1, share of the motion that is the one tempo
+    source: str = "points"  # the signal the rhythm was read from (one of SOURCES)
 
     def cycles(self, dt: float) -> float:
         return self.frequency_hz * (self.last - self.first + 1) * dt
+
+
+SOURCES = ("points", "pinch", "size_ratio", "tip_depth")
+"""The signals a rhythm can be read from: the contact point (x + iy), the thumb-index gap, the
+hand's apparent size, the fingertip's depth."""
+
+
+def source_signal(window: WindowSignals, source: str) -> np.ndarray:
+    """One of SOURCES as a signal (the contact point as the complex x + iy)."""
+    if source == "points":
+        return window.points[:, 0] + 1j * window.points[:, 1]
+    return np.asarray(getattr(window, source))
+
+
+def rhythm_amplitude(signal: np.ndarray, dt: float, frequency_hz: float, sense: int = 0) -> float:
+    """Amplitude of one tempo over whole periods at the end of a signal, fitted with a straight-line drift.
+
+    The tempo (both rotation senses) and the drift are fitted together by least squares: removing
+    a line first would take a part of the swing that depends on its phase, and a plain average
+    lets a drift pass for swing. When the motion stops, this falls to about half once the stop is
+    half a period old, which is how a run's end is seen. ``sense`` +1/−1 keeps only the
+    counter-clockwise/clockwise turning part (circles); 0 sums both (a cosine of amplitude a gives
+    a, like Oscillation.amplitude).
+    """
+    period = 1.0 / (frequency_hz * dt)
+    whole = max(1, int(len(signal) / period))
+    n = min(len(signal), max(6, int(round(whole * period))))
+    z = np.asarray(signal[-n:], dtype=complex)
+    x = np.linspace(-0.5, 0.5, n)
+    turn = np.exp(2j * np.pi * frequency_hz * dt * np.arange(n))
+    design = np.column_stack([np.ones(n), x, turn, np.conj(turn)])
+    # Normal equations (4×4): this runs every sample while a run goes on; whole periods keep them
+    # well conditioned (the columns are nearly orthogonal).
+    adjoint = design.conj().T
+    coefficients = np.linalg.solve(adjoint @ design, adjoint @ z)
+    plus, minus = abs(coefficients[2]), abs(coefficients[3])
+    if sense > 0:
+        return float(plus)
+    if sense < 0:
+        return float(minus)
+    return float(plus + minus)
 
 
 def snr_needed(samples: int) -> float:
@@ -81,13 +123,36 @@ def snr_needed(samples: int) -> float:
 
 def find_run(window: WindowSignals) -> RunFinding | None:
     """The repetition in the window, if there is one (kneads first: the cheapest sure evidence)."""
+    # A repetition stays on one spot (a circle at most MAX_CIRCLE_RADIUS_FU round it): what came
+    # before the hand got there — its way over from the last stroke, with the hand often held up
+    # — is no part of it, and its one big swing would drown a short run of taps.
+    arrived = _arrival(window.points)
+    if arrived:
+        window = _tail(window, arrived)
     if len(window.times) < 12:
         return None
     for detector in (_knead, _circle, _tap):
         found = detector(window)
         if found is not None and found.cycles(window.dt) >= MIN_CYCLES[found.pattern]:
-            return found
+            return replace(found, first=found.first + arrived, last=found.last + arrived) if arrived else found
     return None
+
+
+MAX_RUN_REACH_FU = 0.6
+"""A point this far from where the finger is now was before it arrived (a circle spans at most 0.5)."""
+
+
+def _arrival(points: np.ndarray) -> int:
+    """Index of the first sample after the last one that lay farther than MAX_RUN_REACH_FU from
+    where the finger now works (the median of the window's last quarter); 0 if none did."""
+    here = np.median(points[-max(2, len(points) // 4):], axis=0)
+    far = np.flatnonzero(np.hypot(points[:, 0] - here[0], points[:, 1] - here[1]) > MAX_RUN_REACH_FU)
+    return int(far[-1]) + 1 if len(far) else 0
+
+
+def _tail(window: WindowSignals, first: int) -> WindowSignals:
+    return WindowSignals(times=window.times[first:], points=window.points[first:], size_ratio=window.size_ratio[first:],
+                         pinch=window.pinch[first:], tip_depth=window.tip_depth[first:], dt=window.dt)
 
 
 def confirm_run(window: WindowSignals, pattern: str, frequency_hz: float, clockwise: bool | None) -> RunFinding | None:
@@ -100,28 +165,28 @@ def confirm_run(window: WindowSignals, pattern: str, frequency_hz: float, clockw
         return None
     dt = window.dt
     band = {"knead": KNEAD_HZ, "circle": CIRCLE_HZ, "tap": TAP_HZ}[pattern]
-    position = window.points[:, 0] + 1j * window.points[:, 1]
     if pattern == "knead":
-        signals = [window.pinch]
+        sources = ["pinch"]
     elif pattern == "circle":
-        signals = [position]
+        sources = ["points"]
     else:
-        signals = [window.size_ratio, window.tip_depth, position]
-    best: tuple[float, Oscillation, np.ndarray] | None = None
-    for signal in signals:
+        sources = ["size_ratio", "tip_depth", "points"]
+    best: tuple[float, Oscillation, np.ndarray, str] | None = None
+    for source in sources:
+        signal = source_signal(window, source)
         oscillation = dominant_oscillation(signal, dt, band, trend_order=3 if pattern == "tap" else 1)
         if oscillation is None or not 0.75 * frequency_hz <= oscillation.frequency_hz <= 1.33 * frequency_hz:
             continue
         share = oscillation.snr / snr_needed(len(signal))
         if best is None or share > best[0]:
-            best = (share, oscillation, signal)
+            best = (share, oscillation, signal, source)
     if best is None or best[0] < 0.5:
         return None
-    _, oscillation, signal = best
+    _, oscillation, signal, source = best
     if pattern == "circle":
         if (oscillation.circularity < 0) != clockwise or abs(oscillation.circularity) < 0.3:
             return None
-    return _finding(pattern, signal, window, oscillation, clockwise=clockwise)
+    return _finding(pattern, signal, window, oscillation, clockwise=clockwise, source=source)
 
 
 def _regularity(signal: np.ndarray, dt: float, frequency_hz: float) -> float:
@@ -137,8 +202,8 @@ def _regularity(signal: np.ndarray, dt: float, frequency_hz: float) -> float:
 
 
 def _finding(pattern: str, signal: np.ndarray, window: WindowSignals, oscillation: Oscillation,
-             clockwise: bool | None = None) -> RunFinding:
-    first, last = envelope_span(signal, window.dt, oscillation.frequency_hz)
+             clockwise: bool | None = None, source: str = "points", span: tuple[int, int] | None = None) -> RunFinding:
+    first, last = span if span is not None else envelope_span(signal, window.dt, oscillation.frequency_hz)
     return RunFinding(
         pattern=pattern,
         frequency_hz=oscillation.frequency_hz,
@@ -147,6 +212,7 @@ def _finding(pattern: str, signal: np.ndarray, window: WindowSignals, oscillatio
         clockwise=clockwise,
         evidence=oscillation.snr / snr_needed(len(signal)),
         regularity=_regularity(signal[first : last + 1], window.dt, oscillation.frequency_hz),
+        source=source,
     )
 
 
@@ -165,7 +231,12 @@ def _knead(window: WindowSignals) -> RunFinding | None:
     fingertip += amplitude_at(window.tip_depth, dt, frequency)
     if oscillation.amplitude < 1.5 * fingertip:
         return None
-    return _finding("knead", window.pinch, window, oscillation)
+    # Kneading stays on one spot; a series of glides with returns (the hand over the eyes, its
+    # gap wavering with the tracking) slides the fingertip to and fro at a half or third of the tempo.
+    position = window.points[:, 0] + 1j * window.points[:, 1]
+    if max(amplitude_at(position, dt, frequency / 2), amplitude_at(position, dt, frequency / 3)) > MAX_TAP_BOB_FU:
+        return None
+    return _finding("knead", window.pinch, window, oscillation, source="pinch")
 
 
 def _circle(window: WindowSignals) -> RunFinding | None:
@@ -188,6 +259,12 @@ def _circle(window: WindowSignals) -> RunFinding | None:
     overtone = amplitude_at(signal, dt, 2 * oscillation.frequency_hz) / major
     if overtone > MAX_CIRCLE_OVERTONE or (overtone > 0.3 and minor < 0.55 * major):
         return None
+    # A kneading hand's fingertip rolls a little with each pinch; while the knead is too young for
+    # its own test, a thumb-index gap that opens and closes with this "circle", by a pinch's
+    # amount and more than the fingertip moves, says it is a knead.
+    gap = amplitude_at(window.pinch, dt, oscillation.frequency_hz)
+    if gap >= KNEAD_GAP_FU and gap >= 1.5 * major:
+        return None
     return _finding("circle", signal, window, oscillation, clockwise=oscillation.circularity < 0)
 
 
@@ -206,21 +283,21 @@ def _tap(window: WindowSignals) -> RunFinding | None:
     if float(np.hypot(*spread)) > MAX_TAP_SPREAD_FU:
         return None
     signal = points[:, 0] + 1j * points[:, 1]
-    candidates: list[tuple[float, Oscillation, np.ndarray]] = []
+    candidates: list[tuple[float, Oscillation, np.ndarray, str]] = []
     size = dominant_oscillation(window.size_ratio, dt, TAP_HZ, trend_order=3)
     if size is not None and 2 * size.amplitude >= MIN_TAP_SIZE_SWING:
-        candidates.append((size.snr, size, window.size_ratio))
+        candidates.append((size.snr, size, window.size_ratio, "size_ratio"))
     lift = dominant_oscillation(window.tip_depth, dt, TAP_HZ, trend_order=3)
     if lift is not None and lift.amplitude >= MIN_TAP_LIFT_FU:
         # MediaPipe's hand depth is noisy: alone it needs twice the evidence.
-        agrees = any(abs(other.frequency_hz - lift.frequency_hz) < 0.3 for _, other, _ in candidates)
-        candidates.append((lift.snr if agrees else lift.snr / 2.0, lift, window.tip_depth))
+        agrees = any(abs(other.frequency_hz - lift.frequency_hz) < 0.3 for _, other, _, _ in candidates)
+        candidates.append((lift.snr if agrees else lift.snr / 2.0, lift, window.tip_depth, "tip_depth"))
     bob = dominant_oscillation(signal, dt, TAP_HZ, trend_order=3)
     if bob is not None and abs(bob.circularity) < 0.5 and bob.amplitude <= MAX_TAP_BOB_FU and bob.frequency_hz >= 2.0:
-        candidates.append((bob.snr, bob, signal))
+        candidates.append((bob.snr, bob, signal, "points"))
     if not candidates:
         return None
-    snr, oscillation, source = max(candidates, key=lambda item: item[0])
+    snr, oscillation, source, source_name = max(candidates, key=lambda item: item[0])
     if snr < snr_needed(len(source)) or oscillation.frequency_hz < TAP_HZ[0] + 0.1:
         return None  # a peak on the band's lower edge is slower motion leaking in, not tapping
     frequency = oscillation.frequency_hz
@@ -241,14 +318,20 @@ def _tap(window: WindowSignals) -> RunFinding | None:
         multiple = frequency / slower.frequency_hz
         if round(multiple) >= 2 and abs(multiple - round(multiple)) < 0.15 * round(multiple):
             return None
-    finding = _finding("tap", source, window, oscillation)
-    if _drift(points[finding.first : finding.last + 1]) > MAX_TAP_DRIFT_FU:
+    first, last = envelope_span(source, dt, frequency)
+    # Taps begin once the hand is on their spot: the end of its way over (which swings the size
+    # too, and so passes for the first tap) is cut off.
+    spot = np.median(points[(first + last) // 2 : last + 1], axis=0)
+    off = np.flatnonzero(np.hypot(*(points[first : (first + last) // 2] - spot).T) > 2 * MAX_TAP_BOB_FU)
+    if len(off):
+        first += int(off[-1]) + 1
+    if _drift(points[first : last + 1]) > MAX_TAP_DRIFT_FU:
         return None
     # A rhythm repeats: one bump (a hand lifted once, for a return) or a burst of jitter has a
     # strong spectrum too, but only taps rise and fall again and again.
-    if _rises(source[finding.first : finding.last + 1], oscillation.amplitude) < MIN_CYCLES["tap"]:
+    if _rises(source[first : last + 1], oscillation.amplitude) < MIN_CYCLES["tap"]:
         return None
-    return finding
+    return _finding("tap", source, window, oscillation, source=source_name, span=(first, last))
 
 
 def _rises(signal: np.ndarray, amplitude: float) -> int:
