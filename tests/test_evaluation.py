@@ -237,6 +237,31 @@ def test_cycle_latency_of_a_run_counted_live_and_counted_at_its_end() -> None:
     assert match_strokes([label], [batch], emitted_s=[4.0]).cycle_latencies_s == pytest.approx([2.5, 2.0, 1.5, 1.0])
 
 
+def test_latency_by_kind_keeps_glides_run_closes_and_recognised_repetitions_apart() -> None:
+    label = LabelledStroke(start_s=1.0, end_s=3.0, hand="left", region="left_cheek", pattern="tap",
+                           direction=None, speed_fu_s=None, count=4, rate_hz=2.0)
+
+    def tap(count: int, final: bool, reported: float) -> Stroke:
+        stroke = _stroke(1.0, 3.0, hand="left", pattern="tap", final=final, stroke_id=7, reported_s=reported)
+        object.__setattr__(stroke, "count", count)
+        object.__setattr__(stroke, "region", "left_cheek")
+        return stroke
+
+    # Recognised at 2.2 s with two taps counted (they ended at 1.5 and 2.0 s); the third and fourth
+    # are counted 0.1 s after they end; the run closes 0.6 s after its last tap.
+    progress = [(tap(2, False, 2.2), 2.2), (tap(3, False, 2.6), 2.6), (tap(4, False, 3.1), 3.1)]
+    glide = _glide_label(4.0, 4.6, hand="left")
+    glide_stroke = _stroke(4.0, 4.6, hand="left", final=True, reported_s=4.9)
+    evaluation = match_strokes([label, glide], [tap(4, True, 3.6), glide_stroke], emitted_s=[3.6, 4.9], progress=progress)
+    figures = evaluation.figures()
+    assert evaluation.cycle_latencies_recognised == [(pytest.approx(0.7), False), (pytest.approx(0.2), False),
+                                                     (pytest.approx(0.1), True), (pytest.approx(0.1), True)]
+    assert figures["cycle_latency_recognised_p95_s"] == pytest.approx(0.1)
+    assert figures["run_close_latency_p95_s"] == pytest.approx(0.6)
+    assert figures["glide_latency_p95_s"] == pytest.approx(0.3)
+    assert figures["hold_latency_p95_s"] is None
+
+
 def test_matching_ignores_detections_inside_unseen_strokes_and_scores_attributes() -> None:
     hidden = _glide_label(5.0, 6.0)
     labels = [_glide_label(1.0, 2.0)]

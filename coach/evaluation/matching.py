@@ -159,6 +159,11 @@ class Evaluation:
     engine_ms: list[float] = field(default_factory=list)
     latencies_s: list[float] = field(default_factory=list)
     cycle_latencies_s: list[float] = field(default_factory=list)  # runs: when each repetition was counted − when it ended
+    # The same latencies kept apart by kind (see ``figures``): the labelled pattern with each final
+    # event's latency; and each repetition's latency with whether the run had been reported (its
+    # first event) by the time that repetition ended.
+    latencies_by_pattern: list[tuple[str, float]] = field(default_factory=list)
+    cycle_latencies_recognised: list[tuple[float, bool]] = field(default_factory=list)
     sessions: int = 0
 
     def add(self, other: "Evaluation") -> None:
@@ -168,6 +173,8 @@ class Evaluation:
         self.engine_ms += other.engine_ms
         self.latencies_s += other.latencies_s
         self.cycle_latencies_s += other.cycle_latencies_s
+        self.latencies_by_pattern += other.latencies_by_pattern
+        self.cycle_latencies_recognised += other.cycle_latencies_recognised
         self.sessions += other.sessions
 
     def figures(self) -> dict[str, float | int | None]:
@@ -185,6 +192,11 @@ class Evaluation:
         engine = np.asarray(self.engine_ms, dtype=float)
         latency = np.asarray(self.latencies_s, dtype=float)
         cycles = np.asarray(self.cycle_latencies_s, dtype=float)
+
+        def p95(values: Sequence[float]) -> float | None:
+            return float(np.percentile(np.asarray(values, dtype=float), 95)) if len(values) else None
+
+        by_pattern = self.latencies_by_pattern
         return {
             "sessions": self.sessions,
             "labels": tp + fn,
@@ -202,6 +214,14 @@ class Evaluation:
             "latency_p50_s": float(np.percentile(latency, 50)) if latency.size else None,
             "latency_p95_s": float(np.percentile(latency, 95)) if latency.size else None,
             "cycle_latency_p95_s": float(np.percentile(cycles, 95)) if cycles.size else None,
+            # By kind: a glide's event after its end; a hold's last event after the finger moved
+            # on; a run's closing event after its last repetition; and each repetition that ended
+            # once the run was already reported (its first cycles cannot be counted before the run
+            # is recognisable: a tap needs three rises).
+            "glide_latency_p95_s": p95([value for pattern, value in by_pattern if pattern == "glide"]),
+            "hold_latency_p95_s": p95([value for pattern, value in by_pattern if pattern == "hold"]),
+            "run_close_latency_p95_s": p95([value for pattern, value in by_pattern if pattern in ("circle", "tap", "knead")]),
+            "cycle_latency_recognised_p95_s": p95([value for value, recognised in self.cycle_latencies_recognised if recognised]),
             "engine_ms_mean": float(engine.mean()) if engine.size else None,
             "engine_ms_p99": float(np.percentile(engine, 99)) if engine.size else None,
             "engine_ms_worst": float(engine.max()) if engine.size else None,
@@ -243,6 +263,12 @@ def cycle_latencies(label: "LabelledStroke", final: Stroke, final_s: float | Non
     stroke) whose count reaches k. A v1 engine counts every repetition when the run closes, so its
     early repetitions show long latencies — which is what a user watching the rep counter sees.
     """
+    return [latency for latency, _ in cycle_latencies_with_recognition(label, final, final_s, progress)]
+
+
+def cycle_latencies_with_recognition(label: "LabelledStroke", final: Stroke, final_s: float | None,
+                                     progress: Sequence[tuple[Stroke, float]] = ()) -> list[tuple[float, bool]]:
+    """``cycle_latencies``, each with whether the run's first event came before that repetition ended."""
     if label.pattern not in ("circle", "tap", "knead") or label.count <= 0:
         return []
     run_id = getattr(final, "stroke_id", None)
@@ -251,11 +277,14 @@ def cycle_latencies(label: "LabelledStroke", final: Stroke, final_s: float | Non
     events.append((reported_time(final, final_s), final.count))
     events = sorted((t, count) for t, count in events if t is not None)
     period = (label.end_s - label.start_s) / label.count
+    first_event_s = events[0][0] if events else None
     latencies = []
     for k in range(1, label.count + 1):
         counted = next((t for t, count in events if count >= k), None)
         if counted is not None:
-            latencies.append(float(counted - (label.start_s + k * period)))
+            ended_s = label.start_s + k * period
+            recognised = first_event_s is not None and first_event_s <= ended_s
+            latencies.append((float(counted - ended_s), recognised))
     return latencies
 
 
@@ -296,8 +325,11 @@ def match_strokes(
         reported = reported_time(strokes[j], emitted)
         if reported is not None:
             evaluation.latencies_s.append(reported - labels[i].end_s)
+            evaluation.latencies_by_pattern.append((labels[i].pattern, reported - labels[i].end_s))
         if strokes[j].pattern == labels[i].pattern:
-            evaluation.cycle_latencies_s += cycle_latencies(labels[i], strokes[j], emitted, progress)
+            cycles = cycle_latencies_with_recognition(labels[i], strokes[j], emitted, progress)
+            evaluation.cycle_latencies_s += [latency for latency, _ in cycles]
+            evaluation.cycle_latencies_recognised += cycles
     evaluation.missed = [label for i, label in enumerate(labels) if i not in used_labels]
     evaluation.extra = [
         stroke for j, stroke in indexed
