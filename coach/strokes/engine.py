@@ -46,7 +46,7 @@ from scipy.signal import savgol_coeffs
 from coach.geometry.face_frame import FacePose
 from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
-from coach.strokes.glides import path_length, time_leg
+from coach.strokes.glides import path_length, still_bounds, time_leg
 from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_run
 from coach.technique.directions import circle_direction, glide_direction
 from coach.types import ContactPoint, Handedness, Stroke, TrackedFrame
@@ -650,6 +650,11 @@ class StrokeEngine:
         first, last = self._trim_lift(buffer, first, last)
         if last - first < 5:
             return None
+        bounds = still_bounds(np.array(buffer.t[first : last + 1]), buffer.points(first, last), MAX_GLIDE_FU_S)
+        if bounds is None:
+            track.other_leg_s = buffer.t[last]
+            return _rejected(track.hand, np.array(buffer.t[first : last + 1]), "arriving (moving fast from its start)", 0.0)
+        first, last = first + bounds[0], first + bounds[1]
         times = np.array(buffer.t[first : last + 1])
         points = buffer.points(first, last)
         chord = points[-3:].mean(axis=0) - points[:3].mean(axis=0)
