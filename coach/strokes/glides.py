@@ -218,8 +218,9 @@ def still_bounds(times: np.ndarray, points: np.ndarray, travel_fu_s: float) -> t
     moving fast at its last sample is the hand leaving. When the hand lands and glides on at once
     (a synthetic hand settles for only 0.05–0.3 s) the two are one slide, so the arrival is not a
     reason to reject it: the slide is cut at the first speed minimum (where the hand reached the
-    skin and the glide began), and symmetrically at the last one before a departure. A slide that
-    slows all the way from a speed no glide has (``travel_fu_s``) is only an arrival: None.
+    skin and the glide began), and symmetrically at the last one before a departure at a speed no
+    glide has (``travel_fu_s``). A slide that
+    begins moving and never comes to rest before moving on is only an arrival: None.
     """
     count = len(times)
     if count < 6:
@@ -232,9 +233,11 @@ def still_bounds(times: np.ndarray, points: np.ndarray, travel_fu_s: float) -> t
     if speed[:2].mean() >= max(MOVING_END_SHARE * peak, MOVING_END_FU_S):
         first = _first_rest(speed)
         if first is None:
-            return None if speed[0] > travel_fu_s else (0, count - 1)
-    if speed[-2:].mean() >= max(MOVING_END_SHARE * peak, MOVING_END_FU_S):
-        back = _first_rest(speed[::-1])
+            return None
+    # A glide often ends with the hand lifting while it still moves (a lifted return follows), and
+    # the slide is cut there: only a hand still moving at travel speed is leaving the face.
+    if speed[-2:].mean() >= max(MOVING_END_SHARE * peak, travel_fu_s):
+        back = _first_rest(speed[first:][::-1])
         if back is not None:
             last = count - 1 - back
     if last - first < 5:
@@ -243,11 +246,13 @@ def still_bounds(times: np.ndarray, points: np.ndarray, travel_fu_s: float) -> t
 
 
 def _first_rest(speed: np.ndarray) -> int | None:
-    """Index of the first speed minimum after which the speed clearly rises again (None: it never does)."""
+    """Index of the first speed minimum, well below the speed at the start, after which the speed
+    clearly rises again (None: it never does)."""
+    slowed = 0.5 * float(speed[:2].mean())  # the hand may still speed up as it comes in: that is no rest
     lowest = 0
     for index in range(1, len(speed)):
         if speed[index] <= speed[lowest]:
             lowest = index
-        elif speed[index] > speed[lowest] + max(RISE_FU_S, 0.25 * float(speed[lowest])):
+        elif speed[lowest] < slowed and speed[index] > speed[lowest] + max(RISE_FU_S, 0.25 * float(speed[lowest])):
             return lowest
     return None
