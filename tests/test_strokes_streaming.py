@@ -172,12 +172,7 @@ def test_bell_shaped_glides_are_timed_and_measured_by_the_convention(seed: int) 
     assert float(np.median(speeds)) <= 0.10, [round(s, 3) for s in speeds]
 
 
-@pytest.mark.parametrize("region", [
-    pytest.param(name, marks=pytest.mark.xfail(
-        reason="issue 10 (open): an upward left-temple series with the left hand is read as one down-in glide", strict=False))
-    if name == "left_temple" else name
-    for name in REGION_NAMES
-])
+@pytest.mark.parametrize("region", REGION_NAMES)
 def test_a_left_hand_series_is_read_on_every_region(region: str) -> None:
     # Directions along which the skin faces the camera (an outward glide at the side of the face is
     # foreshortened to a few millimetres in the image whatever the engine does).
