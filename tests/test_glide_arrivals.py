@@ -46,7 +46,7 @@ def test_a_series_after_an_arrival_is_read_glide_by_glide(region: str, hand: str
     strokes = _final_strokes(session.frames)
     evaluation = match_strokes(session.labels, strokes)
     found = [(s.pattern, s.direction, round(s.start_s, 2), round(s.end_s, 2)) for s in strokes]
-    assert not evaluation.missed, f"missed {[(l.start_s, l.end_s) for l in evaluation.missed]}; found {found}"
+    assert not evaluation.missed, f"missed {[(label.start_s, label.end_s) for label in evaluation.missed]}; found {found}"
     assert not evaluation.extra, f"extra {[(s.pattern, s.direction, s.start_s, s.end_s) for s in evaluation.extra]}"
     for label, stroke, *_ in evaluation.pairs:
         assert stroke.pattern == "glide" and stroke.direction == label.direction
