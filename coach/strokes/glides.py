@@ -231,9 +231,10 @@ def still_bounds(times: np.ndarray, points: np.ndarray, travel_fu_s: float) -> t
     peak = float(speed.max())
     first, last = 0, count - 1
     if speed[:2].mean() >= max(MOVING_END_SHARE * peak, MOVING_END_FU_S):
-        first = _first_rest(speed)
-        if first is None:
+        rest = _first_rest(speed)
+        if rest is None:
             return None
+        first = rest
     # A glide often ends with the hand lifting while it still moves (a lifted return follows), and
     # the slide is cut there: only a hand still moving at travel speed is leaving the face.
     if speed[-2:].mean() >= max(MOVING_END_SHARE * peak, travel_fu_s):
