@@ -64,19 +64,19 @@ def _slide(segments: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]
 
 def test_an_arrival_is_cut_off_at_the_rest_before_the_glide() -> None:
     times, points = _slide([(0.2, 2.0), (0.2, 0.0), (0.5, 0.4), (0.3, 0.0)])
-    first, last = still_bounds(times, points, travel_fu_s=1.2)
+    first, last = still_bounds(times, points, travel_fu_s=1.2, min_glide_fu=0.1)
     assert 0.2 <= times[first] <= 0.4  # inside the rest between the landing and the glide
     assert last == len(times) - 1
 
 
 def test_a_slide_that_only_slows_from_an_arrival_is_not_a_glide() -> None:
     times, points = _slide([(0.3, 2.0), (0.3, 0.8), (0.3, 0.2), (0.3, 0.0)])
-    assert still_bounds(times, points, travel_fu_s=1.2) is None
+    assert still_bounds(times, points, travel_fu_s=1.2, min_glide_fu=0.1) is None
 
 
 def test_a_departure_at_travel_speed_is_cut_off_but_a_glide_that_ends_moving_is_kept() -> None:
     times, points = _slide([(0.2, 0.0), (0.5, 0.4), (0.2, 0.0), (0.2, 3.0)])
-    first, last = still_bounds(times, points, travel_fu_s=1.2)
+    first, last = still_bounds(times, points, travel_fu_s=1.2, min_glide_fu=0.1)
     assert first == 0 and 0.7 <= times[last] <= 0.9
     times, points = _slide([(0.2, 0.0), (0.6, 0.5)])  # cut where the hand lifts while still gliding
-    assert still_bounds(times, points, travel_fu_s=1.2) == (0, len(times) - 1)
+    assert still_bounds(times, points, travel_fu_s=1.2, min_glide_fu=0.1) == (0, len(times) - 1)

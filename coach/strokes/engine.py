@@ -647,10 +647,16 @@ class StrokeEngine:
         buffer = track.buffer
         first = max(0, leg.start - 3)
         last = min(len(buffer) - 1, last)
+        slide_first = first
         first, last = self._trim_lift(buffer, first, last)
         if last - first < 5:
             return None
-        bounds = still_bounds(np.array(buffer.t[first : last + 1]), buffer.points(first, last), MAX_GLIDE_FU_S)
+        # The hand came down onto the skin as this slide began: it looked larger at its start than a
+        # glide's depth change allows (MAX_LIFT_CHANGE) over what it is on the skin.
+        landed = (float(np.median(buffer.ratio[slide_first : slide_first + 3]))
+                  - float(np.median(buffer.ratio[first : last + 1]))) > MAX_LIFT_CHANGE
+        bounds = still_bounds(np.array(buffer.t[first : last + 1]), buffer.points(first, last), MAX_GLIDE_FU_S, MIN_GLIDE_FU,
+                              landed)
         if bounds is None:
             track.other_leg_s = buffer.t[last]
             return _rejected(track.hand, np.array(buffer.t[first : last + 1]), "arriving (moving fast from its start)", 0.0)
