@@ -659,6 +659,10 @@ class StrokeEngine:
                               landed)
         if bounds is None:
             track.other_leg_s = buffer.t[last]
+            # Counted as a timed slide, as this leg was before the arrival rule: the run check then
+            # waits a sample as it did (shifting the checks moves marginal runs either way; on the
+            # demo clip the arrival's wobble then passes for a circle and the first glide is lost).
+            self._frame_work += 1
             return _rejected(track.hand, np.array(buffer.t[first : last + 1]), "arriving (moving fast from its start)", 0.0)
         first, last = first + bounds[0], first + bounds[1]
         times = np.array(buffer.t[first : last + 1])
