@@ -220,10 +220,10 @@ def still_bounds(times: np.ndarray, points: np.ndarray, travel_fu_s: float, min_
     (a synthetic hand settles for only 0.05–0.3 s) the two are one slide, so the arrival is not a
     reason to reject it: the slide is cut at the first speed minimum (where the hand reached the
     skin and the glide began), and symmetrically at the last one before a departure at a speed no
-    glide has (``travel_fu_s``). A slide that begins moving, never comes to rest before moving on
-    (at least ``min_glide_fu``), and either moves at travel speed, or only slows down from its start,
-    or began well above the skin (``landed``: the hand shrank onto it) is only an arrival: None. (One that speeds up after the contact began is a glide the contact
-    caught under way: kept whole.)
+    glide has (``travel_fu_s``). A slide that begins moving and never comes to rest before moving
+    on (at least ``min_glide_fu``) is only an arrival (None) when it moves at travel speed, only
+    slows down from its start, or began well above the skin (``landed``: the hand shrank onto it);
+    one that speeds up after the contact began is a glide the contact caught under way: kept whole.
     """
     count = len(times)
     if count < 6:
