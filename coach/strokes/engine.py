@@ -48,7 +48,7 @@ import numpy as np
 from coach.geometry.face_frame import FacePose
 from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
-from coach.strokes.glides import path_length, time_leg
+from coach.strokes.glides import path_length, still_bounds, time_leg
 from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_run, rhythm_amplitude
 from coach.strokes.signals import savgol_centre_weights
 from coach.technique.directions import circle_direction, glide_direction
@@ -682,9 +682,24 @@ class StrokeEngine:
         buffer = track.buffer
         first = max(0, leg.start - 3)
         last = min(len(buffer) - 1, last)
+        slide_first = first
         first, last = self._trim_lift(buffer, first, last)
         if last - first < 5:
             return None
+        # The hand came down onto the skin as this slide began: it looked larger at its start than a
+        # glide's depth change allows (MAX_LIFT_CHANGE) over what it is on the skin.
+        landed = (float(np.median(buffer.ratio[slide_first : slide_first + 3]))
+                  - float(np.median(buffer.ratio[first : last + 1]))) > MAX_LIFT_CHANGE
+        bounds = still_bounds(np.array(buffer.t[first : last + 1]), buffer.points(first, last), MAX_GLIDE_FU_S, MIN_GLIDE_FU,
+                              landed)
+        if bounds is None:
+            track.other_leg_s = buffer.t[last]
+            # Counted as a timed slide, as this leg was before the arrival rule: the run check then
+            # waits a sample as it did (shifting the checks moves marginal runs either way; on the
+            # demo clip the arrival's wobble then passes for a circle and the first glide is lost).
+            self._frame_work += 1
+            return _rejected(track.hand, np.array(buffer.t[first : last + 1]), "arriving (moving fast from its start)", 0.0)
+        first, last = first + bounds[0], first + bounds[1]
         times = np.array(buffer.t[first : last + 1])
         points = buffer.points(first, last)
         chord = points[-3:].mean(axis=0) - points[:3].mean(axis=0)

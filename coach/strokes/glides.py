@@ -204,3 +204,63 @@ def _value_at(times: np.ndarray, points: np.ndarray, moment: float) -> np.ndarra
         return np.array([np.interp(moment, times, points[:, k]) for k in range(points.shape[1])])
     local_t = times[near] - moment
     return np.polyfit(local_t, points[near], 2)[-1]  # both coordinates in one fit; the constant term is the value at the moment
+
+
+MOVING_END_SHARE = 0.5  # a slide whose first (last) samples move at half its peak speed or more began (ended) in motion
+MOVING_END_FU_S = 0.5  # ...and at least this fast (4.5 cm/s): slower ends are a glide's own slow start or stop in jitter
+RISE_FU_S = 0.05  # a speed rising this much above its lowest point is moving again, not jitter
+
+
+def still_bounds(times: np.ndarray, points: np.ndarray, travel_fu_s: float, min_glide_fu: float,
+                 landed: bool = False) -> tuple[int, int] | None:
+    """The part of a slide that starts and ends at rest, as a glide does: indices into the samples.
+
+    A glide starts from rest and comes back to rest. A slide that is already moving fast at its
+    first sample is the hand arriving (landing on the face while still travelling); one still
+    moving fast at its last sample is the hand leaving. When the hand lands and glides on at once
+    (a synthetic hand settles for only 0.05–0.3 s) the two are one slide, so the arrival is not a
+    reason to reject it: the slide is cut at the first speed minimum (where the hand reached the
+    skin and the glide began), and symmetrically at the last one before a departure at a speed no
+    glide has (``travel_fu_s``). A slide that begins moving and never comes to rest before moving
+    on (at least ``min_glide_fu``) is only an arrival (None) when it moves at travel speed, only
+    slows down from its start, or began well above the skin (``landed``: the hand shrank onto it);
+    one that speeds up after the contact began is a glide the contact caught under way: kept whole.
+    """
+    count = len(times)
+    if count < 6:
+        return 0, count - 1
+    kernel = np.ones(5) / 5  # 0.17 s: jitter averages out, a hand's speed does not
+    smooth = np.column_stack([np.convolve(np.pad(points[:, k], 2, mode="edge"), kernel, mode="valid") for k in range(2)])
+    speed = np.hypot(*np.gradient(smooth, times, axis=0).T)
+    peak = float(speed.max())
+    first, last = 0, count - 1
+    if speed[:2].mean() >= max(MOVING_END_SHARE * peak, MOVING_END_FU_S):
+        rest = _first_rest(speed, smooth, min_glide_fu)
+        if rest is not None:
+            first = rest
+        elif peak > travel_fu_s or landed or int(np.argmax(speed)) <= 2:
+            return None  # it moved at travel speed, came down onto the skin, or only slowed down from its start: the arrival
+
+    # A glide often ends with the hand lifting while it still moves (a lifted return follows), and
+    # the slide is cut there: only a hand still moving at travel speed is leaving the face.
+    if speed[-2:].mean() >= max(MOVING_END_SHARE * peak, travel_fu_s):
+        back = _first_rest(speed[first:][::-1], smooth[first:][::-1], min_glide_fu)
+        if back is not None:
+            last = count - 1 - back
+    if last - first < 5:
+        return None
+    return first, last
+
+
+def _first_rest(speed: np.ndarray, points: np.ndarray, min_glide_fu: float) -> int | None:
+    """Index of the first speed minimum, well below the speed at the start, after which the hand
+    moves on as far as a glide goes (None: it never does; the drift of a hand settling is no glide)."""
+    slowed = 0.5 * float(speed[:2].mean())  # the hand may still speed up as it comes in: that is no rest
+    lowest = 0
+    for index in range(1, len(speed)):
+        if speed[index] <= speed[lowest]:
+            lowest = index
+        elif speed[lowest] < slowed and speed[index] > speed[lowest] + max(RISE_FU_S, 0.25 * float(speed[lowest])):
+            if float(np.hypot(*(points[lowest:] - points[lowest]).T).max()) >= min_glide_fu:
+                return lowest
+    return None
