@@ -21,8 +21,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from coach.strokes.signals import savgol_smooth
-
 ONSET_SHARE = 0.1  # a glide starts and stops where its speed crosses this share of its peak
 _GRID = 401
 
@@ -139,37 +137,6 @@ def time_leg(times: np.ndarray, progress: np.ndarray) -> LegTiming:
         shape=shape.name,
         fit_error=float(np.sqrt(max(float(best_residual[winner]), 0.0) / len(p))) / travel,
     )
-
-
-def crossings(times: np.ndarray, progress: np.ndarray, fitted: LegTiming) -> tuple[float, float]:
-    """The 10 %-of-peak crossings read from the smoothed speed itself, near the fitted ones.
-
-    The fitted shape family cannot follow every hand (a speed that surges twice, a very late
-    peak); the measured speed can, where it stands clear of the jitter. Each crossing is taken
-    from the measured speed when it is found within a short reach of the fitted one, else the
-    fitted one stands.
-    """
-    if len(times) < 9:
-        return fitted.onset_s, fitted.stop_s
-    step = float(np.median(np.diff(times)))
-    speed = savgol_smooth(progress, 9, 3, deriv=1, delta=step)
-    peak_index = int(np.argmax(speed))
-    threshold = ONSET_SHARE * float(speed[peak_index])
-    onset, stop = fitted.onset_s, fitted.stop_s
-    below = np.flatnonzero(speed[:peak_index] < threshold)
-    if len(below):
-        i = int(below[-1])
-        onset = float(np.interp(threshold, speed[i : i + 2], times[i : i + 2]))
-    after = np.flatnonzero(speed[peak_index:] < threshold)
-    if len(after):
-        i = peak_index + int(after[0])
-        stop = float(np.interp(threshold, speed[i - 1 : i + 1][::-1], times[i - 1 : i + 1][::-1]))
-    reach = 0.25 * (fitted.stop_s - fitted.onset_s) + 2 * step
-    if abs(onset - fitted.onset_s) > reach:
-        onset = fitted.onset_s
-    if abs(stop - fitted.stop_s) > reach:
-        stop = fitted.stop_s
-    return onset, stop
 
 
 def path_length(times: np.ndarray, points: np.ndarray, onset_s: float, stop_s: float) -> tuple[float, np.ndarray]:

@@ -163,11 +163,11 @@ def envelope_span(signal: np.ndarray, dt: float, frequency_hz: float) -> tuple[i
     return int(above[0]), int(above[-1])
 
 
-# Savitzky–Golay smoothing and differentiation (a polynomial fitted by least squares over a sliding
-# window). These are scipy.signal's savgol_coeffs / savgol_filter(mode="interp") written with numpy
-# because importing scipy.signal costs about 0.8 s of CPU at start-up (scipy 1.17 builds the docs of
-# its whole signal API), 8 % of replaying a 12-second clip on two cores, for two small weight
-# tables; tests/test_savgol.py checks both against scipy.signal to 1e-9.
+# Savitzky–Golay smoothing and differentiation weights (a polynomial fitted by least squares over a
+# sliding window): scipy.signal's savgol_coeffs written with numpy, because importing scipy.signal
+# costs about 0.8 s of CPU at start-up (scipy 1.17 builds the docs of its whole signal API), 8 % of
+# replaying a 12-second clip on two cores, for two small weight tables; tests/test_savgol.py checks
+# them against scipy.signal to 1e-9.
 
 
 @lru_cache(maxsize=16)
@@ -192,19 +192,3 @@ def savgol_centre_weights(window: int, order: int, deriv: int = 0, delta: float 
     """Weights for the window's centre sample: ``weights @ samples`` is the smoothed value (or
     derivative per ``delta``) there. Equals scipy.signal.savgol_coeffs(window, order, deriv, delta, use="dot")."""
     return savgol_weights(window, order, deriv)[window // 2] / delta**deriv
-
-
-def savgol_smooth(signal: np.ndarray, window: int, order: int, deriv: int = 0, delta: float = 1.0) -> np.ndarray:
-    """The signal smoothed (or differentiated) by a sliding polynomial fit; the first and last half
-    windows are read from the polynomial of the first and last whole window (scipy's mode="interp").
-    Needs at least ``window`` samples."""
-    values = np.asarray(signal, dtype=float)
-    if len(values) < window:
-        raise ValueError(f"savgol_smooth needs at least {window} samples, got {len(values)}")
-    weights = savgol_weights(window, order, deriv)
-    half = window // 2
-    out = np.empty(len(values))
-    out[half : len(values) - half] = np.lib.stride_tricks.sliding_window_view(values, window) @ weights[half]
-    out[:half] = weights[:half] @ values[:window]
-    out[len(values) - half :] = weights[window - half :] @ values[-window:]
-    return out / delta**deriv
