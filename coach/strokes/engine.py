@@ -647,15 +647,6 @@ class StrokeEngine:
             distance = float(np.hypot(*travel))
             if distance > START_FU:
                 turned = float(travel @ motion) / (distance * pace) < -0.3
-        recent_pace = float(np.hypot(*recent)) / (QUICK_STOP_SAMPLES * DT)
-        if (not turned and start_point is not None and leg.peak >= QUICK_STOP_MIN_PEAK_FU_S
-                and recent_pace > QUICK_STILL_FU_S):
-            # A brisk slide turning back shows over the last 0.17 s before the 0.3 s motion does; going
-            # back at more than a crawl (and by more than a jitter's angle) it has ended.
-            recent_travel = buffer.smooth_point(index - QUICK_STOP_SAMPLES) - start_point
-            recent_distance = float(np.hypot(*recent_travel))
-            if recent_distance > START_FU and float(recent_travel @ recent) / (recent_distance * recent_pace * QUICK_STOP_SAMPLES * DT) < -0.5:
-                turned, travel = True, recent_travel
         too_long = buffer.t[index] - buffer.t[leg.start] > MAX_LEG_S
         if stop or quick_stop or turned or too_long:
             track.leg = None
