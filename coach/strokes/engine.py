@@ -86,7 +86,15 @@ STOP_SPEED_FU_S = 0.03
 MOTION_SAMPLES = 9  # a slide goes on while the finger travels over the last 0.3 s...
 STOP_SHARE = 0.15  # ...at more than this share of the slide's peak pace over such a stretch...
 STOP_SAMPLES = 4  # ...and stops when it has been slower than that for 0.13 s
-SETTLE_SAMPLES = 6  # wait 0.2 s after a slide stops before timing it: its slow tail is part of it
+SETTLE_SAMPLES = 6  # wait up to 0.2 s after a slide stops before timing it: its slow tail is part of it...
+TAIL_SHARE = 0.1  # ...or until the finger is below this share of the slide's peak speed: the tail it is timed to is in
+# A brisk slide has also stopped once it has been nearly still for 0.2 s by a shorter stretch: travel
+# over the last 0.17 s slower than STOP_SHARE of its peak pace and than the slowest glide a technique
+# asks for (a fast arrival's peak makes its 15 % the pace of a glide beginning), for 2 samples.
+QUICK_STOP_SAMPLES = 5
+QUICK_STOP_COUNT = 2
+QUICK_STILL_FU_S = 0.1
+QUICK_STOP_MIN_PEAK_FU_S = 0.4  # only for a slide at least this brisk: a slow slide's hesitations midway look the same
 MIN_GLIDE_FU = 0.1  # 9 mm: shorter travel is a wobble or a landing slide
 MIN_GLIDE_S = 0.15
 MAX_GLIDE_FU_S = 1.2  # 11 cm/s, half again the fastest glide any technique asks for (0.8): faster is the hand travelling
@@ -134,6 +142,8 @@ class _Leg:
     start: int  # buffer index where the slide began (a little before it cleared the start speed)
     peak: float
     slow: int = 0  # consecutive samples slower than a stop
+    peak_speed: float = 0.0  # the fastest smoothed speed seen along the slide (its timing's 10 % is of this)
+    still: int = 0  # consecutive samples nearly still over the last QUICK_STOP_SAMPLES
 
 
 @dataclass
@@ -577,7 +587,10 @@ class StrokeEngine:
         if track.run is not None:
             return []
         events = self._watch_hold(track, index)
-        if track.settling is not None and index >= track.settling[1]:
+        # The slide is timed from 10 % to 10 % of its peak speed: once the finger is slower than that,
+        # its tail is in, and waiting the whole settle time only delays the report.
+        if track.settling is not None and (index >= track.settling[1]
+                                           or speed < max(TAIL_SHARE * track.settling[0].peak_speed, STOP_SPEED_FU_S)):
             settled, _ = track.settling
             track.settling = None
             events += self._finish_leg(track, settled, min(len(buffer) - 1, index + LAG))
@@ -601,6 +614,7 @@ class StrokeEngine:
             return events
         # Whether the slide goes on is judged on the travel over the last 0.3 s: a hand's own speed
         # varies smoothly, tracking jitter does not, and over 0.3 s it cancels out.
+        leg.peak_speed = max(leg.peak_speed, speed)
         back = index - MOTION_SAMPLES
         if back < max(leg.start, LAG) or math.isnan(buffer.sx[back]):
             return events
@@ -610,6 +624,21 @@ class StrokeEngine:
         slow = pace < max(STOP_SHARE * leg.peak, STOP_SPEED_FU_S)
         leg.slow = leg.slow + 1 if slow else 0
         stop = leg.slow >= STOP_SAMPLES  # a dip of the jitter is not a stop: the slowness must last
+        # The 0.3 s travel still holds most of a brisk slide for 0.2 s after the finger stops (with the
+        # 0.13 s it must last and the settle time, the report came 0.5-0.6 s after the end): a finger
+        # nearly still for 0.2 s by a shorter stretch has stopped, and its slow tail is in already.
+        recent = buffer.smooth_point(index) - buffer.smooth_point(index - QUICK_STOP_SAMPLES)
+        still = float(np.hypot(*recent)) / (QUICK_STOP_SAMPLES * DT) < max(min(STOP_SHARE * leg.peak, QUICK_STILL_FU_S), STOP_SPEED_FU_S)
+        if not still:
+            # Jitter swings the point to and fro across the pace test; a finger at rest stays within
+            # 1 mm of where it rests however it swings (the band a slide's start is traced back to).
+            # A wider band (1.5 mm) stops minjerk's creeping bell tails early: their speed came out 0.19 off.
+            recent_points = np.array([buffer.smooth_point(i) for i in range(index - QUICK_STOP_SAMPLES, index + 1)])
+            still = float(np.max(np.hypot(*(recent_points - recent_points.mean(axis=0)).T))) < START_FU / 3
+        leg.still = leg.still + 1 if still else 0
+        # Only for a brisk slide: a slow one's 0.3 s window is a small part of it anyway, and its
+        # hesitations midway (0.2 s below STOP_SHARE of a slow peak is within the jitter) are not its end.
+        quick_stop = leg.still >= QUICK_STOP_COUNT and leg.peak >= QUICK_STOP_MIN_PEAK_FU_S
         turned = False
         travel = np.zeros(2)
         start_point = buffer.smooth_point(max(leg.start, LAG)) if not math.isnan(buffer.sx[max(leg.start, LAG)]) else None
@@ -619,9 +648,12 @@ class StrokeEngine:
             if distance > START_FU:
                 turned = float(travel @ motion) / (distance * pace) < -0.3
         too_long = buffer.t[index] - buffer.t[leg.start] > MAX_LEG_S
-        if stop or turned or too_long:
+        if stop or quick_stop or turned or too_long:
             track.leg = None
-            if turned:
+            if quick_stop and not turned:
+                events += self._finish_leg(track, leg, min(len(buffer) - 1, index + LAG))
+                track.rest_anchor = point
+            elif turned:
                 # The finger went straight back: this slide ends here and the next begins.
                 events += self._finish_leg(track, leg, self._turning_point(buffer, back, index, travel))
                 track.leg = _Leg(start=self._turning_point(buffer, back, index, travel), peak=0.0)
