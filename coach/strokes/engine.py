@@ -331,6 +331,7 @@ class StrokeEngine:
         self._pose_time_s: float | None = None
         self._pose_stale = False  # the last frame was mapped with a stand-in pose
         self._hidden_glides: list[Stroke] = []  # glides reported while the stand-in pose was in use
+        self._last_loss: tuple[float, float] = (math.inf, math.inf)  # the last face loss that was not bridged: last seen, found again
         self._next_id = 1
         self._now_s = 0.0
         self._frame_work = 0
@@ -402,11 +403,14 @@ class StrokeEngine:
             if track.last_seen_s is not None and t - track.last_seen_s > HAND_GAP_S:
                 events += self._lose(track)
         if refound and stand_in is not None and lost_s is not None and pose is not None:
+            self._last_loss = (lost_s, t)
             events += self._rejudge_hidden_glides(stand_in, lost_s, pose, t)
         if fresh_pose:
             self._hidden_glides.clear()
+            # Glides that stopped while the face was hidden may still be settling as it comes back.
+            events = [self._doubt_hidden_glide(stroke, *self._last_loss) for stroke in events]
         elif pose is not None and lost_s is not None:
-            events = [self._doubt_hidden_glide(stroke, lost_s) for stroke in events]
+            events = [self._doubt_hidden_glide(stroke, lost_s, math.inf) for stroke in events]
             self._hidden_glides += [stroke for stroke in events
                                     if stroke.pattern == "glide" and stroke.final and not stroke.withdrawn]
         return sorted(events, key=lambda stroke: (stroke.start_s, stroke.stroke_id))
@@ -516,10 +520,11 @@ class StrokeEngine:
                 column[index] = column[before] + share * (column[last] - column[before])
 
     @staticmethod
-    def _doubt_hidden_glide(stroke: Stroke, lost_s: float) -> Stroke:
-        """A glide ending more than HIDDEN_TRUST_S after the face was last seen is read on a pose
-        the head has since left: its direction is a guess, so it is reported as unsure."""
-        if stroke.pattern != "glide" or stroke.withdrawn or stroke.end_s - lost_s <= HIDDEN_TRUST_S:
+    def _doubt_hidden_glide(stroke: Stroke, lost_s: float, found_s: float) -> Stroke:
+        """A glide that stopped while the face was hidden, more than HIDDEN_TRUST_S after it was last
+        seen, is read on a pose the head has since left: its direction is a guess, so it is
+        reported as unsure."""
+        if stroke.pattern != "glide" or stroke.withdrawn or not lost_s + HIDDEN_TRUST_S < stroke.end_s <= found_s:
             return stroke
         return replace(stroke, confidence=min(stroke.confidence, GUESSED_POSE_CONFIDENCE))
 
