@@ -10,6 +10,9 @@ that estimate to hold is reported as unsure.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -17,8 +20,10 @@ from coach.evaluation import minjerk
 from coach.evaluation.matching import match_strokes
 from coach.geometry import FaceFrameFitter, FacePose
 from coach.geometry.face_frame import image_to_face_between
+from coach.session import Session
 from coach.strokes import StrokeEngine
 from coach.strokes.engine import GUESSED_POSE_CONFIDENCE, HIDDEN_TRUST_S
+from coach.technique import load_technique
 from coach.technique.guidance import UNSURE_BELOW
 from coach.types import Stroke, TrackedFrame
 
@@ -94,3 +99,37 @@ def test_forehead_glides_made_while_the_face_is_hidden_end_up_going_up(seed: int
         if stroke.pattern == "glide" and lost_s < stroke.start_s and stroke.end_s < times[refound] \
                 and times[refound] - lost_s > HIDDEN_TRUST_S:
             assert stroke.confidence <= GUESSED_POSE_CONFIDENCE < UNSURE_BELOW
+
+
+FOREHEAD_UP = """\
+name = "forehead_up_test"
+title = "Forehead up"
+description = "Two upward forehead glides."
+tool = "fingers"
+contact = "index"
+
+[[steps]]
+name = "forehead_up"
+regions = ["forehead"]
+pattern = "glide"
+direction = "up"
+speed_fu_s = [0.1, 1.0]
+reps = 2
+pressure = "light"
+instruction = "Glide up the forehead."
+"""
+
+
+def test_a_revised_glide_replaces_the_first_in_the_session_and_counts_once(tmp_path: Path) -> None:
+    path = tmp_path / "forehead_up_test.toml"
+    path.write_text(FOREHEAD_UP, encoding="utf-8")
+    session = Session(load_technique(path), {"forehead": np.array([0.0, 0.45])})
+    first = Stroke(start_s=1.0, end_s=1.8, hand="left", region="forehead", pattern="glide", direction="down",
+                   speed_fu_s=0.3, count=1, rate_hz=None, confidence=0.6, reported_s=2.1, stroke_id=7)
+    assert not session.on_stroke(first).score.counted
+    revised = replace(first, direction="up", reported_s=4.0)
+    rescored = session.on_stroke(revised).score
+    assert rescored.counted and "Stroke upward" not in rescored.corrections
+    assert session.on_stroke(replace(revised, reported_s=4.5)).score.counted  # the same again adds nothing
+    assert session.progress().reps_done == 1
+    assert [(scored.stroke.stroke_id, scored.stroke.direction) for scored in session.history] == [(7, "up")]

@@ -541,14 +541,21 @@ class StrokeEngine:
         kept: on the tuning sessions the re-expressed path's length was no closer to the truth.
         """
         events: list[Stroke] = []
-        for stroke in self._hidden_glides:
+        glides = [stroke for stroke in self._hidden_glides if len(stroke.times_s) >= 4 and stroke.times_s[-1] > lost_s]
+        if not glides:
+            return events
+        # All hidden points at once: the pose solve is paid once per frame, not once per glide.
+        hidden_times = np.concatenate([stroke.times_s[stroke.times_s > lost_s] for stroke in glides])
+        stale = np.concatenate([stroke.path_fu[stroke.times_s > lost_s] for stroke in glides])
+        moved = image_to_face_between(stand_in, found, (hidden_times - lost_s) / max(found_s - lost_s, 1e-9),
+                                      stand_in.face_to_image(stale))
+        taken = 0
+        for stroke in glides:
             times = np.asarray(stroke.times_s, dtype=float)
             hidden = times > lost_s
-            if not hidden.any() or len(times) < 4:
-                continue
             points = np.array(stroke.path_fu, dtype=float)
-            shares = (times[hidden] - lost_s) / max(found_s - lost_s, 1e-9)
-            points[hidden] = image_to_face_between(stand_in, found, shares, stand_in.face_to_image(points[hidden]))
+            points[hidden] = moved[taken : taken + int(hidden.sum())]
+            taken += int(hidden.sum())
             _, ends = path_length(times, points, stroke.start_s, stroke.end_s)
             try:
                 direction = glide_direction(ends[0], ends[1])
