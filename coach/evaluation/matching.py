@@ -10,11 +10,11 @@ inside a stroke the session marks ``unseen`` (scripted, but the hand was mostly 
 neither: it is not expected, and not wrong either.
 
 Only final strokes are judged: a v2 engine may also return progress events of a run still going
-(``final`` False). A second final event of one ``stroke_id`` revises the stroke (a glide re-judged once
-the face is seen again after a hand hid it): it replaces the first, whose report time is kept for
-latency, since that is when the user heard of the stroke. ``confidence`` and ``reported_s`` are read with getattr so the same code judges
+(``final`` False). ``confidence`` and ``reported_s`` are read with getattr so the same code judges
 the v1 engine, which has neither; the emit time is then taken from the frame whose update returned
-the stroke.
+the stroke. A second final event of one ``stroke_id`` revises the stroke (a glide re-judged once the
+face is seen again after a hand hid it): it replaces the first, whose report time is kept for
+latency, since that is when the user heard of the stroke.
 """
 
 from __future__ import annotations
