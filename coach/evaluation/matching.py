@@ -12,7 +12,9 @@ neither: it is not expected, and not wrong either.
 Only final strokes are judged: a v2 engine may also return progress events of a run still going
 (``final`` False). ``confidence`` and ``reported_s`` are read with getattr so the same code judges
 the v1 engine, which has neither; the emit time is then taken from the frame whose update returned
-the stroke.
+the stroke. A second final event of one ``stroke_id`` revises the stroke (a glide re-judged once the
+face is seen again after a hand hid it): it replaces the first, whose report time is kept for
+latency, since that is when the user heard of the stroke.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -67,6 +69,19 @@ def is_final(stroke: Stroke) -> bool:
     return bool(getattr(stroke, "final", True))
 
 
+def _take_final(strokes: list[Stroke], emitted_s: list[float], stroke: Stroke, now_s: float) -> None:
+    """Add a final stroke, or let it revise the earlier final event of its stroke_id (keeping when
+    that one was reported)."""
+    stroke_id = getattr(stroke, "stroke_id", 0)
+    if stroke_id and not getattr(stroke, "withdrawn", False):
+        for index, earlier in enumerate(strokes):
+            if getattr(earlier, "stroke_id", 0) == stroke_id and not getattr(earlier, "withdrawn", False):
+                strokes[index] = replace(stroke, reported_s=getattr(earlier, "reported_s", None))
+                return
+    strokes.append(stroke)
+    emitted_s.append(now_s)
+
+
 def run_engine_timed(frames: Iterable[TrackedFrame], engine: "StrokeEngine | None" = None) -> EngineRun:
     """Face-frame fit + engine over tracked frames, frame by frame as live would feed them."""
     from coach.geometry import FaceFrameFitter
@@ -90,8 +105,7 @@ def run_engine_timed(frames: Iterable[TrackedFrame], engine: "StrokeEngine | Non
         last_time = tracked.timestamp_s
         for stroke in out:
             if is_final(stroke):
-                strokes.append(stroke)
-                emitted_s.append(tracked.timestamp_s)
+                _take_final(strokes, emitted_s, stroke, tracked.timestamp_s)
             else:
                 progress.append((stroke, tracked.timestamp_s))
             if getattr(stroke, "withdrawn", False):
@@ -103,8 +117,7 @@ def run_engine_timed(frames: Iterable[TrackedFrame], engine: "StrokeEngine | Non
         engine_ms[-1] += flush_ms
     for stroke in out:
         if is_final(stroke):
-            strokes.append(stroke)
-            emitted_s.append(last_time)
+            _take_final(strokes, emitted_s, stroke, last_time)
         if getattr(stroke, "withdrawn", False):
             withdrawn.add(stroke.stroke_id)
     # A withdrawn stroke was taken back by the engine (it was the start of a run): it is not reported.

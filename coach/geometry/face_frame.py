@@ -123,6 +123,34 @@ class FacePose:
         return length_fu * self.scale_px_per_fu
 
 
+def image_to_face_between(before: FacePose, after: FacePose, shares: np.ndarray, points_px: np.ndarray,
+                          iterations: int = 3) -> np.ndarray:
+    """Image pixels N×2, each seen ``shares[i]`` of the way from one pose to the next → face units N×2.
+
+    Used for the stretch in which a hand hid the face: the head went from one pose to the other
+    unseen, and over a few seconds it moves smoothly enough that the pose part-way there (rotation
+    interpolated on the sphere, scale and translation linearly) is the best estimate there is.
+    Solved as FacePose.image_to_face does, one pose per point, all at once.
+    """
+    from scipy.spatial.transform import Rotation, Slerp  # imported when a face is first found again after a loss
+
+    shares = np.clip(np.asarray(shares, dtype=float), 0.0, 1.0)
+    points_px = np.atleast_2d(np.asarray(points_px, dtype=float))
+    rotations = Slerp([0.0, 1.0], Rotation.from_matrix(np.stack([before.rotation, after.rotation])))(shares).as_matrix()
+    scale = before.scale_px_per_fu + shares * (after.scale_px_per_fu - before.scale_px_per_fu)
+    translation = before.translation[None, :2] + shares[:, None] * (after.translation - before.translation)[None, :2]
+    target = points_px * _FLIP_Y - translation
+    projection = scale[:, None, None] * rotations[:, :2, :]  # N×2×3
+    inverse = np.linalg.inv(projection[:, :, :2])
+    depth_column = projection[:, :, 2]
+    depth = np.zeros(len(points_px))
+    xy = np.zeros((len(points_px), 2))
+    for _ in range(iterations):
+        xy = np.einsum("nij,nj->ni", inverse, target - depth[:, None] * depth_column)
+        depth = after.surface.depth_at(xy)
+    return xy
+
+
 def _weak_perspective_fit(
     reference_fu: np.ndarray, observed_xy: np.ndarray, weights: np.ndarray
 ) -> tuple[float, np.ndarray, np.ndarray]:

@@ -26,6 +26,10 @@ camera looks larger than its size resting at the face's depth, which is learnt p
 
 While a hand covers the face (forehead work) the last face pose stands in for up to 12 s; the
 points are bridged when the face returns within 0.5 s, and the stand-in's offset fades out after.
+The glides reported meanwhile are then re-judged with poses part-way between the last pose before
+the loss and the first after (the head moved under the hand): one whose direction or region changes
+is sent again with the same ``stroke_id`` (a replacement). Over a loss of more than 2 s that estimate
+is a guess too: such glides keep their direction and are reported as unsure.
 
 Every stroke carries a confidence (0–1) built from the margins of the evidence it rests on (a
 glide or hold below MIN_REPORT_CONFIDENCE is not reported at all), and
@@ -45,7 +49,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from coach.geometry.face_frame import FacePose
+from coach.geometry.face_frame import FacePose, image_to_face_between
 from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
 from coach.strokes.glides import path_length, still_bounds, time_leg
@@ -61,6 +65,8 @@ POSE_HOLD_S = 0.5  # keep using the last face pose this long while the face is n
 POSE_HOLD_WITH_HAND_S = 12.0  # ...and this long while a hand is in view (it is covering the face: a set of forehead strokes)
 BRIDGE_WAIT_S = 0.5  # wait this long for the face to come back and bridge the points; after that, go on with the stand-in pose
 REFOUND_BLEND_S = 0.5  # after a longer loss the head has moved: fade the stand-in pose's offset out over this time
+HIDDEN_TRUST_S = 2.0  # the head's sways, turns and nods (periods of 3 s and more) are near-straight only over a couple of seconds...
+GUESSED_POSE_CONFIDENCE = 0.5  # ...so a glide read on a pose guessed over a longer loss is unsure (no correction below 0.6)
 HAND_GAP_S = 0.3  # a hand missing for longer than this ends its contact
 LIFT_RATIO = 1.2  # apparent size over resting size above which the hand is off the skin (hand tilt alone gives up to ~1.15)
 START_SAMPLES = 3  # consecutive on-skin samples that begin a contact
@@ -334,6 +340,8 @@ class StrokeEngine:
         self._pose: FacePose | None = None
         self._pose_time_s: float | None = None
         self._pose_stale = False  # the last frame was mapped with a stand-in pose
+        self._hidden_glides: list[Stroke] = []  # glides reported while the stand-in pose was in use
+        self._last_loss: tuple[float, float] = (math.inf, math.inf)  # the last face loss that was not bridged: last seen, found again
         self._next_id = 1
         self._now_s = 0.0
         self._frame_work = 0
@@ -351,6 +359,7 @@ class StrokeEngine:
         # is off by however far the head moved meanwhile. Each hand's point fades from there.
         refound = (fresh_pose and self._pose_stale and stand_in is not None and self._pose_time_s is not None
                    and t - self._pose_time_s > BRIDGE_WAIT_S)
+        lost_s = self._pose_time_s
         if pose is not None:
             self._pose, self._pose_time_s = pose, t
             self._pose_stale = False
@@ -403,6 +412,17 @@ class StrokeEngine:
             track.contact = None
             if track.last_seen_s is not None and t - track.last_seen_s > HAND_GAP_S:
                 events += self._lose(track)
+        if refound and stand_in is not None and lost_s is not None and pose is not None:
+            self._last_loss = (lost_s, t)
+            events += self._rejudge_hidden_glides(stand_in, lost_s, pose, t)
+        if fresh_pose:
+            self._hidden_glides.clear()
+            # Glides that stopped while the face was hidden may still be settling as it comes back.
+            events = [self._doubt_hidden_glide(stroke, *self._last_loss) for stroke in events]
+        elif pose is not None and lost_s is not None:
+            events = [self._doubt_hidden_glide(stroke, lost_s, math.inf) for stroke in events]
+            self._hidden_glides += [stroke for stroke in events
+                                    if stroke.pattern == "glide" and stroke.final and not stroke.withdrawn]
         return sorted(events, key=lambda stroke: (stroke.start_s, stroke.stroke_id))
 
     def flush(self) -> list[Stroke]:
@@ -508,6 +528,75 @@ class StrokeEngine:
             for index in range(before + 1, last):
                 share = (buffer.t[index] - buffer.t[before]) / span
                 column[index] = column[before] + share * (column[last] - column[before])
+
+    @staticmethod
+    def _doubt_hidden_glide(stroke: Stroke, lost_s: float, found_s: float) -> Stroke:
+        """A glide that stopped while the face was hidden, more than HIDDEN_TRUST_S after it was last
+        seen, is read on a pose the head has since left: its direction is a guess, so it is
+        reported as unsure."""
+        if stroke.pattern != "glide" or stroke.withdrawn or not lost_s + HIDDEN_TRUST_S < stroke.end_s <= found_s:
+            return stroke
+        return replace(stroke, confidence=min(stroke.confidence, GUESSED_POSE_CONFIDENCE))
+
+    def _rejudge_hidden_glides(self, stand_in: FacePose, lost_s: float, found: FacePose, found_s: float) -> list[Stroke]:
+        """The face is found again after a hand hid it: re-judge the glides reported meanwhile.
+
+        They were read on points mapped with the stand-in pose, but the head kept moving under the
+        hand, so the points drifted with it (a forehead "up" glide read as up-out or up-in). Each
+        hidden point is mapped back to the image with the stand-in pose and into the face again with
+        the pose estimated at its moment, part-way between the last pose before the loss and the
+        first after. That estimate holds over a loss of up to HIDDEN_TRUST_S; after a longer one it
+        is a guess as well, and the glides keep what they said but are marked unsure. A glide whose direction, region or confidence changes is sent again with the
+        same stroke_id (session and pipeline replace a stroke by its newer event): the first report
+        kept its latency, and this is the first moment the engine can know better. Its speed is
+        kept: on the tuning sessions the re-expressed path's length was no closer to the truth.
+        """
+        events: list[Stroke] = []
+        glides = [stroke for stroke in self._hidden_glides if len(stroke.times_s) >= 4 and stroke.times_s[-1] > lost_s]
+        if not glides:
+            return events
+        # All hidden points at once: the pose solve is paid once per frame, not once per glide.
+        hidden_times = np.concatenate([stroke.times_s[stroke.times_s > lost_s] for stroke in glides])
+        stale = np.concatenate([stroke.path_fu[stroke.times_s > lost_s] for stroke in glides])
+        moved = image_to_face_between(stand_in, found, (hidden_times - lost_s) / max(found_s - lost_s, 1e-9),
+                                      stand_in.face_to_image(stale))
+        taken = 0
+        guessed = found_s - lost_s > HIDDEN_TRUST_S
+        for stroke in glides:
+            times = np.asarray(stroke.times_s, dtype=float)
+            hidden = times > lost_s
+            points = np.array(stroke.path_fu, dtype=float)
+            points[hidden] = moved[taken : taken + int(hidden.sum())]
+            taken += int(hidden.sum())
+            if guessed:
+                # Over a longer loss the pose part-way is a guess too: what was said is not changed
+                # for another guess, the glide is only marked unsure (no correction from a guess).
+                if stroke.confidence > GUESSED_POSE_CONFIDENCE:
+                    events.append(replace(stroke, confidence=GUESSED_POSE_CONFIDENCE, reported_s=self._now_s))
+                    self._replace_glide(stroke.hand, events[-1], None)
+                continue
+            _, ends = path_length(times, points, stroke.start_s, stroke.end_s)
+            try:
+                direction = glide_direction(ends[0], ends[1])
+            except ValueError:
+                continue
+            region = _majority_region(self.regions, points)
+            if direction == stroke.direction and region == stroke.region:
+                continue
+            revised = replace(stroke, direction=direction, region=region, path_fu=points, reported_s=self._now_s)
+            logger.debug("%s hand: glide %.2f–%.2f s re-judged now the face is seen again: %s → %s",
+                         stroke.hand, stroke.start_s, stroke.end_s, stroke.direction, direction)
+            self._replace_glide(stroke.hand, revised, ends[1] - ends[0])
+            events.append(revised)
+        return events
+
+    def _replace_glide(self, hand: Handedness, revised: Stroke, chord: np.ndarray | None) -> None:
+        """A return is judged against the glide as revised (its new chord, when it has one)."""
+        for glide in self._hands[hand].glides:
+            if glide.stroke.stroke_id == revised.stroke_id:
+                if chord is not None:
+                    glide.direction = chord / max(float(np.hypot(*chord)), 1e-9)
+                glide.stroke = revised
 
     def _trim(self, track: _HandTrack) -> None:
         """Keep a bounded buffer: nothing older than what an open leg, run or hold still needs."""
