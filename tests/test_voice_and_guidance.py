@@ -108,6 +108,13 @@ def test_voice_prompter_says_step_milestones_repeated_corrections_and_the_end() 
     going_on = _scored(("Faster circles",))
     object.__setattr__(going_on.stroke, "final", False)
     assert prompter.update(_progress(0, "left", 3), (going_on,) * 3, 40.0) == []
+    # A glide re-judged when the face comes back (the same stroke_id again) is not a second stroke.
+    revised = _scored(("Stroke upward",))
+    object.__setattr__(revised.stroke, "stroke_id", 41)
+    assert prompter.update(_progress(0, "left", 3), (revised,) * 3, 50.0) == []
+    again = _scored(("Stroke upward",))
+    object.__setattr__(again.stroke, "stroke_id", 42)
+    assert [p.text for p in prompter.update(_progress(0, "left", 3), (again,), 51.0)] == ["Stroke upward."]
     assert prompter.update(_progress(0, "right", 0), (), 6.0)[0].text == "Step one: Neck open, right side."
     end = prompter.update(_progress(6, None, 6, finished=True), (), 7.0)
     assert [p.text for p in end] == ["Routine finished. Well done."] and end[0].priority

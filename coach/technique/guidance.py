@@ -327,6 +327,9 @@ class VoicePrompter:
         self._last_correction: str | None = None
         self._correction_streak = 0
         self._said_at: dict[str, float] = {}
+        # Strokes already judged for the streak: a glide re-judged when the face comes back arrives
+        # again with its stroke_id and replaces the first; it is not a second stroke to count.
+        self._judged_ids: set[int] = set()
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -347,6 +350,7 @@ class VoicePrompter:
             self._step_key = key
             self._milestones_said = set()
             self._last_correction, self._correction_streak = None, 0
+            self._judged_ids = set()
             side = f", {progress.side} side" if progress.side else ""
             prompts.append(Prompt(f"Step {number_word(progress.step_index + 1)}: {step_title(progress.step_name)}{side}.", priority=True))
             return prompts
@@ -359,6 +363,11 @@ class VoicePrompter:
         for scored in new_strokes:
             if is_unsure(scored) or not is_settled(scored):
                 continue
+            stroke_id = scored.stroke.stroke_id  # 0: a stroke from outside the engine, without an id
+            if stroke_id:
+                if stroke_id in self._judged_ids:
+                    continue
+                self._judged_ids.add(stroke_id)
             correction = scored.score.corrections[0] if scored.score.corrections else None
             if correction is None or correction != self._last_correction:
                 self._last_correction = correction
