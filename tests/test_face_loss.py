@@ -19,7 +19,7 @@ import pytest
 from coach.evaluation import minjerk
 from coach.evaluation.matching import match_strokes
 from coach.geometry import FaceFrameFitter, FacePose
-from coach.geometry.face_frame import image_to_face_between
+from coach.geometry.face_frame import image_to_face_between, rotations_part_way
 from coach.session import Session
 from coach.strokes import StrokeEngine
 from coach.strokes.engine import GUESSED_POSE_CONFIDENCE, HIDDEN_TRUST_S
@@ -66,6 +66,18 @@ def test_pose_part_way_is_each_pose_at_its_ends_and_between_them_halfway() -> No
     np.testing.assert_allclose(mapped[1], after.image_to_face(pixels[:1])[0], atol=1e-9)
     assert np.linalg.norm(mapped[0] - mapped[1]) > 1e-3  # the head moved over those three seconds
     assert np.linalg.norm(mapped[2] - (mapped[0] + mapped[1]) / 2) < 0.25 * np.linalg.norm(mapped[0] - mapped[1])
+
+
+def test_rotations_part_way_are_scipys_slerp() -> None:
+    from scipy.spatial.transform import Rotation, Slerp
+
+    rng = np.random.default_rng(3)
+    shares = np.linspace(0.0, 1.0, 7)
+    for before, after in [Rotation.random(2, random_state=rng), Rotation.from_rotvec([[0.0, 0.0, 0.0], [0.1, -0.2, 0.05]])]:
+        expected = Slerp([0.0, 1.0], Rotation.concatenate([before, after]))(shares).as_matrix()
+        np.testing.assert_allclose(rotations_part_way(before.as_matrix(), after.as_matrix(), shares), expected, atol=1e-9)
+    same = Rotation.from_rotvec([0.2, 0.1, 0.0]).as_matrix()
+    np.testing.assert_allclose(rotations_part_way(same, same, shares), np.broadcast_to(same, (7, 3, 3)), atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", [4, 9])

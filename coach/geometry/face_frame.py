@@ -123,6 +123,31 @@ class FacePose:
         return length_fu * self.scale_px_per_fu
 
 
+def rotations_part_way(before: np.ndarray, after: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Rotation matrices ``shares`` of the way from ``before`` to ``after`` along the shortest turn
+    (spherical interpolation, as scipy's Slerp), K×3×3.
+
+    Written with numpy (Rodrigues' formula about the turn's axis) because importing
+    scipy.spatial.transform costs about 0.4 s of CPU, which landed on the frame where the face was
+    first found again (a 144 ms engine frame); tests/test_face_loss.py checks it against Slerp.
+    """
+    shares = np.asarray(shares, dtype=float).reshape(-1)
+    turn = before.T @ after
+    angle = float(np.arccos(np.clip((np.trace(turn) - 1.0) / 2.0, -1.0, 1.0)))
+    if angle < 1e-9:
+        return np.broadcast_to(before, (len(shares), 3, 3)).copy()
+    if np.pi - angle < 1e-6:  # a half turn: the axis is the direction the turn leaves in place
+        values, vectors = np.linalg.eigh((turn + turn.T) / 2.0)
+        axis = vectors[:, int(np.argmax(values))]
+    else:
+        axis = np.array([turn[2, 1] - turn[1, 2], turn[0, 2] - turn[2, 0], turn[1, 0] - turn[0, 1]]) / (2.0 * np.sin(angle))
+    cross = np.array([[0.0, -axis[2], axis[1]], [axis[2], 0.0, -axis[0]], [-axis[1], axis[0], 0.0]])
+    partial = shares * angle
+    steps = (np.eye(3)[None] + np.sin(partial)[:, None, None] * cross[None]
+             + (1.0 - np.cos(partial))[:, None, None] * (cross @ cross)[None])
+    return before[None] @ steps
+
+
 def image_to_face_between(before: FacePose, after: FacePose, shares: np.ndarray, points_px: np.ndarray,
                           iterations: int = 3) -> np.ndarray:
     """Image pixels N×2, each seen ``shares[i]`` of the way from one pose to the next → face units N×2.
@@ -132,11 +157,9 @@ def image_to_face_between(before: FacePose, after: FacePose, shares: np.ndarray,
     interpolated on the sphere, scale and translation linearly) is the best estimate there is.
     Solved as FacePose.image_to_face does, one pose per point, all at once.
     """
-    from scipy.spatial.transform import Rotation, Slerp  # imported when a face is first found again after a loss
-
     shares = np.clip(np.asarray(shares, dtype=float), 0.0, 1.0)
     points_px = np.atleast_2d(np.asarray(points_px, dtype=float))
-    rotations = Slerp([0.0, 1.0], Rotation.from_matrix(np.stack([before.rotation, after.rotation])))(shares).as_matrix()
+    rotations = rotations_part_way(before.rotation, after.rotation, shares)
     scale = before.scale_px_per_fu + shares * (after.scale_px_per_fu - before.scale_px_per_fu)
     translation = before.translation[None, :2] + shares[:, None] * (after.translation - before.translation)[None, :2]
     target = points_px * _FLIP_Y - translation
