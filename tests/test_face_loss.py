@@ -18,35 +18,18 @@ import pytest
 
 from coach.evaluation import minjerk
 from coach.evaluation.matching import match_strokes
-from coach.geometry import FaceFrameFitter, FacePose
+from coach.geometry import FaceFrameFitter
 from coach.geometry.face_frame import image_to_face_between, rotations_part_way
 from coach.session import Session
-from coach.strokes import StrokeEngine
 from coach.strokes.engine import GUESSED_POSE_CONFIDENCE, HIDDEN_TRUST_S
 from coach.technique import load_technique
 from coach.technique.guidance import UNSURE_BELOW
-from coach.types import Stroke, TrackedFrame
+from coach.types import Stroke
+from engine_helpers import engine_events_and_poses, final_strokes
 
 
-def engine_events(frames: list[TrackedFrame]) -> tuple[list[Stroke], list[FacePose | None]]:
-    engine, fitter = StrokeEngine(), FaceFrameFitter()
-    events: list[Stroke] = []
-    poses: list[FacePose | None] = []
-    for frame in frames:
-        pose = fitter.fit(frame.face, frame.width, frame.height) if frame.face is not None else None
-        poses.append(pose)
-        events += engine.update(frame, pose)
-    return events + engine.flush(), poses
 
 
-def final_strokes(events: list[Stroke]) -> list[Stroke]:
-    """The newest final event of each stroke (a revision replaces what came before), none withdrawn."""
-    withdrawn = {stroke.stroke_id for stroke in events if stroke.withdrawn}
-    newest: dict[int, Stroke] = {}
-    for stroke in events:
-        if stroke.final and stroke.stroke_id not in withdrawn:
-            newest[stroke.stroke_id] = stroke
-    return list(newest.values())
 
 
 def forehead_series(seed: int) -> minjerk.MinJerkSession:
@@ -84,7 +67,7 @@ def test_rotations_part_way_are_scipys_slerp() -> None:
 def test_forehead_glides_made_while_the_face_is_hidden_go_up_or_are_unsure(seed: int) -> None:
     session = forehead_series(seed)
     glides = [label for label in session.labels if label.pattern == "glide"]
-    events, poses = engine_events(session.frames)
+    events, poses = engine_events_and_poses(session.frames)
     times = np.array([frame.timestamp_s for frame in session.frames])
     # The situation under test: the face is lost over the glides, and the head moves meanwhile.
     hidden = np.array([pose is None for pose in poses])

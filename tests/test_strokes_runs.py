@@ -13,28 +13,16 @@ import math
 import numpy as np
 import pytest
 
-from coach.geometry import FaceFrameFitter
-from coach.strokes import StrokeEngine
 from coach.strokes.periodic import rhythm_amplitude
 from coach.synthetic import Block, SessionSpec, generate_scripted
-from coach.types import Stroke, TrackedFrame
+from engine_helpers import engine_events, final_strokes
 
 SPEC = SessionSpec(hover_probability=0.0, frame_drops=False, hand_misses=False)
 LATENCY_S = 0.5  # the target: a stroke's event within half a second of its end
 
 
-def engine_events(frames: list[TrackedFrame]) -> list[Stroke]:
-    engine, fitter = StrokeEngine(), FaceFrameFitter()
-    events: list[Stroke] = []
-    for frame in frames:
-        pose = fitter.fit(frame.face, frame.width, frame.height) if frame.face is not None else None
-        events += engine.update(frame, pose)
-    return events + engine.flush()
 
 
-def final_strokes(events: list[Stroke]) -> list[Stroke]:
-    withdrawn = {stroke.stroke_id for stroke in events if stroke.withdrawn}
-    return [stroke for stroke in events if stroke.final and stroke.stroke_id not in withdrawn]
 
 
 RUN_THEN_GLIDE = [

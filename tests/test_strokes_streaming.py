@@ -15,14 +15,13 @@ import pytest
 
 from coach.evaluation import minjerk
 from coach.evaluation.matching import match_strokes
-from coach.geometry import FaceFrameFitter
 from coach.pipeline import Pipeline
 from coach.recording import read_recording
 from coach.replay import run_replay
-from coach.strokes import StrokeEngine
 from coach.synthetic import Block, SessionSpec, generate_scripted, write_session
 from coach.technique import load_technique
 from coach.types import HAND_INDEX_TIP, REGION_NAMES, HandLandmarks, Stroke, TrackedFrame
+from engine_helpers import engine_events, final_strokes
 
 SPEC = SessionSpec(hover_probability=0.0, frame_drops=False, hand_misses=False)
 
@@ -46,18 +45,8 @@ instruction = "Glide up and out."
 """
 
 
-def final_strokes(events: list[Stroke]) -> list[Stroke]:
-    withdrawn = {stroke.stroke_id for stroke in events if stroke.withdrawn}
-    return [stroke for stroke in events if stroke.final and stroke.stroke_id not in withdrawn]
 
 
-def engine_events(frames: list[TrackedFrame]) -> list[Stroke]:
-    engine, fitter = StrokeEngine(), FaceFrameFitter()
-    events: list[Stroke] = []
-    for frame in frames:
-        pose = fitter.fit(frame.face, frame.width, frame.height) if frame.face is not None else None
-        events += engine.update(frame, pose)
-    return events + engine.flush()
 
 
 def test_each_glide_of_a_series_is_reported_before_the_next_one_ends_and_reps_rise_one_by_one(tmp_path: Path) -> None:
@@ -200,7 +189,7 @@ def test_a_left_hand_series_is_read_on_every_region(region: str) -> None:
     frames, labels, _ = generate_scripted([block], seed=41, spec=SPEC)
     strokes = [s for s in final_strokes(engine_events(frames)) if s.hand == "left"]
     evaluation = match_strokes(labels, strokes)
-    assert not evaluation.missed, f"missed {[(l.start_s, l.end_s) for l in evaluation.missed]}; got {[(s.pattern, s.region, s.direction) for s in strokes]}"
+    assert not evaluation.missed, f"missed {[(label.start_s, label.end_s) for label in evaluation.missed]}; got {[(s.pattern, s.region, s.direction) for s in strokes]}"
     for label, stroke, *_ in evaluation.pairs:
         assert stroke.pattern == "glide" and stroke.region == label.region
 
