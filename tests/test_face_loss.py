@@ -61,6 +61,12 @@ def test_rotations_part_way_are_scipys_slerp() -> None:
         np.testing.assert_allclose(rotations_part_way(before.as_matrix(), after.as_matrix(), shares), expected, atol=1e-9)
     same = Rotation.from_rotvec([0.2, 0.1, 0.0]).as_matrix()
     np.testing.assert_allclose(rotations_part_way(same, same, shares), np.broadcast_to(same, (7, 3, 3)), atol=1e-12)
+    # A half turn (its axis read from the turn itself): half-way is a quarter turn about that axis.
+    half_turn = Rotation.from_rotvec([0.0, 0.0, np.pi]).as_matrix()
+    middle, end = rotations_part_way(np.eye(3), half_turn, np.array([0.5, 1.0]))
+    np.testing.assert_allclose(end, half_turn, atol=1e-9)
+    rotvec = Rotation.from_matrix(middle).as_rotvec()
+    np.testing.assert_allclose(np.abs(rotvec), [0.0, 0.0, np.pi / 2], atol=1e-9)
 
 
 @pytest.mark.parametrize("seed", [4, 9])
