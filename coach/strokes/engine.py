@@ -778,6 +778,16 @@ class StrokeEngine:
             return []
         return self._withdraw_holds_in_glide(track, stroke.start_s, stroke.end_s) + [stroke]
 
+    def _withdrawn_hold(self, track: _HandTrack, stroke_id: int, hold_start_s: float) -> Stroke:
+        """The event taking back a hold already closed and reported (it was the start of a glide or a run)."""
+        return Stroke(start_s=hold_start_s, end_s=hold_start_s, hand=track.hand, region=None, pattern="hold",
+                      direction=None, speed_fu_s=None, count=1, rate_hz=None, reported_s=self._now_s,
+                      stroke_id=stroke_id, withdrawn=True)
+
+    def _withdrawn_open_hold(self, track: _HandTrack, hold: _Hold) -> Stroke:
+        """The event taking back the hold still going (reported already: it has a stroke_id)."""
+        return replace(self._hold_stroke(track, hold, len(track.buffer) - 1, final=True), withdrawn=True)
+
     def _withdraw_holds_in_glide(self, track: _HandTrack, onset_s: float, stop_s: float) -> list[Stroke]:
         """A slow glide creeps off its start (a skewed bell barely moves for its first second): a hold
         reported there that was still for less than MIN_HOLD_S before the glide's onset was the
@@ -786,15 +796,12 @@ class StrokeEngine:
         for stroke_id, hold_start_s in list(track.holds):
             if hold_start_s < stop_s and onset_s - hold_start_s < MIN_HOLD_S:
                 track.holds.remove((stroke_id, hold_start_s))
-                events.append(Stroke(start_s=hold_start_s, end_s=hold_start_s, hand=track.hand, region=None, pattern="hold",
-                                     direction=None, speed_fu_s=None, count=1, rate_hz=None, reported_s=self._now_s,
-                                     stroke_id=stroke_id, withdrawn=True))
+                events.append(self._withdrawn_hold(track, stroke_id, hold_start_s))
         hold = track.hold
         if hold is not None and hold.stroke_id is not None:
             hold_start_s = track.buffer.t[hold.start]
             if hold_start_s < stop_s and onset_s - hold_start_s < MIN_HOLD_S:
-                withdrawn = self._hold_stroke(track, hold, len(track.buffer) - 1, final=True)
-                events.append(replace(withdrawn, withdrawn=True))
+                events.append(self._withdrawn_open_hold(track, hold))
                 track.hold = None
         return events
 
@@ -1131,9 +1138,7 @@ class StrokeEngine:
         for stroke_id, hold_start_s in list(track.holds):
             if hold_start_s > run_start_s - MIN_HOLD_S:
                 track.holds.remove((stroke_id, hold_start_s))
-                events.append(Stroke(start_s=hold_start_s, end_s=hold_start_s, hand=track.hand, region=None, pattern="hold",
-                                     direction=None, speed_fu_s=None, count=1, rate_hz=None, reported_s=self._now_s,
-                                     stroke_id=stroke_id, withdrawn=True))
+                events.append(self._withdrawn_hold(track, stroke_id, hold_start_s))
         hold = track.hold
         if hold is not None and hold.stroke_id is not None:
             hold_start_s = track.buffer.t[hold.start]
@@ -1141,8 +1146,7 @@ class StrokeEngine:
                 end = hold.start + int((run_start_s - hold_start_s) / DT)
                 events.append(self._hold_stroke(track, hold, end, final=True))
             else:
-                withdrawn = self._hold_stroke(track, hold, len(track.buffer) - 1, final=True)
-                events.append(replace(withdrawn, withdrawn=True))
+                events.append(self._withdrawn_open_hold(track, hold))
         track.hold = None
         return events
 
