@@ -20,7 +20,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from coach.closing import ClosesOnExit
@@ -34,6 +33,7 @@ from coach.perception.tracker import (
     StageTiming,
     TrackerMode,
     largest_face,
+    mediapipe_rgb,
     one_hand_per_side,
 )
 from coach.types import FaceLandmarks, Frame, Handedness, HandLandmarks, TrackedFrame
@@ -194,10 +194,7 @@ class TasksTracker(ClosesOnExit):
         started = time.perf_counter()
         height, width = frame.height, frame.width
 
-        rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
-        if self.mirrored:
-            rgb = cv2.flip(rgb, 1)
-        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=mediapipe_rgb(frame.image, self.mirrored))
         after_convert = time.perf_counter()
 
         # The first frame starts MediaPipe's inference (and its native notices on stderr).

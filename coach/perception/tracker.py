@@ -54,6 +54,15 @@ class StageTiming:
         self.count += 1
 
 
+def mediapipe_rgb(image_bgr: np.ndarray, mirrored: bool) -> np.ndarray:
+    """A frame as MediaPipe takes it: RGB, unmirrored, read-only (so it is wrapped, not copied)."""
+    rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+    if mirrored:
+        rgb = cv2.flip(rgb, 1)
+    rgb.flags.writeable = False
+    return rgb
+
+
 def _points_array(landmark_list: Any) -> np.ndarray:
     """N×3 float array from a MediaPipe NormalizedLandmarkList (x, y normalised; z relative depth)."""
     return np.array([(p.x, p.y, p.z) for p in landmark_list.landmark], dtype=np.float64)
@@ -288,12 +297,7 @@ class Tracker(ClosesOnExit):
             yield self.track(frame, next_frame)
 
     def _rgb(self, frame: Frame) -> np.ndarray:
-        """The frame as MediaPipe takes it: RGB, unmirrored, read-only (so it is wrapped, not copied)."""
-        rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
-        if self.mirrored:
-            rgb = cv2.flip(rgb, 1)
-        rgb.flags.writeable = False
-        return rgb
+        return mediapipe_rgb(frame.image, self.mirrored)
 
     def _take_hands_ahead(self, frame: Frame) -> tuple[np.ndarray, Future[TimedResult[Any]]] | None:
         """The RGB image and pending Hands result started for ``frame`` by the previous call, if any."""
