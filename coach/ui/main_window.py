@@ -532,9 +532,9 @@ class LiveWindow(QMainWindow):
         if not stopped:
             logger.warning("the live worker did not stop within %.1f s; it finishes in the background", timeout_s)
             # Qt aborts when a running QThread is destroyed: hand it to the application, which
-            # outlives this window, and let it delete itself once it has ended.
+            # outlives this window. It is not deleted when it ends: the window still reads its
+            # timing and waits for it before the program exits (all_workers, wait_for_workers).
             worker.setParent(QApplication.instance())
-            worker.finished.connect(worker.deleteLater)
         self.finished_workers.append(worker)
         if worker.outcome is not None:
             self.outcome = worker.outcome
