@@ -575,8 +575,8 @@ class LiveWorker(QThread):
             return  # a backend without lighter modes keeps its one mode
         mode = self._governor.observe(self.processing_ms[-1])
         if mode is not None:
-            logger.warning("live: %.1f ms per frame is over the %.1f ms budget; tracking mode %s",
-                           self.processing_ms[-1], self._governor.budget_ms, mode.name)
+            logger.warning("live: %.1f ms per frame (median) is over the %.1f ms budget; tracking mode %s",
+                           self._governor.judged_ms, self._governor.budget_ms, mode.name)
             set_mode(mode)
             self.mode_changed_at.append(time.perf_counter())
             self.tracking_mode_changed.emit(mode.user_message)
