@@ -52,7 +52,7 @@ import numpy as np
 from coach.geometry.face_frame import FacePose, image_to_face_between
 from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
-from coach.strokes.glides import path_length, still_bounds, time_leg
+from coach.strokes.glides import path_length, still_bounds, time_leg, traced_length
 from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_run, rhythm_amplitude
 from coach.strokes.signals import savgol_centre_weights
 from coach.technique.directions import circle_direction, glide_direction
@@ -853,7 +853,8 @@ class StrokeEngine:
         path_times = times[inside]
         if len(path) < 4:
             return None
-        straightness = float(np.hypot(*(ends[1] - ends[0]))) / max(length, 1e-9)
+        # Straightness from the traced shape (hooks and S-bends show), speed from the single bow.
+        straightness = float(np.hypot(*(ends[1] - ends[0]))) / max(traced_length(path, ends), length, 1e-9)
         if straightness < MIN_STRAIGHTNESS:
             track.other_leg_s = stop
             return _rejected(track.hand, times, "curved", straightness)
