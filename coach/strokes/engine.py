@@ -101,6 +101,12 @@ QUICK_STOP_SAMPLES = 5
 QUICK_STOP_COUNT = 2
 QUICK_STILL_FU_S = 0.1
 QUICK_STOP_MIN_PEAK_FU_S = 0.4  # only for a slide at least this brisk: a slow slide's hesitations midway look the same
+# A slide also ends when the hand rises off the skin as it slows (below LIFT_END_SLOW_SHARE of its peak
+# speed): its size over the newest 0.1 s above that over 0.15-0.45 s before by more than the size's
+# jitter (1-2 %) and than turning along the face changes it meanwhile (up to 0.08 over a whole glide).
+LIFT_END = 0.05
+LIFT_END_SLOW_SHARE = 0.3
+LIFT_END_BASE_SAMPLES = (4, 13)
 MIN_GLIDE_FU = 0.1  # 9 mm: shorter travel is a wobble or a landing slide
 MIN_GLIDE_S = 0.15
 MAX_GLIDE_FU_S = 1.2  # 11 cm/s, half again the fastest glide any technique asks for (0.8): faster is the hand travelling
@@ -737,10 +743,16 @@ class StrokeEngine:
             if distance > START_FU:
                 turned = float(travel @ motion) / (distance * pace) < -0.3
         too_long = buffer.t[index] - buffer.t[leg.start] > MAX_LEG_S
-        if stop or quick_stop or turned or too_long:
+        lifting = not turned and self._lifting_off(buffer, leg, speed)
+        if stop or quick_stop or turned or too_long or lifting:
             track.leg = None
             if quick_stop and not turned:
                 events += self._finish_leg(track, leg, min(len(buffer) - 1, index + LAG))
+                track.rest_anchor = point
+            elif lifting and not turned and start_point is not None:
+                # Timed up to where it got furthest along its way, as a slide that turned back is.
+                way = point - start_point
+                events += self._finish_leg(track, leg, self._turning_point(buffer, back, index, way))
                 track.rest_anchor = point
             elif turned:
                 # The finger went straight back: this slide ends here and the next begins.
@@ -753,6 +765,20 @@ class StrokeEngine:
                 track.settling = (leg, index + SETTLE_SAMPLES)
                 track.rest_anchor = point
         return events
+
+    @staticmethod
+    def _lifting_off(buffer: _Buffer, leg: _Leg, speed: float) -> bool:
+        """The hand rises off the skin as its slide slows: the glide is over (a lifted return or the
+        hand leaving follows). The hand's size needs no smoothing, so the rise shows on the newest
+        samples, while the finger's stop is seen LAG samples late and its way back later still."""
+        if speed >= LIFT_END_SLOW_SHARE * leg.peak_speed:
+            return False
+        newest = len(buffer) - 1
+        base_first, base_last = max(leg.start, newest - LIFT_END_BASE_SAMPLES[1]), newest - LIFT_END_BASE_SAMPLES[0]
+        if base_last - base_first < 3:
+            return False
+        now = sorted(buffer.ratio[newest - 2 :])[1]
+        return now - float(np.median(buffer.ratio[base_first : base_last + 1])) > LIFT_END
 
     @staticmethod
     def _turning_point(buffer: _Buffer, first: int, last: int, travel: np.ndarray) -> int:
