@@ -6,8 +6,8 @@ an even 30 Hz clock. While the hand touches the face, three small watchers read 
 of a second and report strokes as events:
 
 - **glides**: a slide starts when the finger leaves its resting point (3 mm) at more than a crawl,
-  and ends when its pace over the last 0.3 s stays below 15 % of its peak, when it turns back, or
-  when the hand lifts. After 0.2 s more (its slow tail) the slide is timed from 10 % to 10 % of its
+  and ends when its pace over the last 0.3 s stays below 15 % of its peak, when it turns back, when
+  the hand rises off the skin as it slows, or when it speeds up to travel off. After 0.2 s more (its slow tail) the slide is timed from 10 % to 10 % of its
   peak speed and measured (coach.strokes.glides), and reported at once unless it is not a massage
   stroke: too short, too fast, not straight, landing or leaving, or a **return** — the way back
   right after a glide, made faster and/or with the hand lifted toward the camera (it looks larger);
@@ -105,6 +105,8 @@ QUICK_STOP_MIN_PEAK_FU_S = 0.4  # only for a slide at least this brisk: a slow s
 # speed): its size over the newest 0.1 s above that over 0.15-0.45 s before by more than the size's
 # jitter (1-2 %) and than turning along the face changes it meanwhile (up to 0.08 over a whole glide).
 LIFT_END = 0.05
+LEAVE_SPEED_FU_S = 2.0 * 1.2  # a bell-shaped glide peaks at ~1.9x its mean speed: twice the fastest glide's (MAX_GLIDE_FU_S)
+LEAVE_REST_SAMPLES = 15  # a slide turning to travel speed ended at its slowest point over the last 0.5 s
 LIFT_END_SLOW_SHARE = 0.3
 LIFT_END_BASE_SAMPLES = (4, 13)
 MIN_GLIDE_FU = 0.1  # 9 mm: shorter travel is a wobble or a landing slide
@@ -709,6 +711,14 @@ class StrokeEngine:
             return events
         # Whether the slide goes on is judged on the travel over the last 0.3 s: a hand's own speed
         # varies smoothly, tracking jitter does not, and over 0.3 s it cancels out.
+        if speed > LEAVE_SPEED_FU_S >= leg.peak_speed and index - leg.start > LEAVE_REST_SAMPLES:
+            # A slide at a glide's pace now moving at a speed no glide reaches: the hand is travelling
+            # off (or over to its next place). The glide ended where it was slowest just before.
+            rest = self._slowest(buffer, max(leg.start + 1, index - LEAVE_REST_SAMPLES), index)
+            track.leg = None
+            events += self._finish_leg(track, leg, rest)
+            track.leg = _Leg(start=rest, peak=0.0, peak_speed=speed)
+            return events
         leg.peak_speed = max(leg.peak_speed, speed)
         back = index - MOTION_SAMPLES
         if back < max(leg.start, LAG) or math.isnan(buffer.sx[back]):
@@ -765,6 +775,12 @@ class StrokeEngine:
                 track.settling = (leg, index + SETTLE_SAMPLES)
                 track.rest_anchor = point
         return events
+
+    @staticmethod
+    def _slowest(buffer: _Buffer, first: int, last: int) -> int:
+        """The sample between two at which the smoothed point moved least."""
+        steps = [math.hypot(buffer.sx[i] - buffer.sx[i - 1], buffer.sy[i] - buffer.sy[i - 1]) for i in range(first, last + 1)]
+        return first + int(np.nanargmin(steps)) if not all(math.isnan(step) for step in steps) else last
 
     @staticmethod
     def _lifting_off(buffer: _Buffer, leg: _Leg, speed: float) -> bool:
