@@ -6,8 +6,8 @@ an even 30 Hz clock. While the hand touches the face, three small watchers read 
 of a second and report strokes as events:
 
 - **glides**: a slide starts when the finger leaves its resting point (3 mm) at more than a crawl,
-  and ends when its pace over the last 0.3 s stays below 15 % of its peak, when it turns back, or
-  when the hand lifts. After 0.2 s more (its slow tail) the slide is timed from 10 % to 10 % of its
+  and ends when its pace over the last 0.3 s stays below 15 % of its peak, when it turns back, when
+  the hand rises off the skin as it slows, or when it speeds up to travel off. After 0.2 s more (its slow tail) the slide is timed from 10 % to 10 % of its
   peak speed and measured (coach.strokes.glides), and reported at once unless it is not a massage
   stroke: too short, too fast, not straight, landing or leaving, or a **return** — the way back
   right after a glide, made faster and/or with the hand lifted toward the camera (it looks larger);
@@ -52,7 +52,7 @@ import numpy as np
 from coach.geometry.face_frame import FacePose, image_to_face_between
 from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
-from coach.strokes.glides import path_length, still_bounds, time_leg
+from coach.strokes.glides import path_length, still_bounds, time_leg, traced_length
 from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_run, rhythm_amplitude
 from coach.strokes.signals import savgol_centre_weights
 from coach.technique.directions import circle_direction, glide_direction
@@ -101,6 +101,14 @@ QUICK_STOP_SAMPLES = 5
 QUICK_STOP_COUNT = 2
 QUICK_STILL_FU_S = 0.1
 QUICK_STOP_MIN_PEAK_FU_S = 0.4  # only for a slide at least this brisk: a slow slide's hesitations midway look the same
+# A slide also ends when the hand rises off the skin as it slows (below LIFT_END_SLOW_SHARE of its peak
+# speed): its size over the newest 0.1 s above that over 0.15-0.45 s before by more than the size's
+# jitter (1-2 %) and than turning along the face changes it meanwhile (up to 0.08 over a whole glide).
+LIFT_END = 0.05
+LEAVE_SPEED_FU_S = 2.0 * 1.2  # a bell-shaped glide peaks at ~1.9x its mean speed: twice the fastest glide's (MAX_GLIDE_FU_S)
+LEAVE_REST_SAMPLES = 15  # a slide turning to travel speed ended at its slowest point over the last 0.5 s
+LIFT_END_SLOW_SHARE = 0.3
+LIFT_END_BASE_SAMPLES = (4, 13)
 MIN_GLIDE_FU = 0.1  # 9 mm: shorter travel is a wobble or a landing slide
 MIN_GLIDE_S = 0.15
 MAX_GLIDE_FU_S = 1.2  # 11 cm/s, half again the fastest glide any technique asks for (0.8): faster is the hand travelling
@@ -703,6 +711,14 @@ class StrokeEngine:
             return events
         # Whether the slide goes on is judged on the travel over the last 0.3 s: a hand's own speed
         # varies smoothly, tracking jitter does not, and over 0.3 s it cancels out.
+        if speed > LEAVE_SPEED_FU_S >= leg.peak_speed and index - leg.start > LEAVE_REST_SAMPLES:
+            # A slide at a glide's pace now moving at a speed no glide reaches: the hand is travelling
+            # off (or over to its next place). The glide ended where it was slowest just before.
+            rest = self._slowest(buffer, max(leg.start + 1, index - LEAVE_REST_SAMPLES), index)
+            track.leg = None
+            events += self._finish_leg(track, leg, rest)
+            track.leg = _Leg(start=rest, peak=0.0, peak_speed=speed)
+            return events
         leg.peak_speed = max(leg.peak_speed, speed)
         back = index - MOTION_SAMPLES
         if back < max(leg.start, LAG) or math.isnan(buffer.sx[back]):
@@ -737,10 +753,16 @@ class StrokeEngine:
             if distance > START_FU:
                 turned = float(travel @ motion) / (distance * pace) < -0.3
         too_long = buffer.t[index] - buffer.t[leg.start] > MAX_LEG_S
-        if stop or quick_stop or turned or too_long:
+        lifting = not turned and self._lifting_off(buffer, leg, speed)
+        if stop or quick_stop or turned or too_long or lifting:
             track.leg = None
             if quick_stop and not turned:
                 events += self._finish_leg(track, leg, min(len(buffer) - 1, index + LAG))
+                track.rest_anchor = point
+            elif lifting and not turned and start_point is not None:
+                # Timed up to where it got furthest along its way, as a slide that turned back is.
+                way = point - start_point
+                events += self._finish_leg(track, leg, self._turning_point(buffer, back, index, way))
                 track.rest_anchor = point
             elif turned:
                 # The finger went straight back: this slide ends here and the next begins.
@@ -753,6 +775,26 @@ class StrokeEngine:
                 track.settling = (leg, index + SETTLE_SAMPLES)
                 track.rest_anchor = point
         return events
+
+    @staticmethod
+    def _slowest(buffer: _Buffer, first: int, last: int) -> int:
+        """The sample between two at which the smoothed point moved least."""
+        steps = [math.hypot(buffer.sx[i] - buffer.sx[i - 1], buffer.sy[i] - buffer.sy[i - 1]) for i in range(first, last + 1)]
+        return first + int(np.nanargmin(steps)) if not all(math.isnan(step) for step in steps) else last
+
+    @staticmethod
+    def _lifting_off(buffer: _Buffer, leg: _Leg, speed: float) -> bool:
+        """The hand rises off the skin as its slide slows: the glide is over (a lifted return or the
+        hand leaving follows). The hand's size needs no smoothing, so the rise shows on the newest
+        samples, while the finger's stop is seen LAG samples late and its way back later still."""
+        if speed >= LIFT_END_SLOW_SHARE * leg.peak_speed:
+            return False
+        newest = len(buffer) - 1
+        base_first, base_last = max(leg.start, newest - LIFT_END_BASE_SAMPLES[1]), newest - LIFT_END_BASE_SAMPLES[0]
+        if base_last - base_first < 3:
+            return False
+        now = sorted(buffer.ratio[newest - 2 :])[1]
+        return now - float(np.median(buffer.ratio[base_first : base_last + 1])) > LIFT_END
 
     @staticmethod
     def _turning_point(buffer: _Buffer, first: int, last: int, travel: np.ndarray) -> int:
@@ -853,7 +895,8 @@ class StrokeEngine:
         path_times = times[inside]
         if len(path) < 4:
             return None
-        straightness = float(np.hypot(*(ends[1] - ends[0]))) / max(length, 1e-9)
+        # Straightness from the traced shape (hooks and S-bends show), speed from the single bow.
+        straightness = float(np.hypot(*(ends[1] - ends[0]))) / max(traced_length(path, ends), length, 1e-9)
         if straightness < MIN_STRAIGHTNESS:
             track.other_leg_s = stop
             return _rejected(track.hand, times, "curved", straightness)

@@ -143,9 +143,11 @@ def path_length(times: np.ndarray, points: np.ndarray, onset_s: float, stop_s: f
     """Length of the slide between two moments, and its two ends.
 
     A glide is a gently curved line: the ends come from a quadratic fitted to each coordinate
-    near each end, the bow from a cubic fitted to the sideways offset along the chord. Summing a
-    jittery sampled path would add the jitter's zigzag to the length (a fifth or more on real
-    landmark streams).
+    near each end, the bow from one parabola through both ends fitted to the sideways offset along
+    the chord. Summing a jittery sampled path would add the jitter's zigzag to the length (a fifth
+    or more on real landmark streams); a free cubic did the same more quietly: its ends are not
+    held on the chord, so jitter and the head's sway under the hand tilted them (+5 % length on
+    minjerk's tracked points between the true onset and stop, whose real bow adds under 1 %).
     """
     inside = (times >= onset_s) & (times <= stop_s)
     ends = np.array([_value_at(times, points, onset_s), _value_at(times, points, stop_s)])
@@ -158,10 +160,32 @@ def path_length(times: np.ndarray, points: np.ndarray, onset_s: float, stop_s: f
     relative = points[inside] - ends[0]
     along = relative @ along_unit
     offset = relative @ normal
-    coefficients = np.polyfit(along, offset, 3)
-    grid = np.linspace(0.0, chord_length, 50)
-    slope = np.polyval(np.polyder(coefficients), grid)
+    # offset ≈ bow · u(1 − u), u the share of the chord: one bow, zero at both ends (least squares).
+    share = along / chord_length
+    basis = share * (1.0 - share)
+    bow = float(basis @ offset) / max(float(basis @ basis), 1e-12)
+    grid = np.linspace(0.0, 1.0, 50)
+    slope = bow * (1.0 - 2.0 * grid) / chord_length
     return float(chord_length * np.mean(np.sqrt(1.0 + slope**2))), ends
+
+
+def traced_length(points: np.ndarray, ends: np.ndarray) -> float:
+    """Length of the slide's traced shape between its two ends: a cubic fitted to the sideways offset
+    along the chord, free at the ends, so a hook or an S (an arrival, part of a circle) shows in it.
+
+    This is for judging straightness, not speed: the free ends also follow jitter (path_length).
+    """
+    chord = ends[1] - ends[0]
+    chord_length = float(np.hypot(*chord))
+    if chord_length < 1e-9 or len(points) < 6:
+        return chord_length
+    along_unit = chord / chord_length
+    relative = points - ends[0]
+    along = relative @ along_unit
+    offset = relative @ np.array([-along_unit[1], along_unit[0]])
+    coefficients = np.polyfit(along, offset, 3)
+    slope = np.polyval(np.polyder(coefficients), np.linspace(0.0, chord_length, 50))
+    return float(chord_length * np.mean(np.sqrt(1.0 + slope**2)))
 
 
 def _value_at(times: np.ndarray, points: np.ndarray, moment: float) -> np.ndarray:
