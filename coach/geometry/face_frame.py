@@ -53,7 +53,8 @@ class FaceSurface:
         mesh_x, mesh_y, mesh_depth = self._mesh_columns
         squared = (points_xy_fu[:, 0:1] - mesh_x) ** 2 + (points_xy_fu[:, 1:2] - mesh_y) ** 2
         nearest = np.argpartition(squared, 4, axis=1)[:, :4]
-        nearest_distances = np.sqrt(np.take_along_axis(squared, nearest, axis=1))
+        # Plain fancy indexing: take_along_axis's index building cost more than the distances.
+        nearest_distances = np.sqrt(squared[np.arange(len(squared))[:, None], nearest])
         weights = 1.0 / (nearest_distances + 1e-3) ** 2
         return (weights * mesh_depth[nearest]).sum(axis=1) / weights.sum(axis=1)
 
@@ -106,6 +107,11 @@ class FacePose:
         Solves the orthographic projection for (x, y) with z taken from the surface, refining z a
         few times; on a frontal face z barely matters, on a turned face it unfolds the cheek.
         """
+        return self.image_to_face_with_depth(points_px, iterations)[0]
+
+    def image_to_face_with_depth(self, points_px: np.ndarray, iterations: int = 3) -> tuple[np.ndarray, np.ndarray]:
+        """image_to_face, and the surface's depth at the points found (its last refinement computes
+        it anyway; the stroke engine needs it every frame and would otherwise look it up again)."""
         points_px = np.atleast_2d(np.asarray(points_px, dtype=float))
         target = points_px * _FLIP_Y - self.translation[:2]
         projection = self.scale_px_per_fu * self.rotation[:2, :]  # 2×3
@@ -117,7 +123,7 @@ class FacePose:
         for _ in range(iterations):
             xy = (target - depth[:, None] * depth_column[None, :]) @ inverse.T
             depth = self.surface.depth_at(xy)
-        return xy
+        return xy, depth
 
     def fu_to_px_length(self, length_fu: float) -> float:
         return length_fu * self.scale_px_per_fu

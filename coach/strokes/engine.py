@@ -378,18 +378,22 @@ class StrokeEngine:
                 track.contact = ContactPoint(hand.handedness, measure.contact_px, None, False)
                 events += self._lose(track)
                 continue
-            point_fu = pose.image_to_face(measure.contact_px[None])[0]
+            point_xy, point_depth = pose.image_to_face_with_depth(measure.contact_px[None])
+            point_fu = point_xy[0]
+            faded = False
             if refound and stand_in is not None and track.touching:
                 track.refound = (t, stand_in.image_to_face(measure.contact_px[None])[0] - point_fu)
             if track.refound is not None:
                 share = 1.0 - (t - track.refound[0]) / REFOUND_BLEND_S
                 if share > 0:
                     point_fu = point_fu + share * track.refound[1]
+                    faded = True
                 else:
                     track.refound = None
             # A hand on the nose tip is nearer the camera than one on the temple: compare sizes as if
             # every contact were at the eye-corner plane (z = 0 in face units).
-            skin_depth_fu = float(pose.surface.depth_at(point_fu[None])[0])
+            # (the mapping's own last depth, unless the fade above moved the point)
+            skin_depth_fu = float((pose.surface.depth_at(point_fu[None]) if faded else point_depth)[0])
             scale = pose.scale_px_per_fu / (1.0 - skin_depth_fu / CAMERA_DISTANCE_FU)
             size_fu = measure.size_px / scale
             in_region = self._near_face(point_fu)
