@@ -54,7 +54,7 @@ from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
 from coach.strokes.glides import path_length, still_bounds, time_leg
 from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_run, rhythm_amplitude
-from coach.strokes.signals import savgol_centre_weights
+from coach.strokes.signals import median, savgol_centre_weights
 from coach.technique.directions import circle_direction, glide_direction
 from coach.types import ContactPoint, Handedness, Stroke, TrackedFrame
 
@@ -820,8 +820,8 @@ class StrokeEngine:
             return None
         # The hand came down onto the skin as this slide began: it looked larger at its start than a
         # glide's depth change allows (MAX_LIFT_CHANGE) over what it is on the skin.
-        landed = (float(np.median(buffer.ratio[slide_first : slide_first + 3]))
-                  - float(np.median(buffer.ratio[first : last + 1]))) > MAX_LIFT_CHANGE
+        landed = (float(median(buffer.ratio[slide_first : slide_first + 3]))
+                  - float(median(buffer.ratio[first : last + 1]))) > MAX_LIFT_CHANGE
         bounds = still_bounds(np.array(buffer.t[first : last + 1]), buffer.points(first, last), MAX_GLIDE_FU_S, MIN_GLIDE_FU,
                               landed)
         if bounds is None:
@@ -862,9 +862,9 @@ class StrokeEngine:
             track.other_leg_s = stop
             return _rejected(track.hand, times, "curved", straightness)
         ratios = np.asarray(buffer.ratio[first : last + 1])[inside]
-        lift = float(np.median(ratios))
+        lift = float(median(ratios))
         third = max(2, len(ratios) // 3)
-        lift_change = float(np.median(ratios[-third:]) - np.median(ratios[:third]))
+        lift_change = float(median(ratios[-third:]) - median(ratios[:third]))
         at_edge = at_contact_end or leg.start <= START_SAMPLES + LAG
         if abs(lift_change) > (LANDING_LIFT_CHANGE if at_edge else MAX_LIFT_CHANGE):
             track.other_leg_s = stop
@@ -909,7 +909,7 @@ class StrokeEngine:
             return first, last
         ratio = np.asarray(buffer.ratio[first : last + 1])
         smooth = np.convolve(np.pad(ratio, 1, mode="edge"), np.ones(3) / 3, mode="valid")
-        limit = float(np.median(ratio)) + TRIM_LIFT
+        limit = float(median(ratio)) + TRIM_LIFT
         start, end = 0, len(ratio) - 1
         while start < end and smooth[start] > limit:
             start += 1
@@ -1109,7 +1109,7 @@ class StrokeEngine:
         # run ever reached, by a margin no tracking jitter makes, has left for another stroke.
         # This is seen within a few samples, where the swing takes half a period.
         positions = buffer.signal("points", first, last)
-        latest = complex(np.median(positions[-3:].real), np.median(positions[-3:].imag))
+        latest = complex(median(positions[-3:].real), median(positions[-3:].imag))
         left = run.spot is not None and abs(latest - run.spot) > run.reach + RUN_LEAVE_MARGIN_FU
         # Twice the usual swing is not the rhythm going on either: the hand is moving off (a glide
         # away, the hand leaving), which the demodulation reads as a large swing.

@@ -21,6 +21,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from coach.strokes.signals import median
+
 ONSET_SHARE = 0.1  # a glide starts and stops where its speed crosses this share of its peak
 _GRID = 401
 
@@ -111,7 +113,7 @@ def time_leg(times: np.ndarray, progress: np.ndarray) -> LegTiming:
     if len(t) > 32:  # a long, slow slide: 32 samples along it are plenty, and keep the cost bounded
         keep = np.linspace(0, len(t) - 1, 32).round().astype(int)
         t, p = t[keep], p[keep]
-    step = float(np.median(np.diff(t))) if len(t) > 1 else 1 / 30
+    step = float(median(np.diff(t))) if len(t) > 1 else 1 / 30
     span = float(t[-1] - t[0])
     shapes = speed_shapes()
     tables = _tables()

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from coach.strokes.signals import Oscillation, amplitude_at, dominant_oscillation, envelope_span
+from coach.strokes.signals import Oscillation, amplitude_at, dominant_oscillation, envelope_span, median
 
 # Tempo bands of the patterns (the techniques' target ranges, with room either side).
 CIRCLE_HZ = (0.25, 3.0)
@@ -145,7 +145,7 @@ MAX_RUN_REACH_FU = 0.6
 def _arrival(points: np.ndarray) -> int:
     """Index of the first sample after the last one that lay farther than MAX_RUN_REACH_FU from
     where the finger now works (the median of the window's last quarter); 0 if none did."""
-    here = np.median(points[-max(2, len(points) // 4):], axis=0)
+    here = median(points[-max(2, len(points) // 4):], axis=0)
     far = np.flatnonzero(np.hypot(points[:, 0] - here[0], points[:, 1] - here[1]) > MAX_RUN_REACH_FU)
     return int(far[-1]) + 1 if len(far) else 0
 
@@ -272,7 +272,7 @@ def _drift(points: np.ndarray) -> float:
     """Net displacement from the first to the last quarter of a stretch (medians: jitter and the
     oscillation itself average out)."""
     quarter = max(2, len(points) // 4)
-    return float(np.linalg.norm(np.median(points[-quarter:], axis=0) - np.median(points[:quarter], axis=0)))
+    return float(np.linalg.norm(median(points[-quarter:], axis=0) - median(points[:quarter], axis=0)))
 
 
 def _tap(window: WindowSignals) -> RunFinding | None:
@@ -321,7 +321,7 @@ def _tap(window: WindowSignals) -> RunFinding | None:
     first, last = envelope_span(source, dt, frequency)
     # Taps begin once the hand is on their spot: the end of its way over (which swings the size
     # too, and so passes for the first tap) is cut off.
-    spot = np.median(points[(first + last) // 2 : last + 1], axis=0)
+    spot = median(points[(first + last) // 2 : last + 1], axis=0)
     off = np.flatnonzero(np.hypot(*(points[first : (first + last) // 2] - spot).T) > 2 * MAX_TAP_BOB_FU)
     if len(off):
         first += int(off[-1]) + 1
@@ -342,7 +342,7 @@ def _rises(signal: np.ndarray, amplitude: float) -> int:
         axis = np.exp(-1j * np.angle(np.sum(centred**2)) / 2)  # the main direction of a back-and-forth
         values = (centred * axis).real
     values = np.asarray(values, dtype=float)
-    middle = float(np.median(values))
+    middle = float(median(values))
     band = 0.3 * amplitude
     rises, low = 0, False
     for value in values:
