@@ -168,7 +168,7 @@ def path_length(times: np.ndarray, points: np.ndarray, onset_s: float, stop_s: f
     relative = points[inside] - ends[0]
     along = relative @ along_unit
     offset = relative @ normal
-    coefficients = np.polyfit(along, offset, 3)
+    coefficients = _polyfit(along, offset, 3)
     grid = np.linspace(0.0, chord_length, 50)
     slope = np.polyval(np.polyder(coefficients), grid)
     return float(chord_length * np.mean(np.sqrt(1.0 + slope**2))), ends
@@ -180,7 +180,18 @@ def _value_at(times: np.ndarray, points: np.ndarray, moment: float) -> np.ndarra
     if len(near) < 4:
         return np.array([np.interp(moment, times, points[:, k]) for k in range(points.shape[1])])
     local_t = times[near] - moment
-    return np.polyfit(local_t, points[near], 2)[-1]  # both coordinates in one fit; the constant term is the value at the moment
+    return _polyfit(local_t, points[near], 2)[-1]  # both coordinates in one fit; the constant term is the value at the moment
+
+
+def _polyfit(x: np.ndarray, y: np.ndarray, degree: int) -> np.ndarray:
+    """np.polyfit's coefficients by its own arithmetic (the column-scaled Vandermonde matrix and
+    the same LAPACK least squares, so the same values) without its argument checks and warnings,
+    which cost as much as the solve: a glide's measurement fits three of these on the frame it ends."""
+    lhs = np.vander(np.asarray(x, dtype=float), degree + 1)
+    scale = np.sqrt((lhs * lhs).sum(axis=0))
+    lhs /= scale
+    coefficients = np.linalg.lstsq(lhs, np.asarray(y, dtype=float), len(x) * np.finfo(float).eps)[0]
+    return (coefficients.T / scale).T
 
 
 MOVING_END_SHARE = 0.5  # a slide whose first (last) samples move at half its peak speed or more began (ended) in motion
