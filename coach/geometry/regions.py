@@ -114,6 +114,10 @@ class FaceRegions:
                 return name
         return None
 
+    def contains(self, region: str, point_fu: Iterable[float]) -> bool:
+        """Whether one named region contains a face-unit point (the same test region_at makes)."""
+        return bool(self._paths[region].contains_point(np.asarray(point_fu, dtype=float).reshape(2)))  # type: ignore[arg-type]
+
     def regions_at(self, points_fu: np.ndarray) -> list[str | None]:
         """Vectorised region_at for N×2 points."""
         points_fu = np.atleast_2d(points_fu)
