@@ -278,7 +278,7 @@ def _drift(points: np.ndarray) -> float:
 def _tap(window: WindowSignals) -> RunFinding | None:
     dt, points = window.dt, window.points
     core = points[len(points) // 6 : max(len(points) // 6 + 2, 5 * len(points) // 6)]
-    low, high = np.percentile(core, [10, 90], axis=0)
+    low, high = _percentiles(core, (10, 90))
     spread = high - low
     if float(np.hypot(*spread)) > MAX_TAP_SPREAD_FU:
         return None
@@ -332,6 +332,22 @@ def _tap(window: WindowSignals) -> RunFinding | None:
     if _rises(source[first : last + 1], oscillation.amplitude) < MIN_CYCLES["tap"]:
         return None
     return _finding("tap", source, window, oscillation, source=source_name, span=(first, last))
+
+
+def _percentiles(values: np.ndarray, percents: tuple[float, ...]) -> np.ndarray:
+    """np.percentile(values, percents, axis=0) (linear interpolation) by its own arithmetic on one
+    sort: the same values without its generic machinery, which cost a tenth of a run check."""
+    ordered = np.sort(np.asarray(values, dtype=float), axis=0)
+    count = len(ordered)
+    virtual = (count - 1) * np.true_divide(np.asarray(percents), 100)
+    previous = np.floor(virtual).astype(np.intp)
+    following = np.minimum(previous + 1, count - 1)
+    gamma = (virtual - previous).reshape(-1, *([1] * (ordered.ndim - 1)))
+    below, above = ordered[previous], ordered[following]
+    difference = above - below
+    result = np.where(gamma >= 0.5, above - difference * (1 - gamma), below + difference * gamma)
+    result[..., np.isnan(ordered[-1])] = np.nan  # a NaN anywhere makes np.percentile NaN
+    return result
 
 
 def _rises(signal: np.ndarray, amplitude: float) -> int:

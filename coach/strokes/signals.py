@@ -66,12 +66,14 @@ def dominant_oscillation(signal: np.ndarray, dt: float, band_hz: tuple[float, fl
     power = plus**2 + minus**2
     coarse_best = int(np.argmax(power))
     unclipped = frequencies[coarse_best] + fine_offsets
-    fine = np.clip(unclipped, low, high)
     # exp(-2πi(f0 + δk)t) = exp(-2πi f0 t) · exp(-2πi δk t): the second factor depends on n only
     # (δ is a quarter of the resolution), so it is cached; this runs several times per run check.
     phases = np.exp(-2j * np.pi * frequencies[coarse_best] * t)[None, :] * _fine_offsets(n, dt)
-    at_edge = fine != unclipped
-    if at_edge.any():
+    if unclipped[0] >= low and unclipped[-1] <= high:  # (ascending: inside the band, nothing to clip)
+        fine = unclipped
+    else:
+        fine = np.clip(unclipped, low, high)
+        at_edge = fine != unclipped
         phases[at_edge] = np.exp(-2j * np.pi * np.outer(fine[at_edge], t))
     # One product for both senses: conj(phases) @ w is the conjugate of phases @ conj(w).
     both = np.abs(phases @ np.column_stack([weighted, np.conj(weighted)])) / window_sum
