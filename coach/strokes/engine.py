@@ -54,7 +54,7 @@ from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
 from coach.strokes.glides import path_length, still_bounds, time_leg
 from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_run, rhythm_amplitude
-from coach.strokes.signals import median, savgol_centre_weights
+from coach.strokes.signals import gradient, median, pad_edge, savgol_centre_weights
 from coach.technique.directions import circle_direction, glide_direction
 from coach.types import ContactPoint, Handedness, Stroke, TrackedFrame
 
@@ -889,7 +889,7 @@ class StrokeEngine:
         ) * (0.6 + 0.4 * fresh_share)
         if confidence < MIN_REPORT_CONFIDENCE:
             return _rejected(track.hand, times, "too unsure to report (confidence)", confidence)
-        moving = np.hypot(*np.gradient(path, path_times, axis=0).T)
+        moving = np.hypot(*gradient(path, path_times).T)
         regularity = float(np.clip(1.0 - np.std(moving) / max(float(np.mean(moving)), 1e-9), 0.0, 1.0))
         stroke = self._stroke(track.hand, path_times, path, "glide", direction, speed, 1, None, regularity,
                               confidence, self._new_id(), True, start_s=onset, end_s=stop)
@@ -909,7 +909,7 @@ class StrokeEngine:
         if last - first < 8:
             return first, last
         ratio = np.asarray(buffer.ratio[first : last + 1])
-        smooth = np.convolve(np.pad(ratio, 1, mode="edge"), np.ones(3) / 3, mode="valid")
+        smooth = np.convolve(pad_edge(ratio, 1), np.ones(3) / 3, mode="valid")
         limit = float(median(ratio)) + TRIM_LIFT
         start, end = 0, len(ratio) - 1
         while start < end and smooth[start] > limit:

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from coach.strokes.signals import median
+from coach.strokes.signals import gradient, median, pad_edge
 
 ONSET_SHARE = 0.1  # a glide starts and stops where its speed crosses this share of its peak
 _GRID = 401
@@ -231,8 +231,8 @@ def still_bounds(times: np.ndarray, points: np.ndarray, travel_fu_s: float, min_
     if count < 6:
         return 0, count - 1
     kernel = np.ones(5) / 5  # 0.17 s: jitter averages out, a hand's speed does not
-    smooth = np.column_stack([np.convolve(np.pad(points[:, k], 2, mode="edge"), kernel, mode="valid") for k in range(2)])
-    speed = np.hypot(*np.gradient(smooth, times, axis=0).T)
+    smooth = np.column_stack([np.convolve(pad_edge(points[:, k], 2), kernel, mode="valid") for k in range(2)])
+    speed = np.hypot(*gradient(smooth, times).T)
     peak = float(speed.max())
     first, last = 0, count - 1
     if speed[:2].mean() >= max(MOVING_END_SHARE * peak, MOVING_END_FU_S):

@@ -134,6 +134,38 @@ def median(values: np.ndarray | list[float], axis: int | None = None) -> np.ndar
     return (ordered[middle - 1] + ordered[middle]) / 2.0
 
 
+def pad_edge(values: np.ndarray, count: int) -> np.ndarray:
+    """np.pad(values, count, mode="edge") for a 1-D array: the end values repeated, at a fifth of np.pad's cost."""
+    values = np.asarray(values)
+    return np.concatenate((np.repeat(values[:1], count), values, np.repeat(values[-1:], count)))
+
+
+def gradient(values: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """np.gradient(values, times, axis=0) (second-order differences inside, first-order at the
+    ends) by its own arithmetic: the same values without its generic argument handling, which
+    cost more than the differences on a glide's few dozen samples."""
+    values = np.asarray(values, dtype=float)
+    times = np.asarray(times, dtype=float)
+    if len(values) < 3:
+        return np.gradient(values, times, axis=0)
+    step = np.diff(times)
+    shape = (-1,) + (1,) * (values.ndim - 1)
+    out = np.empty_like(values)
+    if (step == step[0]).all():
+        out[1:-1] = (values[2:] - values[:-2]) / (2.0 * step[0])
+        out[0] = (values[1] - values[0]) / step[0]
+        out[-1] = (values[-1] - values[-2]) / step[0]
+        return out
+    before, after = step[:-1], step[1:]
+    a = (-after / (before * (before + after))).reshape(shape)
+    b = ((after - before) / (before * after)).reshape(shape)
+    c = (before / (after * (before + after))).reshape(shape)
+    out[1:-1] = a * values[:-2] + b * values[1:-1] + c * values[2:]
+    out[0] = (values[1] - values[0]) / step[0]
+    out[-1] = (values[-1] - values[-2]) / step[-1]
+    return out
+
+
 @lru_cache(maxsize=64)
 def _fine_offsets(n: int, dt: float) -> np.ndarray:
     """exp(-2πi δ t) for the 21 fine offsets δ of dominant_oscillation's peak search (21×n)."""
@@ -187,7 +219,7 @@ def envelope_span(signal: np.ndarray, dt: float, frequency_hz: float) -> tuple[i
     period_samples = max(2, int(round(1.0 / (frequency_hz * dt))))
     # Slow motion (the hand arriving, leaving) would pass for oscillation near the ends: remove the
     # two-period moving average, which holds none of the oscillation itself.
-    slow = np.convolve(np.pad(z, period_samples, mode="edge"), np.ones(2 * period_samples) / (2 * period_samples), mode="same")
+    slow = np.convolve(pad_edge(z, period_samples), np.ones(2 * period_samples) / (2 * period_samples), mode="same")
     z = z - slow[period_samples : period_samples + n]
     kernel = np.ones(period_samples)
     # Averages over one period; at the ends, over the part of the period that is there (so the
