@@ -76,7 +76,7 @@ CAMERA_DISTANCE_FU = 5.5  # a webcam about 50 cm away; only used to allow for th
 RESTING_SIZE_PRIOR_FU = 1.0  # palm size of an adult hand at the face's depth, before any is seen
 SIZE_HISTORY = 900  # samples (~30 s) of in-region sizes to learn the resting size from
 EDGE_MARGIN_FU = 0.12
-_EDGE_OFFSETS = tuple(np.array(offset) * EDGE_MARGIN_FU for offset in ((1, 0), (-1, 0), (0, 1), (0, -1)))
+_EDGE_OFFSETS = np.array([(1, 0), (-1, 0), (0, 1), (0, -1)]) * EDGE_MARGIN_FU
 
 # Smoothing: a quadratic fitted over 7 samples (0.23 s) gives position and velocity 3 samples late.
 SMOOTH_SAMPLES = 7
@@ -346,6 +346,9 @@ class StrokeEngine:
         self._now_s = 0.0
         self._frame_work = 0
         self._last_region: str | None = None  # where _near_face last found a hand (it is tried first)
+        polygons = [np.asarray(polygon, dtype=float) for polygon in self.regions.polygons_fu.values()]
+        self._region_boxes = (tuple(self.regions.polygons_fu), np.array([polygon.min(axis=0) for polygon in polygons]),
+                              np.array([polygon.max(axis=0) for polygon in polygons]))
 
     # -- public -------------------------------------------------------------------------------
 
@@ -1205,11 +1208,17 @@ class StrokeEngine:
         # first (region_at tries them all in order, ~8 polygon tests a frame; only yes/no counts here).
         if self._last_region is not None and self.regions.contains(self._last_region, point_fu):
             return True
-        region = self.regions.region_at(point_fu)
-        if region is not None:
-            self._last_region = region
-            return True
-        return any(self.regions.region_at(point_fu + offset) is not None for offset in _EDGE_OFFSETS)
+        # Only regions whose bounding box holds the point (or a margin's offset of it) can hold it:
+        # a hand beside the face made 60 polygon tests a frame.
+        points = np.vstack([point_fu[None], point_fu + _EDGE_OFFSETS])
+        names, lows, highs = self._region_boxes
+        boxed = ((points[:, None, :] >= lows) & (points[:, None, :] <= highs)).all(axis=2)
+        for point_index, region_index in zip(*np.nonzero(boxed)):
+            if self.regions.contains(names[region_index], points[point_index]):
+                if point_index == 0:
+                    self._last_region = names[region_index]
+                return True
+        return False
 
     def _stroke(self, hand: Handedness, times: np.ndarray, points: np.ndarray, pattern: str, direction: str | None,
                 speed: float | None, count: int, rate: float | None, regularity: float, confidence: float,
