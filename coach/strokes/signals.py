@@ -92,7 +92,7 @@ def dominant_oscillation(signal: np.ndarray, dt: float, band_hz: tuple[float, fl
     )
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _time_grid(n: int, dt: float) -> tuple[np.ndarray, float, float, np.ndarray]:
     """Sample times, spectral resolution, the zero-padded FFT's bin step and the 21 fine offsets
     around a peak, for a window of ``n`` samples: they depend on its length only, and building
@@ -104,7 +104,7 @@ def _time_grid(n: int, dt: float) -> tuple[np.ndarray, float, float, np.ndarray]
     return times, resolution, step, offsets
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=1024)
 def _band_bins(n: int, dt: float, low: float, high: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The zero-padded FFT's bins inside a band, their mirror images (−f) and their frequencies:
     the bands are the patterns' fixed tempo ranges, so these repeat from call to call."""
@@ -166,24 +166,24 @@ def gradient(values: np.ndarray, times: np.ndarray) -> np.ndarray:
     return out
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _fine_offsets(n: int, dt: float) -> np.ndarray:
     """exp(-2πi δ t) for the 21 fine offsets δ of dominant_oscillation's peak search (21×n)."""
     step = 1.0 / (n * dt) / 4
     return np.exp(-2j * np.pi * np.outer(np.linspace(-step, step, 21), np.arange(n) * dt))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _hann(n: int) -> np.ndarray:
     return np.hanning(n + 2)[1:-1]
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _hann_sum(n: int) -> float:
     return float(_hann(n).sum())
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _trend_fit(n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
     """Design matrix (n×k) and its pseudo-inverse (k×n) of a least-squares polynomial trend."""
     x = np.linspace(-0.5, 0.5, n)
