@@ -136,11 +136,16 @@ HOLD_RESUME_S = 0.4  # a finger back on its spot this soon goes on holding
 HOLD_UPDATE_S = 0.25
 
 
+def _clamp(value: float, low: float, high: float) -> float:
+    """float(np.clip(value, low, high)) for one number, without np.clip's overhead (it ran a dozen times per glide)."""
+    return float(min(max(value, low), high))
+
+
 def _ramp(value: float, low: float, high: float) -> float:
     """0 at or below ``low``, 1 at or above ``high``, linear between: how clearly a margin is met."""
     if high <= low:
         return 1.0 if value >= high else 0.0
-    return float(np.clip((value - low) / (high - low), 0.0, 1.0))
+    return _clamp((value - low) / (high - low), 0.0, 1.0)
 
 
 @dataclass
@@ -844,8 +849,8 @@ class StrokeEngine:
             return _rejected(track.hand, times, "short chord", chord_length)
         self._frame_work += 1
         timing = time_leg(times, points @ (chord / chord_length))
-        onset = float(np.clip(timing.onset_s, times[0], times[-1]))
-        stop = float(np.clip(timing.stop_s, times[0], times[-1]))
+        onset = _clamp(timing.onset_s, float(times[0]), float(times[-1]))
+        stop = _clamp(timing.stop_s, float(times[0]), float(times[-1]))
         duration = stop - onset
         if duration < MIN_GLIDE_S:
             return _rejected(track.hand, times, "brief", duration)
@@ -893,7 +898,7 @@ class StrokeEngine:
         if confidence < MIN_REPORT_CONFIDENCE:
             return _rejected(track.hand, times, "too unsure to report (confidence)", confidence)
         moving = np.hypot(*gradient(path, path_times).T)
-        regularity = float(np.clip(1.0 - np.std(moving) / max(float(np.mean(moving)), 1e-9), 0.0, 1.0))
+        regularity = _clamp(float(1.0 - np.std(moving) / max(float(np.mean(moving)), 1e-9)), 0.0, 1.0)
         stroke = self._stroke(track.hand, path_times, path, "glide", direction, speed, 1, None, regularity,
                               confidence, self._new_id(), True, start_s=onset, end_s=stop)
         track.glides.append(_Glide(direction_vector, speed, lift, stop, stroke))
@@ -1163,7 +1168,7 @@ class StrokeEngine:
         run.misses = 0
         # The run's own tempo is the average over all it has shown; each confirmation adds its cycles.
         span_s = seen_until_s - run.start_s
-        weight = float(np.clip(RUN_HOP_SAMPLES * DT / max(span_s, 1e-9), 0.05, 0.5))
+        weight = _clamp(RUN_HOP_SAMPLES * DT / max(span_s, 1e-9), 0.05, 0.5)
         run.frequency_hz = (1 - weight) * run.frequency_hz + weight * finding.frequency_hz
         run.end_s = max(run.end_s, seen_until_s)
         run.evidence = max(run.evidence, finding.evidence)
@@ -1235,8 +1240,8 @@ class StrokeEngine:
             rate_hz=rate,
             path_fu=np.asarray(points, dtype=float),
             times_s=np.asarray(times, dtype=float),
-            regularity=float(np.clip(regularity, 0.0, 1.0)),
-            confidence=float(np.clip(confidence, 0.0, 1.0)),
+            regularity=_clamp(float(regularity), 0.0, 1.0),
+            confidence=_clamp(float(confidence), 0.0, 1.0),
             reported_s=self._now_s,
             stroke_id=stroke_id,
             final=final,

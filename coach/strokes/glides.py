@@ -85,13 +85,13 @@ def _fit(times: np.ndarray, progress: np.ndarray, tables: np.ndarray, starts: np
         # Shared by all shapes (the coarse pass): the table positions are the same for every shape,
         # so they are worked out once, not once per shape (that was most of the fit's cost).
         tau = (times[None, None, :] - starts[:, None, None]) / durations[None, :, None]
-        index = np.rint(np.clip(tau, 0.0, 1.0) * (_GRID - 1)).astype(np.intp)
+        index = np.rint(np.minimum(np.maximum(tau, 0.0), 1.0) * (_GRID - 1)).astype(np.intp)  # (np.clip's checks cost more)
         model = np.take(tables, index, axis=1)
     else:
         starts = np.broadcast_to(starts, (len(tables), starts.shape[-1]))
         durations = np.broadcast_to(durations, (len(tables), durations.shape[-1]))
         tau = (times[None, None, None, :] - starts[:, :, None, None]) / durations[:, None, :, None]
-        index = np.rint(np.clip(tau, 0.0, 1.0) * (_GRID - 1)).astype(np.intp)
+        index = np.rint(np.minimum(np.maximum(tau, 0.0), 1.0) * (_GRID - 1)).astype(np.intp)  # (np.clip's checks cost more)
         # Each shape's own row, as positions in the flattened tables (np.take is several times
         # quicker than indexing with two index arrays).
         model = np.take(np.ascontiguousarray(tables).reshape(-1), index + (np.arange(len(tables)) * _GRID)[:, None, None, None])
