@@ -20,6 +20,7 @@ does not enter.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -101,19 +102,29 @@ def rhythm_amplitude(signal: np.ndarray, dt: float, frequency_hz: float, sense: 
     whole = max(1, int(len(signal) / period))
     n = min(len(signal), max(6, int(round(whole * period))))
     z = np.asarray(signal[-n:], dtype=complex)
-    x = np.linspace(-0.5, 0.5, n)
-    turn = np.exp(2j * np.pi * frequency_hz * dt * np.arange(n))
-    design = np.column_stack([np.ones(n), x, turn, np.conj(turn)])
     # Normal equations (4×4): this runs every sample while a run goes on; whole periods keep them
     # well conditioned (the columns are nearly orthogonal).
-    adjoint = design.conj().T
-    coefficients = np.linalg.solve(adjoint @ design, adjoint @ z)
+    adjoint, normal = _rhythm_design(n, dt, frequency_hz)
+    coefficients = np.linalg.solve(normal, adjoint @ z)
     plus, minus = abs(coefficients[2]), abs(coefficients[3])
     if sense > 0:
         return float(plus)
     if sense < 0:
         return float(minus)
     return float(plus + minus)
+
+
+@lru_cache(maxsize=32)
+def _rhythm_design(n: int, dt: float, frequency_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """rhythm_amplitude's least-squares design (mean, drift and the tempo both ways) as its adjoint
+    and normal matrix: a run's tempo changes only at its checks, so the samples between reuse them."""
+    x = np.linspace(-0.5, 0.5, n)
+    turn = np.exp(2j * np.pi * frequency_hz * dt * np.arange(n))
+    design = np.column_stack([np.ones(n), x, turn, np.conj(turn)])
+    adjoint = design.conj().T
+    normal = adjoint @ design
+    adjoint.flags.writeable = normal.flags.writeable = False
+    return adjoint, normal
 
 
 def snr_needed(samples: int) -> float:
