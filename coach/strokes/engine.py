@@ -42,6 +42,7 @@ the length of a contact, and replay and live give the same events on the same fr
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 from collections import Counter, deque
@@ -1176,18 +1177,20 @@ class StrokeEngine:
 
     def _run_stroke(self, track: _HandTrack, run: _Run, final: bool) -> Stroke:
         buffer = track.buffer
-        times_all = np.asarray(buffer.t)
-        inside = (times_all >= run.start_s - 1e-9) & (times_all <= run.end_s + 1e-9)
-        if not inside.any():
-            inside[-1] = True
-        times = times_all[inside]
-        points = np.column_stack([np.asarray(buffer.x)[inside], np.asarray(buffer.y)[inside]])
+        # The buffer's times rise: the run's samples are one stretch of it (only that stretch is
+        # made into arrays; this runs at every cycle counted).
+        first = bisect.bisect_left(buffer.t, run.start_s - 1e-9)
+        stop = bisect.bisect_right(buffer.t, run.end_s + 1e-9)
+        if stop <= first:
+            first, stop = len(buffer) - 1, len(buffer)
+        times = np.asarray(buffer.t[first:stop])
+        points = np.column_stack([np.asarray(buffer.x[first:stop]), np.asarray(buffer.y[first:stop])])
         cycles = run.frequency_hz * (run.end_s - run.start_s)
         count = max(1, int(round(cycles))) if final else max(1, run.counted)
         direction = None
         if run.pattern == "circle" and run.clockwise is not None:
             direction = circle_direction(run.clockwise, float(points[:, 0].mean()))
-        fresh_share = float(np.mean(np.asarray(buffer.fresh)[inside]))
+        fresh_share = float(np.mean(np.asarray(buffer.fresh[first:stop])))
         confidence = min(_ramp(run.evidence, 1.0, 2.0),
                          _ramp(cycles, MIN_CYCLES[run.pattern], MIN_CYCLES[run.pattern] + 1.0)) * (0.6 + 0.4 * fresh_share)
         stroke = self._stroke(track.hand, times, points, run.pattern, direction, None, count, run.frequency_hz,
