@@ -85,13 +85,14 @@ def _fit(times: np.ndarray, progress: np.ndarray, tables: np.ndarray, starts: np
         # Shared by all shapes (the coarse pass): the table positions are the same for every shape,
         # so they are worked out once, not once per shape (that was most of the fit's cost).
         tau = (times[None, None, :] - starts[:, None, None]) / durations[None, :, None]
-        index = np.rint(np.minimum(np.maximum(tau, 0.0), 1.0) * (_GRID - 1)).astype(np.intp)  # (np.clip's checks cost more)
-        model = np.take(tables, index, axis=1)
+        model = np.take(tables, _table_positions(tau), axis=1)
     else:
-        starts = np.broadcast_to(starts, (len(tables), starts.shape[-1]))
-        durations = np.broadcast_to(durations, (len(tables), durations.shape[-1]))
+        if starts.ndim == 1:
+            starts = np.broadcast_to(starts, (len(tables), starts.shape[-1]))
+        if durations.ndim == 1:
+            durations = np.broadcast_to(durations, (len(tables), durations.shape[-1]))
         tau = (times[None, None, None, :] - starts[:, :, None, None]) / durations[:, None, :, None]
-        index = np.rint(np.minimum(np.maximum(tau, 0.0), 1.0) * (_GRID - 1)).astype(np.intp)  # (np.clip's checks cost more)
+        index = _table_positions(tau)
         # Each shape's own row, as positions in the flattened tables (np.take is several times
         # quicker than indexing with two index arrays).
         model = np.take(np.ascontiguousarray(tables).reshape(-1), index + (np.arange(len(tables)) * _GRID)[:, None, None, None])
@@ -102,6 +103,17 @@ def _fit(times: np.ndarray, progress: np.ndarray, tables: np.ndarray, starts: np
     covariance = model @ centred_p
     explained = np.where((variance > 1e-12) & (covariance > 0), covariance**2 / np.maximum(variance, 1e-12), 0.0)
     return total - explained
+
+
+def _table_positions(tau: np.ndarray) -> np.ndarray:
+    """Nearest tabulated point for each τ, clipped to the unit interval: np.rint(np.clip(τ, 0, 1) ·
+    (grid − 1)) computed in place on ``tau`` (np.clip's checks and four temporary arrays cost more
+    than the arithmetic)."""
+    np.maximum(tau, 0.0, out=tau)
+    np.minimum(tau, 1.0, out=tau)
+    tau *= _GRID - 1
+    np.rint(tau, out=tau)
+    return tau.astype(np.intp)
 
 
 def time_leg(times: np.ndarray, progress: np.ndarray) -> LegTiming:
