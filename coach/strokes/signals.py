@@ -188,7 +188,8 @@ def _trend_fit(n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
     """Design matrix (n×k) and its pseudo-inverse (k×n) of a least-squares polynomial trend."""
     x = np.linspace(-0.5, 0.5, n)
     design = np.vander(x, order + 1, increasing=True)
-    return design, np.linalg.pinv(design)
+    # Kept as complex: the signals are, and numpy would otherwise cast both matrices at every call.
+    return design.astype(complex), np.linalg.pinv(design).astype(complex)
 
 
 def _detrended(signal: np.ndarray, order: int) -> np.ndarray:
