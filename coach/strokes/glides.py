@@ -74,13 +74,13 @@ def _tables() -> np.ndarray:
 
 
 def _fit(times: np.ndarray, progress: np.ndarray, tables: np.ndarray, starts: np.ndarray,
-         durations: np.ndarray) -> np.ndarray:
+         durations: np.ndarray, centred: tuple[np.ndarray, float] | None = None) -> np.ndarray:
     """Residuals (shapes × starts × durations) of progress ≈ α + β·shape((t - start)/duration), β > 0.
 
-    ``starts`` and ``durations`` may be per shape (shapes × k) or shared (k).
+    ``starts`` and ``durations`` may be per shape (shapes × k) or shared (k). ``centred`` is the
+    progress less its mean and its sum of squares, when the caller fits the same leg again.
     """
-    centred_p = progress - progress.mean()
-    total = float((centred_p**2).sum())
+    centred_p, total = centred if centred is not None else _centred(progress)
     if starts.ndim == 1 and durations.ndim == 1:
         # Shared by all shapes (the coarse pass): the table positions are the same for every shape,
         # so they are worked out once, not once per shape (that was most of the fit's cost).
@@ -103,6 +103,11 @@ def _fit(times: np.ndarray, progress: np.ndarray, tables: np.ndarray, starts: np
     covariance = model @ centred_p
     explained = np.where((variance > 1e-12) & (covariance > 0), covariance**2 / np.maximum(variance, 1e-12), 0.0)
     return total - explained
+
+
+def _centred(progress: np.ndarray) -> tuple[np.ndarray, float]:
+    centred_p = progress - progress.mean()
+    return centred_p, float((centred_p**2).sum())
 
 
 def _table_positions(tau: np.ndarray) -> np.ndarray:
@@ -133,7 +138,8 @@ def time_leg(times: np.ndarray, progress: np.ndarray) -> LegTiming:
     tables = _tables()
     starts = np.linspace(t[0] - 2 * step, t[-1] - 3 * step, 12)
     durations = _geomspace(3 * step, span + 4 * step, 12)
-    residual = _fit(t, p, tables, starts, durations)
+    centred = _centred(p)  # (the same for the coarse pass and every refinement)
+    residual = _fit(t, p, tables, starts, durations, centred)
     flat = residual.reshape(len(shapes), -1)
     best_cells = flat.argmin(axis=1)
     chosen = np.argsort(flat[np.arange(len(shapes)), best_cells])[:2]
@@ -146,7 +152,7 @@ def time_leg(times: np.ndarray, progress: np.ndarray) -> LegTiming:
     for _ in range(3):
         local_starts = start[:, None] + start_step * offsets[None, :]
         local_durations = duration[:, None] * ratio ** offsets[None, :]
-        residual = _fit(t, p, chosen_tables, local_starts, local_durations)
+        residual = _fit(t, p, chosen_tables, local_starts, local_durations, centred)
         cells = residual.reshape(len(chosen), -1).argmin(axis=1)
         start = local_starts[np.arange(len(chosen)), cells // 7]
         duration = local_durations[np.arange(len(chosen)), cells % 7]
