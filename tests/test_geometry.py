@@ -126,6 +126,19 @@ def test_face_to_image_inverts_image_to_face(portrait: np.ndarray) -> None:
     np.testing.assert_allclose(back, points_fu, atol=1e-3)
 
 
+def test_image_to_face_with_depth_gives_the_surface_depth_at_the_point_found(portrait: np.ndarray) -> None:
+    """The stroke engine takes the skin's depth from the mapping instead of looking it up again."""
+    warped = _warp(portrait, 12.0, 0.8, (5.0, 5.0), 0.0)
+    face = _face_landmarks(warped)
+    height, width = warped.shape[:2]
+    pose = FaceFrameFitter().fit(face, width, height)
+    points_px = pose.face_to_image(np.array([[0.0, -0.5], [-0.6, -0.4], [0.3, -1.6]]))
+    xy, depth = pose.image_to_face_with_depth(points_px)
+    np.testing.assert_array_equal(xy, pose.image_to_face(points_px))
+    np.testing.assert_array_equal(depth, pose.surface.depth_at(xy))
+    assert depth[0] > depth[1]  # the nose is nearer the camera than the cheek
+
+
 def test_region_centres_are_stable_under_image_motion(portrait: np.ndarray, reference_pose: FacePose) -> None:
     regions = FaceRegions()
     warped, homography = _warp_with_homography(portrait, -18.0, 0.75, (30.0, 0.0), 0.0001)

@@ -51,9 +51,15 @@ class FaceSurface:
         """
         points_xy_fu = np.atleast_2d(points_xy_fu)
         mesh_x, mesh_y, mesh_depth = self._mesh_columns
+        if len(points_xy_fu) == 1:  # the engine's case, several times a frame: the same sums on flat rows
+            squared_row = (points_xy_fu[0, 0:1] - mesh_x) ** 2 + (points_xy_fu[0, 1:2] - mesh_y) ** 2  # (float64 rows: a scalar would give the float32 table's precision)
+            nearest_row = np.argpartition(squared_row, 4)[:4]
+            row_weights = 1.0 / (np.sqrt(squared_row[nearest_row]) + 1e-3) ** 2
+            return ((row_weights * mesh_depth[nearest_row]).sum() / row_weights.sum()).reshape(1)
         squared = (points_xy_fu[:, 0:1] - mesh_x) ** 2 + (points_xy_fu[:, 1:2] - mesh_y) ** 2
         nearest = np.argpartition(squared, 4, axis=1)[:, :4]
-        nearest_distances = np.sqrt(np.take_along_axis(squared, nearest, axis=1))
+        # Plain fancy indexing: take_along_axis's index building cost more than the distances.
+        nearest_distances = np.sqrt(squared[np.arange(len(squared))[:, None], nearest])
         weights = 1.0 / (nearest_distances + 1e-3) ** 2
         return (weights * mesh_depth[nearest]).sum(axis=1) / weights.sum(axis=1)
 
@@ -100,24 +106,33 @@ class FacePose:
         observed = self.scale_px_per_fu * points_fu @ self.rotation.T + self.translation
         return observed[:, :2] * _FLIP_Y
 
+    @cached_property
+    def _image_solve(self) -> tuple[np.ndarray, np.ndarray]:
+        """The projection's depth column and the inverse of its in-plane part, made once per pose
+        (both hands, and a stand-in pose over many frames, map points with it)."""
+        projection = self.scale_px_per_fu * self.rotation[:2, :]  # 2×3
+        return projection[:, 2], np.linalg.inv(projection[:, :2])
+
     def image_to_face(self, points_px: np.ndarray, iterations: int = 3) -> np.ndarray:
         """Image pixels N×2 → face units N×2, on the reference face surface.
 
         Solves the orthographic projection for (x, y) with z taken from the surface, refining z a
         few times; on a frontal face z barely matters, on a turned face it unfolds the cheek.
         """
+        return self.image_to_face_with_depth(points_px, iterations)[0]
+
+    def image_to_face_with_depth(self, points_px: np.ndarray, iterations: int = 3) -> tuple[np.ndarray, np.ndarray]:
+        """image_to_face, and the surface's depth at the points found (its last refinement computes
+        it anyway; the stroke engine needs it every frame and would otherwise look it up again)."""
         points_px = np.atleast_2d(np.asarray(points_px, dtype=float))
         target = points_px * _FLIP_Y - self.translation[:2]
-        projection = self.scale_px_per_fu * self.rotation[:2, :]  # 2×3
-        in_plane = projection[:, :2]
-        depth_column = projection[:, 2]
-        inverse = np.linalg.inv(in_plane)
+        depth_column, inverse = self._image_solve
         depth = np.zeros(len(points_px))
         xy = np.zeros((len(points_px), 2))
         for _ in range(iterations):
             xy = (target - depth[:, None] * depth_column[None, :]) @ inverse.T
             depth = self.surface.depth_at(xy)
-        return xy
+        return xy, depth
 
     def fu_to_px_length(self, length_fu: float) -> float:
         return length_fu * self.scale_px_per_fu

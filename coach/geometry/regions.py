@@ -114,19 +114,34 @@ class FaceRegions:
                 return name
         return None
 
+    def contains(self, region: str, point_fu: Iterable[float]) -> bool:
+        """Whether one named region contains a face-unit point (the same test region_at makes)."""
+        return bool(self._paths[region].contains_point(np.asarray(point_fu, dtype=float).reshape(2)))  # type: ignore[arg-type]
+
     def regions_at(self, points_fu: np.ndarray) -> list[str | None]:
         """Vectorised region_at for N×2 points."""
         points_fu = np.atleast_2d(points_fu)
         labels: list[str | None] = [None] * len(points_fu)
         unassigned = np.ones(len(points_fu), dtype=bool)
-        for name, path in self._paths.items():
+        # A polygon holds no point outside its bounding box: only regions whose box meets the
+        # points' own box are tested (a stroke's path lies in one or two of the sixteen).
+        lows, highs = self._boxes
+        meets = (lows <= points_fu.max(axis=0)).all(axis=1) & (highs >= points_fu.min(axis=0)).all(axis=1)
+        for region_index in np.flatnonzero(meets):
             if not unassigned.any():
                 break
-            inside = path.contains_points(points_fu) & unassigned
+            name = self.names[region_index]
+            inside = self._paths[name].contains_points(points_fu) & unassigned
             for index in np.flatnonzero(inside):
                 labels[index] = name
             unassigned &= ~inside
         return labels
+
+    @cached_property
+    def _boxes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each region's bounding box: lowest and highest x, y of its outline (regions × 2, twice)."""
+        polygons = [np.asarray(polygon, dtype=float) for polygon in self.polygons_fu.values()]
+        return np.array([polygon.min(axis=0) for polygon in polygons]), np.array([polygon.max(axis=0) for polygon in polygons])
 
     def centre(self, region: str) -> np.ndarray:
         """A point well inside the region (area centroid; for concave outlines, the inside point nearest it)."""

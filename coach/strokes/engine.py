@@ -42,9 +42,10 @@ the length of a contact, and replay and live give the same events on the same fr
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -54,7 +55,7 @@ from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
 from coach.strokes.glides import path_length, still_bounds, time_leg, traced_length
 from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_run, rhythm_amplitude
-from coach.strokes.signals import savgol_centre_weights
+from coach.strokes.signals import gradient, median, pad_edge, savgol_centre_weights
 from coach.technique.directions import circle_direction, glide_direction
 from coach.types import ContactPoint, Handedness, Stroke, TrackedFrame
 
@@ -76,7 +77,7 @@ CAMERA_DISTANCE_FU = 5.5  # a webcam about 50 cm away; only used to allow for th
 RESTING_SIZE_PRIOR_FU = 1.0  # palm size of an adult hand at the face's depth, before any is seen
 SIZE_HISTORY = 900  # samples (~30 s) of in-region sizes to learn the resting size from
 EDGE_MARGIN_FU = 0.12
-_EDGE_OFFSETS = tuple(np.array(offset) * EDGE_MARGIN_FU for offset in ((1, 0), (-1, 0), (0, 1), (0, -1)))
+_EDGE_OFFSETS = np.array([(1, 0), (-1, 0), (0, 1), (0, -1)]) * EDGE_MARGIN_FU
 
 # Smoothing: a quadratic fitted over 7 samples (0.23 s) gives position and velocity 3 samples late.
 SMOOTH_SAMPLES = 7
@@ -144,11 +145,16 @@ HOLD_RESUME_S = 0.4  # a finger back on its spot this soon goes on holding
 HOLD_UPDATE_S = 0.25
 
 
+def _clamp(value: float, low: float, high: float) -> float:
+    """float(np.clip(value, low, high)) for one number, without np.clip's overhead (it ran a dozen times per glide)."""
+    return float(min(max(value, low), high))
+
+
 def _ramp(value: float, low: float, high: float) -> float:
     """0 at or below ``low``, 1 at or above ``high``, linear between: how clearly a margin is met."""
     if high <= low:
         return 1.0 if value >= high else 0.0
-    return float(np.clip((value - low) / (high - low), 0.0, 1.0))
+    return _clamp((value - low) / (high - low), 0.0, 1.0)
 
 
 @dataclass
@@ -353,6 +359,10 @@ class StrokeEngine:
         self._next_id = 1
         self._now_s = 0.0
         self._frame_work = 0
+        self._last_region: str | None = None  # where _near_face last found a hand (it is tried first)
+        polygons = [np.asarray(polygon, dtype=float) for polygon in self.regions.polygons_fu.values()]
+        self._region_boxes = (tuple(self.regions.polygons_fu), np.array([polygon.min(axis=0) for polygon in polygons]),
+                              np.array([polygon.max(axis=0) for polygon in polygons]))
 
     # -- public -------------------------------------------------------------------------------
 
@@ -386,18 +396,22 @@ class StrokeEngine:
                 track.contact = ContactPoint(hand.handedness, measure.contact_px, None, False)
                 events += self._lose(track)
                 continue
-            point_fu = pose.image_to_face(measure.contact_px[None])[0]
+            point_xy, point_depth = pose.image_to_face_with_depth(measure.contact_px[None])
+            point_fu = point_xy[0]
+            faded = False
             if refound and stand_in is not None and track.touching:
                 track.refound = (t, stand_in.image_to_face(measure.contact_px[None])[0] - point_fu)
             if track.refound is not None:
                 share = 1.0 - (t - track.refound[0]) / REFOUND_BLEND_S
                 if share > 0:
                     point_fu = point_fu + share * track.refound[1]
+                    faded = True
                 else:
                     track.refound = None
             # A hand on the nose tip is nearer the camera than one on the temple: compare sizes as if
             # every contact were at the eye-corner plane (z = 0 in face units).
-            skin_depth_fu = float(pose.surface.depth_at(point_fu[None])[0])
+            # (the mapping's own last depth, unless the fade above moved the point)
+            skin_depth_fu = float((pose.surface.depth_at(point_fu[None]) if faded else point_depth)[0])
             scale = pose.scale_px_per_fu / (1.0 - skin_depth_fu / CAMERA_DISTANCE_FU)
             size_fu = measure.size_px / scale
             in_region = self._near_face(point_fu)
@@ -858,8 +872,8 @@ class StrokeEngine:
             return None
         # The hand came down onto the skin as this slide began: it looked larger at its start than a
         # glide's depth change allows (MAX_LIFT_CHANGE) over what it is on the skin.
-        landed = (float(np.median(buffer.ratio[slide_first : slide_first + 3]))
-                  - float(np.median(buffer.ratio[first : last + 1]))) > MAX_LIFT_CHANGE
+        landed = (float(median(buffer.ratio[slide_first : slide_first + 3]))
+                  - float(median(buffer.ratio[first : last + 1]))) > MAX_LIFT_CHANGE
         bounds = still_bounds(np.array(buffer.t[first : last + 1]), buffer.points(first, last), MAX_GLIDE_FU_S, MIN_GLIDE_FU,
                               landed)
         if bounds is None:
@@ -878,8 +892,8 @@ class StrokeEngine:
             return _rejected(track.hand, times, "short chord", chord_length)
         self._frame_work += 1
         timing = time_leg(times, points @ (chord / chord_length))
-        onset = float(np.clip(timing.onset_s, times[0], times[-1]))
-        stop = float(np.clip(timing.stop_s, times[0], times[-1]))
+        onset = _clamp(timing.onset_s, float(times[0]), float(times[-1]))
+        stop = _clamp(timing.stop_s, float(times[0]), float(times[-1]))
         duration = stop - onset
         if duration < MIN_GLIDE_S:
             return _rejected(track.hand, times, "brief", duration)
@@ -901,9 +915,9 @@ class StrokeEngine:
             track.other_leg_s = stop
             return _rejected(track.hand, times, "curved", straightness)
         ratios = np.asarray(buffer.ratio[first : last + 1])[inside]
-        lift = float(np.median(ratios))
+        lift = float(median(ratios))
         third = max(2, len(ratios) // 3)
-        lift_change = float(np.median(ratios[-third:]) - np.median(ratios[:third]))
+        lift_change = float(median(ratios[-third:]) - median(ratios[:third]))
         at_edge = at_contact_end or leg.start <= START_SAMPLES + LAG
         if abs(lift_change) > (LANDING_LIFT_CHANGE if at_edge else MAX_LIFT_CHANGE):
             track.other_leg_s = stop
@@ -927,8 +941,8 @@ class StrokeEngine:
         ) * (0.6 + 0.4 * fresh_share)
         if confidence < MIN_REPORT_CONFIDENCE:
             return _rejected(track.hand, times, "too unsure to report (confidence)", confidence)
-        moving = np.hypot(*np.gradient(path, path_times, axis=0).T)
-        regularity = float(np.clip(1.0 - np.std(moving) / max(float(np.mean(moving)), 1e-9), 0.0, 1.0))
+        moving = np.hypot(*gradient(path, path_times).T)
+        regularity = _clamp(float(1.0 - np.std(moving) / max(float(np.mean(moving)), 1e-9)), 0.0, 1.0)
         stroke = self._stroke(track.hand, path_times, path, "glide", direction, speed, 1, None, regularity,
                               confidence, self._new_id(), True, start_s=onset, end_s=stop)
         track.glides.append(_Glide(direction_vector, speed, lift, stop, stroke))
@@ -947,8 +961,8 @@ class StrokeEngine:
         if last - first < 8:
             return first, last
         ratio = np.asarray(buffer.ratio[first : last + 1])
-        smooth = np.convolve(np.pad(ratio, 1, mode="edge"), np.ones(3) / 3, mode="valid")
-        limit = float(np.median(ratio)) + TRIM_LIFT
+        smooth = np.convolve(pad_edge(ratio, 1), np.ones(3) / 3, mode="valid")
+        limit = float(median(ratio)) + TRIM_LIFT
         start, end = 0, len(ratio) - 1
         while start < end and smooth[start] > limit:
             start += 1
@@ -1148,7 +1162,7 @@ class StrokeEngine:
         # run ever reached, by a margin no tracking jitter makes, has left for another stroke.
         # This is seen within a few samples, where the swing takes half a period.
         positions = buffer.signal("points", first, last)
-        latest = complex(np.median(positions[-3:].real), np.median(positions[-3:].imag))
+        latest = complex(median(positions[-3:].real), median(positions[-3:].imag))
         left = run.spot is not None and abs(latest - run.spot) > run.reach + RUN_LEAVE_MARGIN_FU
         # Twice the usual swing is not the rhythm going on either: the hand is moving off (a glide
         # away, the hand leaving), which the demodulation reads as a large swing.
@@ -1198,7 +1212,7 @@ class StrokeEngine:
         run.misses = 0
         # The run's own tempo is the average over all it has shown; each confirmation adds its cycles.
         span_s = seen_until_s - run.start_s
-        weight = float(np.clip(RUN_HOP_SAMPLES * DT / max(span_s, 1e-9), 0.05, 0.5))
+        weight = _clamp(RUN_HOP_SAMPLES * DT / max(span_s, 1e-9), 0.05, 0.5)
         run.frequency_hz = (1 - weight) * run.frequency_hz + weight * finding.frequency_hz
         run.end_s = max(run.end_s, seen_until_s)
         run.evidence = max(run.evidence, finding.evidence)
@@ -1206,18 +1220,20 @@ class StrokeEngine:
 
     def _run_stroke(self, track: _HandTrack, run: _Run, final: bool) -> Stroke:
         buffer = track.buffer
-        times_all = np.asarray(buffer.t)
-        inside = (times_all >= run.start_s - 1e-9) & (times_all <= run.end_s + 1e-9)
-        if not inside.any():
-            inside[-1] = True
-        times = times_all[inside]
-        points = np.column_stack([np.asarray(buffer.x)[inside], np.asarray(buffer.y)[inside]])
+        # The buffer's times rise: the run's samples are one stretch of it (only that stretch is
+        # made into arrays; this runs at every cycle counted).
+        first = bisect.bisect_left(buffer.t, run.start_s - 1e-9)
+        stop = bisect.bisect_right(buffer.t, run.end_s + 1e-9)
+        if stop <= first:
+            first, stop = len(buffer) - 1, len(buffer)
+        times = np.asarray(buffer.t[first:stop])
+        points = np.column_stack([np.asarray(buffer.x[first:stop]), np.asarray(buffer.y[first:stop])])
         cycles = run.frequency_hz * (run.end_s - run.start_s)
         count = max(1, int(round(cycles))) if final else max(1, run.counted)
         direction = None
         if run.pattern == "circle" and run.clockwise is not None:
             direction = circle_direction(run.clockwise, float(points[:, 0].mean()))
-        fresh_share = float(np.mean(np.asarray(buffer.fresh)[inside]))
+        fresh_share = float(np.mean(np.asarray(buffer.fresh[first:stop])))
         confidence = min(_ramp(run.evidence, 1.0, 2.0),
                          _ramp(cycles, MIN_CYCLES[run.pattern], MIN_CYCLES[run.pattern] + 1.0)) * (0.6 + 0.4 * fresh_share)
         stroke = self._stroke(track.hand, times, points, run.pattern, direction, None, count, run.frequency_hz,
@@ -1239,9 +1255,21 @@ class StrokeEngine:
         The margin keeps a tap or circle at the edge of the temple or jaw from dropping in and out
         of contact as the fingertip bobs across the outline (and the outline itself is approximate).
         """
-        if self.regions.region_at(point_fu) is not None:
+        # The hand stays in one region for a while: the region it was last found in is tried
+        # first (region_at tries them all in order, ~8 polygon tests a frame; only yes/no counts here).
+        if self._last_region is not None and self.regions.contains(self._last_region, point_fu):
             return True
-        return any(self.regions.region_at(point_fu + offset) is not None for offset in _EDGE_OFFSETS)
+        # Only regions whose bounding box holds the point (or a margin's offset of it) can hold it:
+        # a hand beside the face made 60 polygon tests a frame.
+        points = np.vstack([point_fu[None], point_fu + _EDGE_OFFSETS])
+        names, lows, highs = self._region_boxes
+        boxed = ((points[:, None, :] >= lows) & (points[:, None, :] <= highs)).all(axis=2)
+        for point_index, region_index in zip(*np.nonzero(boxed)):
+            if self.regions.contains(names[region_index], points[point_index]):
+                if point_index == 0:
+                    self._last_region = names[region_index]
+                return True
+        return False
 
     def _stroke(self, hand: Handedness, times: np.ndarray, points: np.ndarray, pattern: str, direction: str | None,
                 speed: float | None, count: int, rate: float | None, regularity: float, confidence: float,
@@ -1258,8 +1286,8 @@ class StrokeEngine:
             rate_hz=rate,
             path_fu=np.asarray(points, dtype=float),
             times_s=np.asarray(times, dtype=float),
-            regularity=float(np.clip(regularity, 0.0, 1.0)),
-            confidence=float(np.clip(confidence, 0.0, 1.0)),
+            regularity=_clamp(float(regularity), 0.0, 1.0),
+            confidence=_clamp(float(confidence), 0.0, 1.0),
             reported_s=self._now_s,
             stroke_id=stroke_id,
             final=final,
@@ -1286,8 +1314,8 @@ def _turning_sense(run: _Run) -> int:
 
 
 def _majority_region(regions: FaceRegions, points_fu: np.ndarray) -> str | None:
-    labels = [label for label in regions.regions_at(points_fu) if label is not None]
-    if not labels:
+    counts = Counter(label for label in regions.regions_at(points_fu) if label is not None)
+    if not counts:
         return None
-    names, counts = np.unique(labels, return_counts=True)
-    return str(names[int(np.argmax(counts))])
+    # The most frequent; on a tie the first by name, as np.unique's sorted counts gave (at a fifth of its cost).
+    return max(sorted(counts), key=counts.__getitem__)

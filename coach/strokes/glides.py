@@ -21,6 +21,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from coach.strokes.signals import gradient, median, pad_edge
+
 ONSET_SHARE = 0.1  # a glide starts and stops where its speed crosses this share of its peak
 _GRID = 401
 
@@ -72,24 +74,51 @@ def _tables() -> np.ndarray:
 
 
 def _fit(times: np.ndarray, progress: np.ndarray, tables: np.ndarray, starts: np.ndarray,
-         durations: np.ndarray) -> np.ndarray:
+         durations: np.ndarray, centred: tuple[np.ndarray, float] | None = None) -> np.ndarray:
     """Residuals (shapes × starts × durations) of progress ≈ α + β·shape((t - start)/duration), β > 0.
 
-    ``starts`` and ``durations`` may be per shape (shapes × k) or shared (k).
+    ``starts`` and ``durations`` may be per shape (shapes × k) or shared (k). ``centred`` is the
+    progress less its mean and its sum of squares, when the caller fits the same leg again.
     """
-    centred_p = progress - progress.mean()
-    total = float((centred_p**2).sum())
-    starts = np.broadcast_to(starts, (len(tables), starts.shape[-1]))
-    durations = np.broadcast_to(durations, (len(tables), durations.shape[-1]))
-    tau = (times[None, None, None, :] - starts[:, :, None, None]) / durations[:, None, :, None]
-    index = np.rint(np.clip(tau, 0.0, 1.0) * (_GRID - 1)).astype(np.intp)
-    model = tables[np.arange(len(tables))[:, None, None, None], index]
+    centred_p, total = centred if centred is not None else _centred(progress)
+    if starts.ndim == 1 and durations.ndim == 1:
+        # Shared by all shapes (the coarse pass): the table positions are the same for every shape,
+        # so they are worked out once, not once per shape (that was most of the fit's cost).
+        tau = (times[None, None, :] - starts[:, None, None]) / durations[None, :, None]
+        model = np.take(tables, _table_positions(tau), axis=1)
+    else:
+        if starts.ndim == 1:
+            starts = np.broadcast_to(starts, (len(tables), starts.shape[-1]))
+        if durations.ndim == 1:
+            durations = np.broadcast_to(durations, (len(tables), durations.shape[-1]))
+        tau = (times[None, None, None, :] - starts[:, :, None, None]) / durations[:, None, :, None]
+        index = _table_positions(tau)
+        # Each shape's own row, as positions in the flattened tables (np.take is several times
+        # quicker than indexing with two index arrays).
+        model = np.take(np.ascontiguousarray(tables).reshape(-1), index + (np.arange(len(tables)) * _GRID)[:, None, None, None])
     # Sums instead of a centred copy (this runs on the frame a slide ends, within the frame budget):
     # the covariance with a zero-mean progress needs no centring of the model at all.
-    variance = np.einsum("...i,...i->...", model, model) - model.sum(axis=3) ** 2 / len(times)
+    # (einsum's sums: ndarray.sum over the short last axis of this 4-d array was the fit's slowest step)
+    variance = np.einsum("...i,...i->...", model, model) - np.einsum("...i->...", model) ** 2 / len(times)
     covariance = model @ centred_p
     explained = np.where((variance > 1e-12) & (covariance > 0), covariance**2 / np.maximum(variance, 1e-12), 0.0)
     return total - explained
+
+
+def _centred(progress: np.ndarray) -> tuple[np.ndarray, float]:
+    centred_p = progress - progress.mean()
+    return centred_p, float((centred_p**2).sum())
+
+
+def _table_positions(tau: np.ndarray) -> np.ndarray:
+    """Nearest tabulated point for each τ, clipped to the unit interval: np.rint(np.clip(τ, 0, 1) ·
+    (grid − 1)) computed in place on ``tau`` (np.clip's checks and four temporary arrays cost more
+    than the arithmetic)."""
+    np.maximum(tau, 0.0, out=tau)
+    np.minimum(tau, 1.0, out=tau)
+    tau *= _GRID - 1
+    np.rint(tau, out=tau)
+    return tau.astype(np.intp)
 
 
 def time_leg(times: np.ndarray, progress: np.ndarray) -> LegTiming:
@@ -103,13 +132,14 @@ def time_leg(times: np.ndarray, progress: np.ndarray) -> LegTiming:
     if len(t) > 32:  # a long, slow slide: 32 samples along it are plenty, and keep the cost bounded
         keep = np.linspace(0, len(t) - 1, 32).round().astype(int)
         t, p = t[keep], p[keep]
-    step = float(np.median(np.diff(t))) if len(t) > 1 else 1 / 30
+    step = float(median(np.diff(t))) if len(t) > 1 else 1 / 30
     span = float(t[-1] - t[0])
     shapes = speed_shapes()
     tables = _tables()
     starts = np.linspace(t[0] - 2 * step, t[-1] - 3 * step, 12)
-    durations = np.geomspace(3 * step, span + 4 * step, 12)
-    residual = _fit(t, p, tables, starts, durations)
+    durations = _geomspace(3 * step, span + 4 * step, 12)
+    centred = _centred(p)  # (the same for the coarse pass and every refinement)
+    residual = _fit(t, p, tables, starts, durations, centred)
     flat = residual.reshape(len(shapes), -1)
     best_cells = flat.argmin(axis=1)
     chosen = np.argsort(flat[np.arange(len(shapes)), best_cells])[:2]
@@ -118,10 +148,11 @@ def time_leg(times: np.ndarray, progress: np.ndarray) -> LegTiming:
     start_step = float(starts[1] - starts[0])
     ratio = float(durations[1] / durations[0])
     offsets = np.linspace(-1.0, 1.0, 7)
+    chosen_tables = tables[chosen]
     for _ in range(3):
         local_starts = start[:, None] + start_step * offsets[None, :]
         local_durations = duration[:, None] * ratio ** offsets[None, :]
-        residual = _fit(t, p, tables[chosen], local_starts, local_durations)
+        residual = _fit(t, p, chosen_tables, local_starts, local_durations, centred)
         cells = residual.reshape(len(chosen), -1).argmin(axis=1)
         start = local_starts[np.arange(len(chosen)), cells // 7]
         duration = local_durations[np.arange(len(chosen)), cells % 7]
@@ -137,6 +168,16 @@ def time_leg(times: np.ndarray, progress: np.ndarray) -> LegTiming:
         shape=shape.name,
         fit_error=float(np.sqrt(max(float(best_residual[winner]), 0.0) / len(p))) / travel,
     )
+
+
+def _geomspace(start: float, stop: float, count: int) -> np.ndarray:
+    """np.geomspace for two positive numbers by its own arithmetic (ten to the powers evenly spaced
+    between their logarithms, the ends set exactly): the same values at a third of its cost."""
+    if start <= 0 or stop <= 0:
+        return np.geomspace(start, stop, count)  # (its own error for zero, its own rules for signs)
+    values = 10.0 ** np.linspace(np.log10(start), np.log10(stop), count)
+    values[0], values[-1] = start, stop
+    return values
 
 
 def path_length(times: np.ndarray, points: np.ndarray, onset_s: float, stop_s: float) -> tuple[float, np.ndarray]:
@@ -183,7 +224,7 @@ def traced_length(points: np.ndarray, ends: np.ndarray) -> float:
     relative = points - ends[0]
     along = relative @ along_unit
     offset = relative @ np.array([-along_unit[1], along_unit[0]])
-    coefficients = np.polyfit(along, offset, 3)
+    coefficients = _polyfit(along, offset, 3)
     slope = np.polyval(np.polyder(coefficients), np.linspace(0.0, chord_length, 50))
     return float(chord_length * np.mean(np.sqrt(1.0 + slope**2)))
 
@@ -194,7 +235,18 @@ def _value_at(times: np.ndarray, points: np.ndarray, moment: float) -> np.ndarra
     if len(near) < 4:
         return np.array([np.interp(moment, times, points[:, k]) for k in range(points.shape[1])])
     local_t = times[near] - moment
-    return np.polyfit(local_t, points[near], 2)[-1]  # both coordinates in one fit; the constant term is the value at the moment
+    return _polyfit(local_t, points[near], 2)[-1]  # both coordinates in one fit; the constant term is the value at the moment
+
+
+def _polyfit(x: np.ndarray, y: np.ndarray, degree: int) -> np.ndarray:
+    """np.polyfit's coefficients by its own arithmetic (the column-scaled Vandermonde matrix and
+    the same LAPACK least squares, so the same values) without its argument checks and warnings,
+    which cost as much as the solve: a glide's measurement fits three of these on the frame it ends."""
+    lhs = np.vander(np.asarray(x, dtype=float), degree + 1)
+    scale = np.sqrt((lhs * lhs).sum(axis=0))
+    lhs /= scale
+    coefficients = np.linalg.lstsq(lhs, np.asarray(y, dtype=float), len(x) * np.finfo(float).eps)[0]
+    return (coefficients.T / scale).T
 
 
 MOVING_END_SHARE = 0.5  # a slide whose first (last) samples move at half its peak speed or more began (ended) in motion
@@ -221,8 +273,8 @@ def still_bounds(times: np.ndarray, points: np.ndarray, travel_fu_s: float, min_
     if count < 6:
         return 0, count - 1
     kernel = np.ones(5) / 5  # 0.17 s: jitter averages out, a hand's speed does not
-    smooth = np.column_stack([np.convolve(np.pad(points[:, k], 2, mode="edge"), kernel, mode="valid") for k in range(2)])
-    speed = np.hypot(*np.gradient(smooth, times, axis=0).T)
+    smooth = np.column_stack([np.convolve(pad_edge(points[:, k], 2), kernel, mode="valid") for k in range(2)])
+    speed = np.hypot(*gradient(smooth, times).T)
     peak = float(speed.max())
     first, last = 0, count - 1
     if speed[:2].mean() >= max(MOVING_END_SHARE * peak, MOVING_END_FU_S):

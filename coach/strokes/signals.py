@@ -48,33 +48,32 @@ def dominant_oscillation(signal: np.ndarray, dt: float, band_hz: tuple[float, fl
     n = len(signal)
     if n < 8:
         return None
-    t = np.arange(n) * dt
+    t, resolution, step, fine_offsets = _time_grid(n, dt)
     weighted = _detrended(signal, trend_order) * _hann(n)
     window_sum = _hann_sum(n)
     nyquist = 0.5 / dt
     low, high = band_hz[0], min(band_hz[1], 0.92 * nyquist)
     if high <= low:
         return None
-    resolution = 1.0 / (n * dt)
     # A zero-padded FFT is the spectrum on a grid a quarter of the resolution apart (finds the
     # peak); a fine direct transform around it places it.
     size = 4 * n
     spectrum = np.fft.fft(weighted, size) / window_sum
-    step = resolution / 4
-    bins = np.arange(int(np.ceil(low / step)), int(np.floor(high / step)) + 1)
+    bins, mirrored, frequencies = _band_bins(n, dt, low, high)
     if len(bins) == 0:
         return None
-    plus, minus = np.abs(spectrum[bins]), np.abs(spectrum[(size - bins) % size])
+    plus, minus = np.abs(spectrum[bins]), np.abs(spectrum[mirrored])
     power = plus**2 + minus**2
     coarse_best = int(np.argmax(power))
-    frequencies = bins * step
-    unclipped = frequencies[coarse_best] + np.linspace(-step, step, 21)
-    fine = np.clip(unclipped, low, high)
+    unclipped = frequencies[coarse_best] + fine_offsets
     # exp(-2πi(f0 + δk)t) = exp(-2πi f0 t) · exp(-2πi δk t): the second factor depends on n only
     # (δ is a quarter of the resolution), so it is cached; this runs several times per run check.
     phases = np.exp(-2j * np.pi * frequencies[coarse_best] * t)[None, :] * _fine_offsets(n, dt)
-    at_edge = fine != unclipped
-    if at_edge.any():
+    if unclipped[0] >= low and unclipped[-1] <= high:  # (ascending: inside the band, nothing to clip)
+        fine = unclipped
+    else:
+        fine = np.clip(unclipped, low, high)
+        at_edge = fine != unclipped
         phases[at_edge] = np.exp(-2j * np.pi * np.outer(fine[at_edge], t))
     # One product for both senses: conj(phases) @ w is the conjugate of phases @ conj(w).
     both = np.abs(phases @ np.column_stack([weighted, np.conj(weighted)])) / window_sum
@@ -83,7 +82,7 @@ def dominant_oscillation(signal: np.ndarray, dt: float, band_hz: tuple[float, fl
     best_plus, best_minus = float(fine_plus[fine_best]), float(fine_minus[fine_best])
     # Noise floor: median power away from the peak's main lobe.
     away = np.abs(frequencies - frequencies[coarse_best]) > 2.5 * resolution
-    floor = float(np.median(power[away])) if away.sum() > 5 else float(np.median(power))
+    floor = float(median(power[away])) if away.sum() > 5 else float(median(power))
     floor = max(floor, NOISE_FLOOR**2)
     return Oscillation(
         frequency_hz=float(fine[fine_best]),
@@ -93,29 +92,104 @@ def dominant_oscillation(signal: np.ndarray, dt: float, band_hz: tuple[float, fl
     )
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
+def _time_grid(n: int, dt: float) -> tuple[np.ndarray, float, float, np.ndarray]:
+    """Sample times, spectral resolution, the zero-padded FFT's bin step and the 21 fine offsets
+    around a peak, for a window of ``n`` samples: they depend on its length only, and building
+    them (arange, linspace) cost as much as the transform itself on every call."""
+    resolution = 1.0 / (n * dt)
+    step = resolution / 4
+    times, offsets = np.arange(n) * dt, np.linspace(-step, step, 21)
+    times.flags.writeable = offsets.flags.writeable = False  # shared between calls
+    return times, resolution, step, offsets
+
+
+@lru_cache(maxsize=1024)
+def _band_bins(n: int, dt: float, low: float, high: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The zero-padded FFT's bins inside a band, their mirror images (−f) and their frequencies:
+    the bands are the patterns' fixed tempo ranges, so these repeat from call to call."""
+    step = _time_grid(n, dt)[2]
+    size = 4 * n
+    bins = np.arange(int(np.ceil(low / step)), int(np.floor(high / step)) + 1)
+    tables = bins, (size - bins) % size, bins * step
+    for table in tables:
+        table.flags.writeable = False
+    return tables
+
+
+def median(values: np.ndarray | list[float], axis: int | None = None) -> np.ndarray:
+    """np.median (of all values, or of each column with ``axis=0``) by one sort: the same value
+    (the mean of the two middle ones for an even count) at a tenth of np.median's fixed overhead,
+    which made it one of the costliest steps of a run check or a glide's measurement."""
+    values = np.asarray(values, dtype=float)
+    if axis is None:
+        values = values.ravel()
+    ordered = np.sort(values, axis=0)
+    count = len(ordered)
+    if count == 0 or np.isnan(ordered[-1]).any():  # (NaNs sort last: np.median's own rules then)
+        return np.median(values, axis=0)
+    middle = count // 2
+    if count % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2.0
+
+
+def pad_edge(values: np.ndarray, count: int) -> np.ndarray:
+    """np.pad(values, count, mode="edge") for a 1-D array: the end values repeated, at a fifth of np.pad's cost."""
+    values = np.asarray(values)
+    return np.concatenate((np.repeat(values[:1], count), values, np.repeat(values[-1:], count)))
+
+
+def gradient(values: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """np.gradient(values, times, axis=0) (second-order differences inside, first-order at the
+    ends) by its own arithmetic: the same values without its generic argument handling, which
+    cost more than the differences on a glide's few dozen samples."""
+    values = np.asarray(values, dtype=float)
+    times = np.asarray(times, dtype=float)
+    if len(values) < 3:
+        return np.gradient(values, times, axis=0)
+    step = np.diff(times)
+    shape = (-1,) + (1,) * (values.ndim - 1)
+    out = np.empty_like(values)
+    if (step == step[0]).all():
+        out[1:-1] = (values[2:] - values[:-2]) / (2.0 * step[0])
+        out[0] = (values[1] - values[0]) / step[0]
+        out[-1] = (values[-1] - values[-2]) / step[0]
+        return out
+    before, after = step[:-1], step[1:]
+    a = (-after / (before * (before + after))).reshape(shape)
+    b = ((after - before) / (before * after)).reshape(shape)
+    c = (before / (after * (before + after))).reshape(shape)
+    out[1:-1] = a * values[:-2] + b * values[1:-1] + c * values[2:]
+    out[0] = (values[1] - values[0]) / step[0]
+    out[-1] = (values[-1] - values[-2]) / step[-1]
+    return out
+
+
+@lru_cache(maxsize=256)
 def _fine_offsets(n: int, dt: float) -> np.ndarray:
     """exp(-2πi δ t) for the 21 fine offsets δ of dominant_oscillation's peak search (21×n)."""
     step = 1.0 / (n * dt) / 4
     return np.exp(-2j * np.pi * np.outer(np.linspace(-step, step, 21), np.arange(n) * dt))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _hann(n: int) -> np.ndarray:
     return np.hanning(n + 2)[1:-1]
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _hann_sum(n: int) -> float:
     return float(_hann(n).sum())
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _trend_fit(n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
     """Design matrix (n×k) and its pseudo-inverse (k×n) of a least-squares polynomial trend."""
     x = np.linspace(-0.5, 0.5, n)
     design = np.vander(x, order + 1, increasing=True)
-    return design, np.linalg.pinv(design)
+    # Kept as complex: the signals are, and numpy would otherwise cast both matrices at every call.
+    return design.astype(complex), np.linalg.pinv(design).astype(complex)
 
 
 def _detrended(signal: np.ndarray, order: int) -> np.ndarray:
@@ -129,12 +203,12 @@ def _detrended(signal: np.ndarray, order: int) -> np.ndarray:
 def amplitude_at(signal: np.ndarray, dt: float, frequency_hz: float) -> float:
     """Amplitude of one frequency in a signal (Hann window, linear trend removed); both rotation senses summed."""
     n = len(signal)
-    t = np.arange(n) * dt
-    window = _hann(n)
-    weighted = _detrended(signal, 1) * window
+    t = _time_grid(n, dt)[0]
+    window_sum = _hann_sum(n)
+    weighted = _detrended(signal, 1) * _hann(n)
     phase = np.exp(-2j * np.pi * frequency_hz * t)
-    plus = abs(np.sum(weighted * phase)) / window.sum()
-    minus = abs(np.sum(weighted * np.conj(phase))) / window.sum()
+    plus = abs(np.sum(weighted * phase)) / window_sum
+    minus = abs(np.sum(weighted * np.conj(phase))) / window_sum
     return float(plus + minus)
 
 
@@ -146,7 +220,7 @@ def envelope_span(signal: np.ndarray, dt: float, frequency_hz: float) -> tuple[i
     period_samples = max(2, int(round(1.0 / (frequency_hz * dt))))
     # Slow motion (the hand arriving, leaving) would pass for oscillation near the ends: remove the
     # two-period moving average, which holds none of the oscillation itself.
-    slow = np.convolve(np.pad(z, period_samples, mode="edge"), np.ones(2 * period_samples) / (2 * period_samples), mode="same")
+    slow = np.convolve(pad_edge(z, period_samples), np.ones(2 * period_samples) / (2 * period_samples), mode="same")
     z = z - slow[period_samples : period_samples + n]
     kernel = np.ones(period_samples)
     # Averages over one period; at the ends, over the part of the period that is there (so the
@@ -156,7 +230,7 @@ def envelope_span(signal: np.ndarray, dt: float, frequency_hz: float) -> tuple[i
     minus = np.abs(np.convolve(z * np.exp(2j * np.pi * frequency_hz * t), kernel, mode="same")) / counts
     envelope = plus + minus
     core = envelope[n // 5 : max(n // 5 + 1, 4 * n // 5)]
-    level = 0.5 * float(np.median(core))
+    level = 0.5 * float(median(core))
     above = np.flatnonzero(envelope >= level)
     if len(above) == 0:
         return 0, n - 1
