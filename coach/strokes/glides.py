@@ -245,7 +245,7 @@ def _polyfit(x: np.ndarray, y: np.ndarray, degree: int) -> np.ndarray:
     lhs = np.vander(np.asarray(x, dtype=float), degree + 1)
     scale = np.sqrt((lhs * lhs).sum(axis=0))
     lhs /= scale
-    coefficients = np.linalg.lstsq(lhs, np.asarray(y, dtype=float), len(x) * np.finfo(float).eps)[0]
+    coefficients = np.linalg.lstsq(lhs, np.asarray(y, dtype=float), float(len(x) * np.finfo(float).eps))[0]
     return (coefficients.T / scale).T
 
 
