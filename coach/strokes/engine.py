@@ -308,15 +308,25 @@ class _HandTrack:
     other_leg_s: float = -math.inf  # end of the last slide that was neither a glide nor a return
     refound: tuple[float, np.ndarray] | None = None  # when the face was found again, and the stand-in pose's offset then
     sizes_seen: int = 0
+    guessed_sizes: deque[float] = field(default_factory=lambda: deque(maxlen=SIZE_HISTORY))  # read on a stand-in pose
 
-    def learn_size(self, size_fu: float) -> None:
-        self.sizes.append(size_fu)
+    def learn_size(self, size_fu: float, trusted: bool = True) -> None:
+        """Learn the resting size from sizes read on a face found in the same frame (``trusted``).
+
+        A stand-in pose's scale is the head's size seconds ago, or the face's last fit as the hand
+        covered it (landmarks dragged by the hand): sizes read on it ran 20-25 % small, and as the
+        low percentile the resting size is, they made the hand look lifted at the skin for the next
+        30 s (a whole set of chin glides lost). They are used only until enough trusted ones are in
+        (a session that begins on the forehead, the face hidden, has nothing better).
+        """
+        (self.sizes if trusted else self.guessed_sizes).append(size_fu)
         self.sizes_seen += 1
+        sizes = self.sizes if len(self.sizes) >= 15 else list(self.sizes) + list(self.guessed_sizes)
         previous = self.resting_size
-        if len(self.sizes) < 15:
-            self.resting_size = min(RESTING_SIZE_PRIOR_FU, min(self.sizes))
-        elif self.sizes_seen % 10 == 0 or self.sizes_seen == 15:  # (the history stays full after 30 s)
-            self.resting_size = float(np.percentile(self.sizes, 10))
+        if len(sizes) < 15:
+            self.resting_size = min(RESTING_SIZE_PRIOR_FU, min(sizes))
+        elif self.sizes_seen % 10 == 0 or len(sizes) == 15:  # (the history stays full after 30 s)
+            self.resting_size = float(np.percentile(sizes, 10))
         if self.resting_size != previous:
             self._rescale(previous / self.resting_size)
 
@@ -416,7 +426,7 @@ class StrokeEngine:
             size_fu = measure.size_px / scale
             in_region = self._near_face(point_fu)
             if in_region:
-                track.learn_size(size_fu)
+                track.learn_size(size_fu, trusted=fresh_pose)
             values = np.array([t, point_fu[0], point_fu[1], size_fu / track.resting_size,
                                measure.pinch_px / scale, measure.tip_depth_px / scale])
             if track.last_seen_s is not None and t - track.last_seen_s > HAND_GAP_S:
