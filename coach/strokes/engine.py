@@ -935,6 +935,7 @@ class StrokeEngine:
         direction_vector = (ends[1] - ends[0]) / max(float(np.hypot(*(ends[1] - ends[0]))), 1e-9)
         return_evidence = self._return_evidence(track, direction_vector, speed, lift, onset)
         if return_evidence >= 1.0:
+            self._restart_hold_after(track, stop)
             return _rejected(track.hand, times, "a return (evidence)", return_evidence)
         try:
             direction = glide_direction(ends[0], ends[1])
@@ -959,6 +960,14 @@ class StrokeEngine:
         if track.hold is not None and track.hold.stroke_id is None and buffer.t[track.hold.start] < stop:
             track.hold = None  # the finger was still sliding: a hold can only begin where the glide stopped
         return stroke
+
+    @staticmethod
+    def _restart_hold_after(track: _HandTrack, stop_s: float) -> None:
+        """The hand arriving or coming back from a glide was still sliding until ``stop_s``: its slow
+        landing tail stays within a hold's spot, but a press can only begin once it has come to rest
+        (as after a glide). Unreported holds that began earlier start again from now."""
+        if track.hold is not None and track.hold.stroke_id is None and track.buffer.t[track.hold.start] < stop_s:
+            track.hold = None
 
     @staticmethod
     def _trim_lift(buffer: _Buffer, first: int, last: int) -> tuple[int, int]:
