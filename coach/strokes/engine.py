@@ -7,10 +7,11 @@ of a second and report strokes as events:
 
 - **glides**: a slide starts when the finger leaves its resting point (3 mm) at more than a crawl,
   and ends when its pace over the last 0.3 s stays below 15 % of its peak, when it turns back, when
-  the hand rises off the skin as it slows, or when it speeds up to travel off. After 0.2 s more (its slow tail) the slide is timed from 10 % to 10 % of its
-  peak speed and measured (coach.strokes.glides), and reported at once unless it is not a massage
-  stroke: too short, too fast, not straight, landing or leaving, or a **return** — the way back
-  right after a glide, made faster and/or with the hand lifted toward the camera (it looks larger);
+  the hand rises off the skin as it slows, or when it speeds up to travel off. After 0.2 s more (its
+  slow tail) the slide is timed from 10 % to 10 % of its peak speed and measured
+  (coach.strokes.glides), and reported at once unless it is not a massage stroke: too short, too
+  fast, not straight, landing or leaving, or a **return** — the way back right after a glide, made
+  faster and/or with the hand lifted toward the camera (it looks larger);
 - **runs** (circles, taps, kneads): a few times a second the last ~2.5 s are searched for one
   repetition (coach.strokes.periodic). While a run goes on, its swing over the last whole
   period(s) is watched sample by sample and a progress event is sent each time a cycle completes;
