@@ -125,7 +125,7 @@ class FaceRegions:
         unassigned = np.ones(len(points_fu), dtype=bool)
         # A polygon holds no point outside its bounding box: only regions whose box meets the
         # points' own box are tested (a stroke's path lies in one or two of the sixteen).
-        lows, highs = self._boxes
+        lows, highs = self.bounding_boxes
         meets = (lows <= points_fu.max(axis=0)).all(axis=1) & (highs >= points_fu.min(axis=0)).all(axis=1)
         for region_index in np.flatnonzero(meets):
             if not unassigned.any():
@@ -138,7 +138,7 @@ class FaceRegions:
         return labels
 
     @cached_property
-    def _boxes(self) -> tuple[np.ndarray, np.ndarray]:
+    def bounding_boxes(self) -> tuple[np.ndarray, np.ndarray]:
         """Each region's bounding box: lowest and highest x, y of its outline (regions × 2, twice)."""
         polygons = [np.asarray(polygon, dtype=float) for polygon in self.polygons_fu.values()]
         return np.array([polygon.min(axis=0) for polygon in polygons]), np.array([polygon.max(axis=0) for polygon in polygons])

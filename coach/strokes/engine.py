@@ -371,9 +371,6 @@ class StrokeEngine:
         self._now_s = 0.0
         self._frame_work = 0
         self._last_region: str | None = None  # where _near_face last found a hand (it is tried first)
-        polygons = [np.asarray(polygon, dtype=float) for polygon in self.regions.polygons_fu.values()]
-        self._region_boxes = (tuple(self.regions.polygons_fu), np.array([polygon.min(axis=0) for polygon in polygons]),
-                              np.array([polygon.max(axis=0) for polygon in polygons]))
 
     # -- public -------------------------------------------------------------------------------
 
@@ -1282,7 +1279,7 @@ class StrokeEngine:
         # Only regions whose bounding box holds the point (or a margin's offset of it) can hold it:
         # a hand beside the face made 60 polygon tests a frame.
         points = np.vstack([point_fu[None], point_fu + _EDGE_OFFSETS])
-        names, lows, highs = self._region_boxes
+        names, (lows, highs) = self.regions.names, self.regions.bounding_boxes
         boxed = ((points[:, None, :] >= lows) & (points[:, None, :] <= highs)).all(axis=2)
         for point_index, region_index in zip(*np.nonzero(boxed)):
             if self.regions.contains(names[region_index], points[point_index]):
