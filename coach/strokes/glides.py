@@ -192,15 +192,10 @@ def path_length(times: np.ndarray, points: np.ndarray, onset_s: float, stop_s: f
     """
     inside = (times >= onset_s) & (times <= stop_s)
     ends = np.array([_value_at(times, points, onset_s), _value_at(times, points, stop_s)])
-    chord = ends[1] - ends[0]
-    chord_length = float(np.hypot(*chord))
+    chord_length = float(np.hypot(*(ends[1] - ends[0])))
     if chord_length < 1e-9 or inside.sum() < 6:
         return chord_length, ends
-    along_unit = chord / chord_length
-    normal = np.array([-along_unit[1], along_unit[0]])
-    relative = points[inside] - ends[0]
-    along = relative @ along_unit
-    offset = relative @ normal
+    along, offset = _along_and_across(points[inside], ends, chord_length)
     # offset ≈ bow · u(1 − u), u the share of the chord: one bow, zero at both ends (least squares).
     share = along / chord_length
     basis = share * (1.0 - share)
@@ -216,17 +211,20 @@ def traced_length(points: np.ndarray, ends: np.ndarray) -> float:
 
     This is for judging straightness, not speed: the free ends also follow jitter (path_length).
     """
-    chord = ends[1] - ends[0]
-    chord_length = float(np.hypot(*chord))
+    chord_length = float(np.hypot(*(ends[1] - ends[0])))
     if chord_length < 1e-9 or len(points) < 6:
         return chord_length
-    along_unit = chord / chord_length
-    relative = points - ends[0]
-    along = relative @ along_unit
-    offset = relative @ np.array([-along_unit[1], along_unit[0]])
+    along, offset = _along_and_across(points, ends, chord_length)
     coefficients = _polyfit(along, offset, 3)
     slope = np.polyval(np.polyder(coefficients), np.linspace(0.0, chord_length, 50))
     return float(chord_length * np.mean(np.sqrt(1.0 + slope**2)))
+
+
+def _along_and_across(points: np.ndarray, ends: np.ndarray, chord_length: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's distance along the chord from the first end, and its sideways offset from the chord."""
+    along_unit = (ends[1] - ends[0]) / chord_length
+    relative = points - ends[0]
+    return relative @ along_unit, relative @ np.array([-along_unit[1], along_unit[0]])
 
 
 def _value_at(times: np.ndarray, points: np.ndarray, moment: float) -> np.ndarray:
