@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from coach.perception import OneEuroFilter, OneEuroParams, create_tracker, subject_handedness
+from coach.perception.tracker import one_hand_per_side
 from coach.recording import read_recording, track_video_to_recording
 from coach.sources import VideoFileSource
 from coach.types import HAND_INDEX_TIP, LEFT_EYE_OUTER, RIGHT_EYE_OUTER, Frame
@@ -188,3 +189,25 @@ def test_two_faces_the_largest_is_the_subject(portrait_path: Path) -> None:
     with Pipeline(tracker=create_tracker(mode="image")) as pipeline:
         result = pipeline.process_frame(Frame(0, 0.0, canvas))
     assert "Several faces" in result.status
+
+
+def _hand_at(x: float, y: float, size: float = 0.1) -> np.ndarray:
+    """21 points spread over a square of ``size`` at (x, y), normalised image coordinates."""
+    grid = np.linspace(0.0, size, 21)
+    return np.stack([x + grid, y + grid[::-1], np.zeros(21)], axis=1)
+
+
+def test_more_hands_than_asked_for_keep_one_per_side() -> None:
+    # Hands can return three palms from a graph asked for two (mediapipe issues 2319, 4607); a
+    # recording must still hold at most one left and one right hand.
+    first_right, second_right, left = _hand_at(0.3, 0.5), _hand_at(0.35, 0.65), _hand_at(0.6, 0.5)
+    kept = one_hand_per_side([("right", 0.98, second_right), ("left", 0.97, left), ("right", 0.99, first_right)])
+    assert [(hand, score) for hand, score, _ in kept] == [("right", 0.99), ("left", 0.97)]
+    assert kept[0][2] is first_right and kept[1][2] is left
+
+
+def test_two_hands_with_one_label_are_a_duplicate_or_the_other_hand() -> None:
+    right, on_top, apart = _hand_at(0.3, 0.5), _hand_at(0.305, 0.505), _hand_at(0.6, 0.5)
+    assert [hand for hand, _, _ in one_hand_per_side([("right", 0.9, right), ("right", 0.8, on_top)])] == ["right"]
+    kept = one_hand_per_side([("right", 0.8, apart), ("right", 0.9, right)])
+    assert [(hand, score) for hand, score, _ in kept] == [("right", 0.9), ("left", 0.8)]

@@ -111,19 +111,29 @@ def subject_handedness(mediapipe_label: str, mirrored: bool) -> Handedness:
 def one_hand_per_side(hands: list[tuple[Handedness, float, np.ndarray]]) -> list[tuple[Handedness, float, np.ndarray]]:
     """Most confident first, at most one hand per side (shared by both tracker backends).
 
-    When both detections get the same label, one lying on top of the other is a duplicate and is
+    When two detections get the same label, one lying on top of the other is a duplicate and is
     dropped; a distinct one is relabelled (the less confident of the two), since a subject has one
-    hand of each.
+    hand of each. Hands sometimes returns more hands than ``max_num_hands`` (google-ai-edge/mediapipe
+    issues 2319 and 4607: three palms from a graph asked for two); the extra ones, least confident,
+    are dropped, so every frame holds at most one left and one right hand.
     """
-    hands = sorted(hands, key=lambda hand: hand[1], reverse=True)
-    if len(hands) == 2 and hands[0][0] == hands[1][0]:
-        if _overlap_of_smaller(hands[0][2], hands[1][2]) > DUPLICATE_HAND_OVERLAP:
-            logger.debug("two %s hands on top of each other; keeping the more confident one", hands[0][0])
-            return hands[:1]
-        relabelled = _OTHER_HAND[hands[1][0]]
-        logger.debug("both hands labelled %s; calling the less confident one %s", hands[0][0], relabelled)
-        hands[1] = (relabelled, hands[1][1], hands[1][2])
-    return hands
+    ranked = sorted(hands, key=lambda hand: hand[1], reverse=True)
+    kept: list[tuple[Handedness, float, np.ndarray]] = []
+    for hand in ranked:  # the most confident hand of each label
+        if all(other[0] != hand[0] for other in kept):
+            kept.append(hand)
+    if len(kept) == 1:  # one label only: a second, distinct hand is the other side
+        for handedness, score, points in ranked[1:]:
+            if _overlap_of_smaller(kept[0][2], points) > DUPLICATE_HAND_OVERLAP:
+                logger.debug("two %s hands on top of each other; keeping the more confident one", handedness)
+                continue
+            relabelled = _OTHER_HAND[handedness]
+            logger.debug("both hands labelled %s; calling the less confident one %s", handedness, relabelled)
+            kept.append((relabelled, score, points))
+            break
+    if len(hands) > len(kept):
+        logger.debug("%d hands found; kept %d, one per side", len(hands), len(kept))
+    return kept
 
 
 def largest_face(candidates: list[np.ndarray], width: int, height: int) -> tuple[np.ndarray | None, int]:
