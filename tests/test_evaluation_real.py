@@ -212,3 +212,43 @@ def test_the_full_family_covers_every_pattern_on_both_kinds_of_face(media_dir: P
     hands = {hand for recipe in FULL_RECIPES for block in recipe.blocks for hand in ([block.hand] if block.hand != "both" else ["left", "right"])}
     assert hands == {"left", "right"}
     assert any(block.leave == "frame" for recipe in FULL_RECIPES for block in recipe.blocks)
+
+
+def test_the_real_pixel_tuning_set_shares_no_face_and_no_photo_with_the_evaluation_clips(media_dir: Path) -> None:
+    """Tuning on real pixels must not see an evaluation face or hand: otherwise family (c) would
+    grade the engine on what it was tuned on. The tuning set still covers every pattern, both hands."""
+    from coach.evaluation.composites import FULL_RECIPES, QUICK_RECIPES, TUNING_RECIPES, used_faces, used_photos
+
+    evaluation = (*FULL_RECIPES, *QUICK_RECIPES)
+    assert used_faces(TUNING_RECIPES).isdisjoint(used_faces(evaluation))
+    assert used_photos(TUNING_RECIPES).isdisjoint(used_photos(evaluation))
+    assert {recipe.name for recipe in TUNING_RECIPES}.isdisjoint(recipe.name for recipe in evaluation)
+    for relative in (*used_photos(TUNING_RECIPES), *used_faces(TUNING_RECIPES)):
+        assert (media_dir / relative).is_file(), relative
+    patterns = {block.pattern for recipe in TUNING_RECIPES for block in recipe.blocks}
+    assert patterns == {"glide", "circle", "tap", "knead", "hold"}
+    hands = {block.hand for recipe in TUNING_RECIPES for block in recipe.blocks}
+    assert {"left", "right", "both"} <= hands
+
+
+def test_a_still_photo_is_framed_like_a_webcam_at_arms_length(media_dir: Path) -> None:
+    """The tuning set's faces are still photos framed every way (a head, a half-length figure):
+    each is scaled and shifted so the face is as large and as placed as a webcam would show it."""
+    import cv2
+
+    from coach.evaluation.composites import FOOTAGE_VIEW_FU, PORTRAIT_SIZE, SELFIE, SPEAKER, _still_face_canvas
+    from coach.perception import create_tracker
+    from coach.types import Frame
+
+    width, height = PORTRAIT_SIZE
+    for face in (SELFIE, SPEAKER):
+        canvas = _still_face_canvas(cv2.imread(str(media_dir / face)), width, height)
+        assert canvas.shape == (height, width, 3)
+        with create_tracker(mode="image") as tracker:
+            tracked = tracker.track(Frame(0, 0.0, canvas))
+        assert tracked.face is not None, face
+        pose = FaceFrameFitter().fit(tracked.face, width, height)
+        assert pose is not None
+        assert pose.scale_px_per_fu * FOOTAGE_VIEW_FU == pytest.approx(width, rel=0.08), face
+        eyes = pose.face_to_image(np.zeros((1, 2)))[0]
+        assert abs(eyes[0] - width / 2) < 0.03 * width and abs(eyes[1] - 0.42 * height) < 0.03 * height, (face, eyes)

@@ -75,7 +75,9 @@ ON_FACE_MAX_X_FU = 0.84
 camera and a pasted (flat) hand would look beside the face rather than on it."""
 NECK_MIN_Y_FU = -1.7
 """Neck strokes stay above this (FU below the eyes), where a webcam framing the face still sees them."""
-THUMB_PHOTOS = ("h3d_hand_01-05-001_angle01", "h3d_hand_01-10-001_angle01", "cutout_tfjs_hands_open_grabcut")
+THUMB_PHOTOS = (
+    "h3d_hand_01-05-001_angle01", "h3d_hand_01-10-001_angle01", "cutout_tfjs_hands_open_grabcut", "cutout_mps_thumbup_grabcut",
+)
 """Photos whose thumb stands free of the fingers, so it can be bent for kneading."""
 
 # Pointing direction of the fingers (degrees in the face frame, 90 = up, 0 = toward the subject's
@@ -108,12 +110,20 @@ class BlockSpec:
     reps: int = 3  # glides
 
 
+STILL_FACES = "images/"
+"""A recipe's face starting with this is a still photo in the media folder, moved like the portrait."""
+
+
+def is_still_face(face: str) -> bool:
+    return face.startswith(STILL_FACES)
+
+
 @dataclass(frozen=True)
 class ClipRecipe:
     """Everything that decides a clip's pixels (with the code): face, photos, blocks, seed."""
 
     name: str
-    face: str  # PORTRAIT or a file name in videos/
+    face: str  # PORTRAIT, a file name in videos/, or "images/…" (a still photo, see is_still_face)
     photos: tuple[tuple[str, str], ...]  # (hand, photo file relative to the media folder)
     blocks: tuple[BlockSpec, ...]
     seed: int
@@ -209,6 +219,52 @@ FULL_RECIPES: tuple[ClipRecipe, ...] = (
 """The full family: 16 clips of 10–15 s (about 210 s, 59 labelled strokes), every pattern on the
 portrait and on footage of all six people, ten hand photos (and their mirror images as the other
 hand), both hands (also at once), lifted returns, the hand leaving the picture and coming back."""
+
+SELFIE, SPEAKER = "images/mp_man_selfie_1280.jpg", "images/fr_lin_manuel_miranda.png"
+BACK_1, BACK_2 = H + "01-01-001_angle04.png", H + "01-01-001_angle05.png"
+# Not h3d_hand_01-01-001_angle06: MediaPipe's index fingertip on it jumps 0.3 FU from frame to
+# frame wherever it is pasted (fingertip error median 40–47 px, p90 58–90 px, against ≤ 4 / ≤ 13 px
+# for the other photos), more than a glide's length: no engine could read strokes from it.
+CUT_THUMB = "composite/cutout_mps_thumbup_grabcut.png"
+
+TUNING_RECIPES: tuple[ClipRecipe, ...] = (
+    ClipRecipe("tune_selfie_forehead_glides", SELFIE, _photos(right=BACK_1), (
+        BlockSpec("glide", "forehead", "right", reps=4),
+        BlockSpec("hold", "right_temple", "right"),
+    ), seed=501),
+    ClipRecipe("tune_selfie_circles_taps", SELFIE, _photos(right=CUT_THUMB, left=BACK_2), (
+        BlockSpec("circle", "right_cheek", "right", direction="outward"),
+        BlockSpec("tap", "left_under_eye", "left"),
+    ), seed=502, hand_size=0.94),
+    ClipRecipe("tune_speaker_cheek_glides_left_chin_taps", SPEAKER, _photos(left=BACK_2), (
+        BlockSpec("glide", "left_cheek", "left", leave="frame"),
+        BlockSpec("tap", "chin", "left"),
+    ), seed=503),
+    ClipRecipe("tune_speaker_kneads_holds", SPEAKER, _photos(right=CUT_THUMB), (
+        BlockSpec("knead", "right_jaw", "right"),
+        BlockSpec("hold", "forehead", "right"),
+    ), seed=504, hand_size=1.06),
+    ClipRecipe("tune_selfie_both_hands_glides", SELFIE, _photos(right=BACK_1, left=BACK_2), (
+        BlockSpec("glide", "right_cheek", "both", reps=3),
+        BlockSpec("glide", "left_neck", "left", direction="down", reps=2),
+    ), seed=505),
+    ClipRecipe("tune_speaker_jaw_under_eye_glides", SPEAKER, _photos(right=BACK_2, left=BACK_1), (
+        BlockSpec("glide", "right_jaw", "right", reps=3),
+        BlockSpec("glide", "left_under_eye", "left", direction="out", reps=2),
+    ), seed=506, hand_size=0.97),
+    ClipRecipe("tune_selfie_temple_circles_cheek_taps", SELFIE, _photos(left=CUT_THUMB, right=BACK_2), (
+        BlockSpec("circle", "left_temple", "left", direction="inward", leave="frame"),
+        BlockSpec("tap", "right_cheek", "right"),
+    ), seed=507),
+    ClipRecipe("tune_speaker_forehead_taps_nose_glides", SPEAKER, _photos(right=BACK_1, left=CUT_THUMB), (
+        BlockSpec("tap", "forehead", "right"),
+        BlockSpec("glide", "nose", "right", direction="down", reps=3),
+        BlockSpec("knead", "left_cheek", "left"),
+    ), seed=508),
+)
+"""The real-pixel TUNING set: the only real pixels the engine may be tuned on. Its faces (two still
+photos, moved like the portrait) and hand photos (two other views of a hand, from the back as a
+webcam sees a hand on the face, and a thumb-up cut-out, each also mirrored as the other hand) appear in no evaluation clip, so the evaluation family stays unseen."""
 
 QUICK_RECIPES: tuple[ClipRecipe, ...] = (
     ClipRecipe("quick_portrait_cheek_glides", PORTRAIT, _photos(right=POINT_1), (
@@ -751,21 +807,48 @@ def portrait_path() -> Path:
     return Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
 
 
-class _PortraitBackground(_Background):
-    """matplotlib's portrait on a grey canvas, rolled, zoomed and shifted a little every frame."""
+def _still_face_canvas(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """A still photo scaled and shifted so its face is as large and as placed as the portrait's.
 
-    def __init__(self, phase: float) -> None:
+    Why: photos of people are framed every way (a head and shoulders, a half-length figure); a
+    webcam at arm's length sees about ``FOOTAGE_VIEW_FU`` face units across, the eyes a little
+    above the middle. Face Mesh on the photo alone gives the face's scale and place.
+    """
+    from coach.perception import Tracker
+
+    with Tracker(mode="image") as tracker:
+        tracked = tracker.track(Frame(0, 0.0, image))
+    pose = FaceFrameFitter().fit(tracked.face, image.shape[1], image.shape[0]) if tracked.face is not None else None
+    if pose is None:
+        raise RuntimeError("Face Mesh found no face in the still photo")
+    scale = width / FOOTAGE_VIEW_FU / pose.scale_px_per_fu
+    eyes = pose.face_to_image(np.zeros((1, 2)))[0]
+    matrix = np.array([[scale, 0.0, width / 2 - scale * eyes[0]], [0.0, scale, height * 0.42 - scale * eyes[1]]])
+    return cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_CONSTANT, borderValue=(60, 60, 60))
+
+
+class _PortraitBackground(_Background):
+    """A still portrait on a grey canvas, rolled, zoomed and shifted a little every frame.
+
+    matplotlib's portrait (``still`` None) as the evaluation family has always shown it, or another
+    still photo of a face from the media folder, placed by ``_still_face_canvas``.
+    """
+
+    def __init__(self, phase: float, still: Path | None = None) -> None:
         from coach.perception import Tracker
 
         self.width, self.height = PORTRAIT_SIZE
-        image = cv2.imread(str(portrait_path()))
-        scale = 420 / image.shape[0]
-        face = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        canvas = np.full((self.height, self.width, 3), 60, dtype=np.uint8)
-        top, left = (self.height - face.shape[0]) // 2 - 20, (self.width - face.shape[1]) // 2
-        y0, x0 = max(top, 0), max(left, 0)
-        crop = face[y0 - top : y0 - top + self.height - y0, x0 - left : x0 - left + self.width - x0]
-        canvas[y0 : y0 + crop.shape[0], x0 : x0 + crop.shape[1]] = crop
+        if still is not None:
+            canvas = _still_face_canvas(cv2.imread(str(still)), self.width, self.height)
+        else:
+            image = cv2.imread(str(portrait_path()))
+            scale = 420 / image.shape[0]
+            face = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            canvas = np.full((self.height, self.width, 3), 60, dtype=np.uint8)
+            top, left = (self.height - face.shape[0]) // 2 - 20, (self.width - face.shape[1]) // 2
+            y0, x0 = max(top, 0), max(left, 0)
+            crop = face[y0 - top : y0 - top + self.height - y0, x0 - left : x0 - left + self.width - x0]
+            canvas[y0 : y0 + crop.shape[0], x0 : x0 + crop.shape[1]] = crop
         with Tracker(mode="image") as tracker:
             tracked = tracker.track(Frame(0, 0.0, canvas))
         if tracked.face is None:
@@ -917,8 +1000,9 @@ class RenderedClip:
 def render_clip(recipe: ClipRecipe, media_dir: Path, photos: HandPhotos) -> RenderedClip:
     """Script the clip, and a lazy generator of its frames (the truth fills in as they are made)."""
     background: _Background
-    if recipe.face == PORTRAIT:
-        background = _PortraitBackground(phase=float(np.random.default_rng(recipe.seed).uniform(0, 2 * math.pi)))
+    if recipe.face == PORTRAIT or is_still_face(recipe.face):
+        still = media_dir / recipe.face if is_still_face(recipe.face) else None
+        background = _PortraitBackground(phase=float(np.random.default_rng(recipe.seed).uniform(0, 2 * math.pi)), still=still)
         typical_px_per_fu = background.pose.scale_px_per_fu
     else:
         background = _FootageBackground(media_dir, recipe.face, recipe.face_offset_s)
@@ -982,7 +1066,9 @@ class CompositeSession:
 
 def _recipe_key(recipe: ClipRecipe, media_dir: Path) -> str:
     media = [media_dir / relative for _, relative in recipe.photos]
-    if recipe.face != PORTRAIT:
+    if is_still_face(recipe.face):
+        media.append(media_dir / recipe.face)
+    elif recipe.face != PORTRAIT:
         media.append(footage_path(media_dir, recipe.face))
     else:
         media.append(portrait_path())
@@ -1095,13 +1181,16 @@ def tracking_quality(clip: CompositeSession, labels: Sequence[LabelledStroke] | 
     return TrackingQuality(total, share(face), share(found), share(other), np.asarray(errors))
 
 
-def recipes(quick: bool = False) -> tuple[ClipRecipe, ...]:
+def recipes(quick: bool = False, tuning: bool = False) -> tuple[ClipRecipe, ...]:
+    if tuning:
+        return TUNING_RECIPES[:3] if quick else TUNING_RECIPES
     return QUICK_RECIPES if quick else FULL_RECIPES
 
 
-def real_pixel_clips(media_dir: Path, quick: bool = False, names: Sequence[str] | None = None) -> list[CompositeSession]:
-    """Every clip of the family (or the quick few, or those named), tracked, with their truth."""
-    chosen = [recipe for recipe in recipes(quick) if names is None or recipe.name in names]
+def real_pixel_clips(media_dir: Path, quick: bool = False, names: Sequence[str] | None = None,
+                     tuning: bool = False) -> list[CompositeSession]:
+    """Every clip of the family (or the quick few, or those named; ``tuning``: of the tuning set), tracked, with their truth."""
+    chosen = [recipe for recipe in recipes(quick, tuning) if names is None or recipe.name in names]
     photos = HandPhotos(media_dir)
     try:
         return [composite_session(recipe, media_dir, photos) for recipe in chosen]
@@ -1109,9 +1198,11 @@ def real_pixel_clips(media_dir: Path, quick: bool = False, names: Sequence[str] 
         photos.close()
 
 
-def real_pixel_sessions(media_dir: Path, quick: bool = False) -> list[EvalSession]:
-    """Family (c): composites of real hand photos on real moving faces, tracked by the real Tracker."""
-    return [clip.session for clip in real_pixel_clips(media_dir, quick)]
+def real_pixel_sessions(media_dir: Path, quick: bool = False, tuning: bool = False) -> list[EvalSession]:
+    """Family (c): composites of real hand photos on real moving faces, tracked by the real Tracker.
+
+    ``tuning``: the tuning set instead (TUNING_RECIPES: other faces, other hand photos)."""
+    return [clip.session for clip in real_pixel_clips(media_dir, quick, tuning=tuning)]
 
 
 def used_photos(chosen: Sequence[ClipRecipe] = FULL_RECIPES) -> set[str]:

@@ -10,7 +10,9 @@ Families:
   (1000–1029), tuning seeds TUNING_SEEDS (5000–5029). Its glide labels are relabelled here to the
   10 %-of-peak convention (see ``relabel_synthetic_glides``), so every family measures a glide alike;
 - ``minjerk`` (b): coach.evaluation.minjerk, evaluation seeds 8000–8029, tuning seeds 7000–7029;
-- ``real`` (c): real-pixel composites made at benchmark time (coach.evaluation.composites);
+- ``real`` (c): real-pixel composites made at benchmark time (coach.evaluation.composites); its
+  tuning set (TUNING_RECIPES) is built from two other faces and three other hand photos than its
+  evaluation clips, so tuning on real pixels never sees an evaluation face or hand;
 - ``negatives`` (d): real footage where no hand touches the face (coach.evaluation.negatives);
   labels are empty, every stroke is wrong.
 Real families need ../shared/media (or COACH_MEDIA_DIR); without it they raise FamilyUnavailableError.
@@ -68,7 +70,10 @@ def describe(family: str, tuning: bool = False, quick: bool = False) -> str:
         return (f"family (b) coach.evaluation.minjerk (min-jerk strokes, lifted taps, hand over the eyes, measured "
                 f"MediaPipe noise), {role} {seeds[0]}–{seeds[-1]} ({len(seeds)} sessions)")
     if family == "real":
-        return "family (c) real pixels: real hand photos pasted along scripted strokes on real moving faces, tracked by MediaPipe now"
+        which = ("TUNING clips (other faces and hand photos than the evaluation clips)" if tuning
+                 else "evaluation clips (never tuned on)")
+        return ("family (c) real pixels: real hand photos pasted along scripted strokes on real moving faces, "
+                f"tracked by MediaPipe now; {which}")
     if family == "negatives":
         return "family (d) real negatives: clips in ../shared/media where no hand touches the face (every stroke is wrong)"
     raise ValueError(f"unknown family {family!r}; expected one of {', '.join(FAMILIES)}")
@@ -172,14 +177,23 @@ def _generated(family: str, tuning: bool, quick: bool) -> Iterator[EvalSession]:
 
 
 def tuning_sessions(family: str | None = None, quick: bool = False) -> Iterator[EvalSession]:
-    """The tuning set: coach.synthetic TUNING_SEEDS and minjerk seeds 7000–7029.
+    """The tuning set: coach.synthetic TUNING_SEEDS, minjerk seeds 7000–7029 and the real-pixel tuning clips.
 
     The only data the engine's thresholds (or a model) may be chosen on. ``family`` limits it to
-    "synthetic" or "minjerk".
+    "synthetic", "minjerk" or "real"; without it, the two generated families (the real-pixel
+    clips need ../shared/media and a few minutes of tracking the first time, so they are asked
+    for by name). Raises FamilyUnavailableError for "real" without the media.
     """
     for name in ("synthetic", "minjerk"):
         if family is None or family == name:
             yield from _generated(name, tuning=True, quick=quick)
+    if family == "real":
+        media = media_dir()
+        if not media.is_dir():
+            raise FamilyUnavailableError(f"shared media not found at {media} (put ../shared/media beside the checkout or set COACH_MEDIA_DIR)")
+        from coach.evaluation.composites import real_pixel_sessions
+
+        yield from real_pixel_sessions(media, quick=quick, tuning=True)
 
 
 def evaluation_sessions(family: str, quick: bool = False) -> Iterator[EvalSession]:
