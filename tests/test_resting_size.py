@@ -13,7 +13,7 @@ import pytest
 
 from coach.evaluation import minjerk
 from coach.evaluation.matching import match_strokes
-from coach.strokes.engine import RESTING_SIZE_PRIOR_FU, _HandTrack
+from coach.strokes.engine import RESTING_SIZE_PRIOR_FU, SMALLEST_HAND_ON_FACE, _HandTrack
 from engine_helpers import engine_events, final_strokes
 
 
@@ -37,6 +37,24 @@ def test_a_session_that_begins_with_the_face_hidden_learns_from_the_stand_in_pos
     for _ in range(20):
         track.learn_size(1.1, trusted=True)
     assert track.resting_size == pytest.approx(1.1)  # trusted sizes take over once there are enough
+
+
+def test_a_hand_far_too_small_to_lie_on_the_face_is_not_learnt_as_the_resting_size() -> None:
+    # Real pixels (tuning clip tune_speaker_cheek_glides_left_chin_taps): the speaker's own fist on
+    # a microphone below the chin was found first, at 0.3 FU; learnt, it made the working hand
+    # (1.0 FU) look three times its resting size — lifted — for every cheek glide.
+    track = _HandTrack("left")
+    for _ in range(30):
+        track.learn_size(0.3, trusted=True)
+    assert track.resting_size == RESTING_SIZE_PRIOR_FU
+    for _ in range(10):
+        track.learn_size(1.05, trusted=True)
+    assert track.resting_size == pytest.approx(1.0)  # the prior until 15 sizes are in, then the hand's own
+    for _ in range(20):
+        track.learn_size(1.05, trusted=True)
+    assert track.resting_size == pytest.approx(1.05)
+    track.learn_size(SMALLEST_HAND_ON_FACE * RESTING_SIZE_PRIOR_FU * 1.01, trusted=True)  # small but possible: kept
+    assert min(track.sizes) < 0.6
 
 
 def test_chin_glides_after_the_face_was_hidden_are_found() -> None:

@@ -76,6 +76,13 @@ END_SAMPLES = 4  # consecutive off-skin samples that end one
 TRAIL_S = 1.5
 CAMERA_DISTANCE_FU = 5.5  # a webcam about 50 cm away; only used to allow for the skin's own depth
 RESTING_SIZE_PRIOR_FU = 1.0  # palm size of an adult hand at the face's depth, before any is seen
+SMALLEST_HAND_ON_FACE = 0.5
+"""Share of RESTING_SIZE_PRIOR_FU below which a hand is not one lying on this face, so its size is
+not learnt as the resting size. A palm is about as long as the face's eye-to-mouth span (a child's
+too, scaled with its face) and palm_size_px keeps ≥ 0.7 of it even edge-on; a hand measuring half
+of that is far behind the face or another hand altogether — a fist holding a microphone at the
+bottom of the picture measured 0.3 and, learnt as the resting size, made the working hand look
+three times too large (lifted) for a whole set of glides."""
 SIZE_HISTORY = 900  # samples (~30 s) of in-region sizes to learn the resting size from
 EDGE_MARGIN_FU = 0.12
 _EDGE_OFFSETS = np.array([(1, 0), (-1, 0), (0, 1), (0, -1)]) * EDGE_MARGIN_FU
@@ -320,6 +327,8 @@ class _HandTrack:
         30 s (a whole set of chin glides lost). They are used only until enough trusted ones are in
         (a session that begins on the forehead, the face hidden, has nothing better).
         """
+        if size_fu < SMALLEST_HAND_ON_FACE * RESTING_SIZE_PRIOR_FU:
+            return
         (self.sizes if trusted else self.guessed_sizes).append(size_fu)
         self.sizes_seen += 1
         sizes = self.sizes if len(self.sizes) >= 15 else list(self.sizes) + list(self.guessed_sizes)
