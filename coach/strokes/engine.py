@@ -71,6 +71,11 @@ HIDDEN_TRUST_S = 2.0  # the head's sways, turns and nods (periods of 3 s and mor
 GUESSED_POSE_CONFIDENCE = 0.5  # ...so a glide read on a pose guessed over a longer loss is unsure (no correction below 0.6)
 HAND_GAP_S = 0.3  # a hand missing for longer than this ends its contact
 LIFT_RATIO = 1.2  # apparent size over resting size above which the hand is off the skin (hand tilt alone gives up to ~1.15)
+BEHIND_RATIO = 0.5
+"""Apparent size over resting size below which a hand is not on the skin: at half its size on the
+face it is twice as far from the camera as the face — behind the head, or another hand (a fist on
+a microphone below the chin, whose size jitter read as a run of taps). Tilt and a stand-in pose
+read a hand on the skin at 0.75 at the least."""
 START_SAMPLES = 3  # consecutive on-skin samples that begin a contact
 END_SAMPLES = 4  # consecutive off-skin samples that end one
 TRAIL_S = 1.5
@@ -78,11 +83,13 @@ CAMERA_DISTANCE_FU = 5.5  # a webcam about 50 cm away; only used to allow for th
 RESTING_SIZE_PRIOR_FU = 1.0  # palm size of an adult hand at the face's depth, before any is seen
 SMALLEST_HAND_ON_FACE = 0.5
 """Share of RESTING_SIZE_PRIOR_FU below which a hand is not one lying on this face, so its size is
-not learnt as the resting size. A palm is about as long as the face's eye-to-mouth span (a child's
-too, scaled with its face) and palm_size_px keeps ≥ 0.7 of it even edge-on; a hand measuring half
-of that is far behind the face or another hand altogether — a fist holding a microphone at the
-bottom of the picture measured 0.3 and, learnt as the resting size, made the working hand look
-three times too large (lifted) for a whole set of glides."""
+not learnt as the resting size. An adult's palm is about the face's eye-to-mouth span (a small hand
+0.85 of it), and palm_size_px keeps 0.7 of it even edge-on: 0.6 at the least, and half leaves room
+for a stand-in pose's under-reading. A hand measuring less is far behind the face or another hand
+altogether — the speaker's fist on a microphone at the bottom of the picture measured 0.3–0.55 and,
+learnt as the resting size, made the working hand look three times too large (lifted) for a whole
+set of glides. (0.6 was tried: a gesturing hand below a real chin, 0.64 FU, then counted as on the
+neck; see docs/stroke_engine_tuning.md.)"""
 SIZE_HISTORY = 900  # samples (~30 s) of in-region sizes to learn the resting size from
 EDGE_MARGIN_FU = 0.12
 _EDGE_OFFSETS = np.array([(1, 0), (-1, 0), (0, 1), (0, -1)]) * EDGE_MARGIN_FU
@@ -498,7 +505,7 @@ class StrokeEngine:
         return events
 
     def _sample(self, track: _HandTrack, values: np.ndarray, in_region: bool, fresh: bool) -> list[Stroke]:
-        on = in_region and float(values[3]) < LIFT_RATIO
+        on = in_region and BEHIND_RATIO < float(values[3]) < LIFT_RATIO
         if not track.touching:
             if not on:
                 track.candidate.clear()
