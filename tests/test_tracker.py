@@ -211,3 +211,14 @@ def test_two_hands_with_one_label_are_a_duplicate_or_the_other_hand() -> None:
     assert [hand for hand, _, _ in one_hand_per_side([("right", 0.9, right), ("right", 0.8, on_top)])] == ["right"]
     kept = one_hand_per_side([("right", 0.8, apart), ("right", 0.9, right)])
     assert [(hand, score) for hand, score, _ in kept] == [("right", 0.9), ("left", 0.8)]
+
+
+def test_a_small_hand_found_inside_a_hand_is_part_of_it_whatever_its_label() -> None:
+    # Real pixels: Hands found a second "hand" of a third the area on the fingers of a fist, labelled
+    # the other side, in a third of the frames; its wanderings became strokes of a phantom hand.
+    whole, part = _hand_at(0.3, 0.4, size=0.2), _hand_at(0.36, 0.45, size=0.1)
+    kept = one_hand_per_side([("right", 0.95, whole), ("left", 0.97, part)])
+    assert [(hand, score) for hand, score, _ in kept] == [("right", 0.95)]
+    # Two real hands of about one size stay two, even overlapping (stacked on the forehead).
+    other = _hand_at(0.35, 0.45, size=0.18)
+    assert sorted(hand for hand, _, _ in one_hand_per_side([("right", 0.95, whole), ("left", 0.9, other)])) == ["left", "right"]
