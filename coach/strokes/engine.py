@@ -279,6 +279,15 @@ class _Buffer:
         )
 
 
+@dataclass(frozen=True)
+class _PoseDrift:
+    """How far the head moved under a stand-in pose, read at the frame the face was found again."""
+
+    found_s: float
+    shift_fu: np.ndarray  # the point as the face found maps it, minus the point as the stand-in pose maps it
+    scale_factor: float  # sizes read through the face found over those read through the stand-in (the head came nearer or went back)
+
+
 @dataclass
 class _HandTrack:
     """What the engine remembers about one hand."""
@@ -308,6 +317,8 @@ class _HandTrack:
     contact: ContactPoint | None = None
     other_leg_s: float = -math.inf  # end of the last slide that was neither a glide nor a return
     refound: tuple[float, np.ndarray] | None = None  # when the face was found again, and the stand-in pose's offset then
+    drift: _PoseDrift | None = None  # the same after a loss short enough to bridge
+    stand_in: FacePose | None = None  # the pose that stood in for the face when this hand was last mapped without one
     sizes_seen: int = 0
     guessed_sizes: deque[float] = field(default_factory=lambda: deque(maxlen=SIZE_HISTORY))  # read on a stand-in pose
 
@@ -409,6 +420,12 @@ class StrokeEngine:
             faded = False
             if refound and stand_in is not None and track.touching:
                 track.refound = (t, stand_in.image_to_face(measure.contact_px[None])[0] - point_fu)
+            drifted_from = None
+            if (not refound and fresh_pose and track.touching and track.stand_in is not None and track.last_raw is not None
+                    and not track.last_raw[3]):
+                drifted_from = track.stand_in  # this hand's points were last mapped on it
+            if not fresh_pose:
+                track.stand_in = pose
             if track.refound is not None:
                 share = 1.0 - (t - track.refound[0]) / REFOUND_BLEND_S
                 if share > 0:
@@ -422,6 +439,12 @@ class StrokeEngine:
             skin_depth_fu = float((pose.surface.depth_at(point_fu[None]) if faded else point_depth)[0])
             scale = pose.scale_px_per_fu / (1.0 - skin_depth_fu / CAMERA_DISTANCE_FU)
             size_fu = measure.size_px / scale
+            if drifted_from is not None:
+                # How far off the stand-in pose maps this frame is how far the head moved meanwhile
+                # (the bridge takes it out of the points mapped on it).
+                stand_in_xy, stand_in_depth = drifted_from.image_to_face_with_depth(measure.contact_px[None])
+                stand_in_scale = drifted_from.scale_px_per_fu / (1.0 - float(stand_in_depth[0]) / CAMERA_DISTANCE_FU)
+                track.drift = _PoseDrift(t, point_fu - stand_in_xy[0], stand_in_scale / scale)
             in_region = self._near_face(point_fu)
             if in_region:
                 track.learn_size(size_fu, trusted=fresh_pose)
@@ -478,12 +501,22 @@ class StrokeEngine:
             track.last_raw = (t, values, in_region, fresh)
             track.next_grid_s = t + DT
             return self._sample(track, values, in_region, fresh)
-        previous_t, previous, _, _ = track.last_raw
+        previous_t, previous, _, previous_fresh = track.last_raw
         while track.next_grid_s <= t + 1e-9:
             share = (track.next_grid_s - previous_t) / max(t - previous_t, 1e-9)
             sample = previous + (values - previous) * share
             sample[0] = track.next_grid_s
-            events += self._sample(track, sample, in_region, fresh)
+            # A sample between a point mapped with the stand-in pose and the first one mapped on the
+            # face found again is mostly the stand-in's (off by however far the head moved): it is
+            # not fresh, or the bridge would be anchored on it and the point jump at its end.
+            sample_fresh = fresh and (previous_fresh or share > 1.0 - 1e-6)
+            if not sample_fresh and fresh and track.drift is not None and track.drift.found_s == t:
+                stand_in_values = values.copy()  # this frame as the stand-in pose maps it
+                stand_in_values[1:3] -= track.drift.shift_fu
+                stand_in_values[3:] /= track.drift.scale_factor
+                sample = previous + (stand_in_values - previous) * share
+                sample[0] = track.next_grid_s
+            events += self._sample(track, sample, in_region, sample_fresh)
             track.next_grid_s += DT
         track.last_raw = (t, values, in_region, fresh)
         return events
@@ -520,7 +553,7 @@ class StrokeEngine:
             # followed with the stand-in pose, since the head moves far less than the hand.
             return []
         if fresh:
-            self._bridge(buffer)
+            self._bridge(buffer, track.drift)
         events: list[Stroke] = []
         while track.evaluated < len(buffer) - 1 - LAG:
             track.evaluated += 1
@@ -538,12 +571,15 @@ class StrokeEngine:
         return events
 
     @staticmethod
-    def _bridge(buffer: _Buffer) -> None:
-        """Replace points mapped with a stand-in pose by interpolation between freshly mapped ones.
+    def _bridge(buffer: _Buffer, drift: _PoseDrift | None = None) -> None:
+        """Correct points mapped with a stand-in pose once the face is found again.
 
         While the face is hidden the head keeps moving but the stand-in pose does not, so the
-        mapped point drifts with the head and jumps back when the face is found again. A straight
-        bridge across the gap (at most POSE_HOLD_WITH_HAND_S) keeps the stroke whole without it.
+        mapped point drifts with the head and jumps back when the face is found again. Over a short
+        gap (under BRIDGE_WAIT_S) the head moves slowly and steadily, while the hand may circle,
+        tap or glide: the samples keep their own motion and only the head's drift, known at the
+        frame the face was found (``drift``), is taken out, growing evenly over the gap. Without
+        it (the hand not seen at that frame) a straight bridge across the gap keeps the stroke whole.
         """
         last = len(buffer) - 1
         if last < 2 or buffer.fresh[last - 1]:
@@ -554,6 +590,17 @@ class StrokeEngine:
         if before < 0 or buffer.t[last - 1] - buffer.t[before] >= BRIDGE_WAIT_S:
             return  # a longer gap was followed with the stand-in pose (and is faded, not bridged)
         span = buffer.t[last] - buffer.t[before]
+        if drift is not None and buffer.t[before] < drift.found_s <= buffer.t[last] + DT:
+            drift_span = drift.found_s - buffer.t[before]
+            shift_x, shift_y = float(drift.shift_fu[0]), float(drift.shift_fu[1])
+            for index in range(before + 1, last):
+                share = min(1.0, (buffer.t[index] - buffer.t[before]) / drift_span)
+                buffer.x[index] += share * shift_x
+                buffer.y[index] += share * shift_y
+                factor = 1.0 + share * (drift.scale_factor - 1.0)
+                for column in (buffer.ratio, buffer.pinch, buffer.depth):  # sizes read through the pose's scale
+                    column[index] *= factor
+            return
         for column in (buffer.x, buffer.y, buffer.ratio, buffer.pinch, buffer.depth):  # all read through the pose
             for index in range(before + 1, last):
                 share = (buffer.t[index] - buffer.t[before]) / span
