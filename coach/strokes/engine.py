@@ -55,7 +55,7 @@ from coach.geometry.face_frame import FacePose, image_to_face_between
 from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
 from coach.strokes.glides import path_length, still_bounds, time_leg, traced_length
-from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_run, rhythm_amplitude
+from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_knead, find_run, rhythm_amplitude
 from coach.strokes.signals import gradient, median, pad_edge, savgol_centre_weights
 from coach.technique.directions import circle_direction, glide_direction
 from coach.types import ContactPoint, Handedness, Stroke, TrackedFrame
@@ -130,6 +130,7 @@ confidence stays below this is not reported at all (a correction is already with
 # Runs and holds.
 RUN_WINDOW_SAMPLES = 75  # 2.5 s: two cycles of a slow (0.8 Hz) circle
 RUN_HOP_SAMPLES = 5  # check 6 times a second
+SLOW_KNEAD_WINDOW_SAMPLES = 120  # 4 s: 1.5 cycles of a 0.38 Hz knead (the run window holds 1.25 cycles of a 0.5 Hz one)
 MIN_RUN_CONTACT_SAMPLES = 20
 LANDING_SAMPLES = 8  # the first 0.27 s of a contact: the hand still settling onto the skin
 RUN_MISSES_TO_CLOSE = 2
@@ -1148,6 +1149,15 @@ class StrokeEngine:
                 window = buffer.window(first, last)
                 finding = find_run(window)
                 skipped = True
+            if finding is None and track.hold is not None and last - track.hold.start >= RUN_WINDOW_SAMPLES:
+                # A slow knead (under ~0.8 Hz) shows its 1.5 cycles only over more than the run window,
+                # and its fingertip stays put (the thumb swings against it): it is first taken for a
+                # hold. While a hold lasts, look back over it (up to 4 s) for the thumb's swing.
+                knead_first = max(LANDING_SAMPLES, track.hold.start, last - SLOW_KNEAD_WINDOW_SAMPLES + 1)
+                if buffer.t[knead_first] >= track.last_run_end_s and last - knead_first + 1 > RUN_WINDOW_SAMPLES:
+                    finding = find_knead(buffer.window(knead_first, last))
+                    if finding is not None:
+                        first = knead_first
             revised = self._revise_closed_run(track) if skipped and self._continues_closed_run(track, finding) else []
         events: list[Stroke] = [] if run is not None else revised
         if run is not None:
