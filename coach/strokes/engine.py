@@ -206,6 +206,8 @@ class _Hold:
     left_at: int | None = None  # where the finger left the spot (it may come back)
     stroke_id: int | None = None
     reported_s: float = -math.inf
+    resumes: tuple[int, float] | None = None  # the closed hold (id, start) this one goes on with, once reported
+    spot_samples: int = 1  # samples its spot (anchor) is the centroid of: since it began, or since it resumed
 
 
 @dataclass
@@ -314,6 +316,7 @@ class _HandTrack:
     closed_run: _ClosedRun | None = None
     glides: deque[_Glide] = field(default_factory=lambda: deque(maxlen=6))
     holds: deque[tuple[int, float]] = field(default_factory=lambda: deque(maxlen=4))  # closed holds: id, start
+    last_hold_end: tuple[float, np.ndarray] | None = None  # when the last reported hold was closed, and its spot
     trail: deque[tuple[float, np.ndarray]] = field(default_factory=deque)
     contact: ContactPoint | None = None
     other_leg_s: float = -math.inf  # end of the last slide that was neither a glide nor a return
@@ -1073,10 +1076,11 @@ class StrokeEngine:
                 track.hold = None
                 return events
         if hold is None:
-            track.hold = _Hold(start=index, anchor=point)
+            track.hold = self._resumed_hold(track, index, point) or _Hold(start=index, anchor=point)
             return []
         hold.left_at = None
-        samples = index - hold.start + 1
+        hold.spot_samples += 1
+        samples = hold.spot_samples
         hold.anchor = hold.anchor + (point - hold.anchor) / samples  # the centroid of the hold so far
         recent = sorted(buffer.ratio[max(hold.start, index - 4) : index + 1])  # the median of up to 5 (np.median costs more than the rest of this)
         ratio = (recent[len(recent) // 2] + recent[(len(recent) - 1) // 2]) / 2
@@ -1095,8 +1099,35 @@ class StrokeEngine:
             if _ramp(duration, MIN_HOLD_S, MIN_HOLD_S + 1.0) * (0.6 + 0.4 * fresh_share) < MIN_REPORT_CONFIDENCE:
                 return []  # not sure yet: a hold is reported once it is clearly one
             hold.stroke_id = self._new_id()
+            if hold.resumes is not None and hold.resumes in track.holds:
+                track.holds.remove(hold.resumes)
+                events = [self._withdrawn_hold(track, *hold.resumes)]
+                hold.reported_s = self._now_s
+                return events + [self._hold_stroke(track, hold, index, final=False)]
         hold.reported_s = self._now_s
         return [self._hold_stroke(track, hold, index, final=False)]
+
+    @staticmethod
+    def _resumed_hold(track: _HandTrack, index: int, point: np.ndarray) -> _Hold | None:
+        """A hold beginning right where a reported one just closed is that press going on.
+
+        A long press drifts: the finger slides a few millimetres, or the tracking wavers, and the
+        hold is closed once the point has been off its spot for HOLD_RESUME_S. If it rests again
+        within HOLD_RESUME_S of that close, and near (within the 2 × HOLD_RADIUS_FU that ends a hold
+        at once), no stroke came between: the new hold keeps the closed one's start, and takes it
+        back once it is reported (a finger that moves on instead leaves the closed hold as it was).
+        """
+        if track.last_hold_end is None or not track.holds:
+            return None
+        end_s, spot = track.last_hold_end
+        buffer = track.buffer
+        if buffer.t[index] - end_s > HOLD_RESUME_S or float(np.hypot(*(point - spot))) > 2 * HOLD_RADIUS_FU:
+            return None
+        stroke_id, start_s = track.holds[-1]
+        start = bisect.bisect_left(buffer.t, start_s - 1e-9)
+        if start >= len(buffer) or abs(buffer.t[start] - start_s) > 1e-6:
+            return None  # no longer in the buffer
+        return _Hold(start=start, anchor=point, resumes=(stroke_id, start_s))
 
     def _end_hold(self, track: _HandTrack, end: int) -> list[Stroke]:
         hold = track.hold
@@ -1106,6 +1137,7 @@ class StrokeEngine:
         if hold.left_at is not None:
             end = min(end, hold.left_at)
         track.holds.append((hold.stroke_id, track.buffer.t[hold.start]))
+        track.last_hold_end = (track.buffer.t[min(max(track.evaluated, 0), len(track.buffer) - 1)], hold.anchor)
         end = max(hold.start + 1, min(end, len(track.buffer) - 1))
         return [self._hold_stroke(track, hold, end, final=True)]
 
