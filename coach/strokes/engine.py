@@ -55,7 +55,7 @@ from coach.geometry.face_frame import FacePose, image_to_face_between
 from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
 from coach.strokes.glides import path_length, still_bounds, time_leg, traced_length
-from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_run, rhythm_amplitude
+from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_knead, find_run, rhythm_amplitude
 from coach.strokes.signals import gradient, median, pad_edge, savgol_centre_weights
 from coach.technique.directions import circle_direction, glide_direction
 from coach.types import ContactPoint, Handedness, Stroke, TrackedFrame
@@ -144,6 +144,7 @@ confidence stays below this is not reported at all (a correction is already with
 # Runs and holds.
 RUN_WINDOW_SAMPLES = 75  # 2.5 s: two cycles of a slow (0.8 Hz) circle
 RUN_HOP_SAMPLES = 5  # check 6 times a second
+SLOW_KNEAD_WINDOW_SAMPLES = 120  # 4 s: 1.5 cycles of a 0.38 Hz knead (the run window holds 1.25 cycles of a 0.5 Hz one)
 MIN_RUN_CONTACT_SAMPLES = 20
 LANDING_SAMPLES = 8  # the first 0.27 s of a contact: the hand still settling onto the skin
 RUN_MISSES_TO_CLOSE = 2
@@ -219,6 +220,8 @@ class _Hold:
     left_at: int | None = None  # where the finger left the spot (it may come back)
     stroke_id: int | None = None
     reported_s: float = -math.inf
+    resumes: tuple[int, float] | None = None  # the closed hold (id, start) this one goes on with, once reported
+    spot_samples: int = 1  # samples its spot (anchor) is the centroid of: since it began, or since it resumed
 
 
 @dataclass
@@ -293,6 +296,15 @@ class _Buffer:
         )
 
 
+@dataclass(frozen=True)
+class _PoseDrift:
+    """How far the head moved under a stand-in pose, read at the frame the face was found again."""
+
+    found_s: float
+    shift_fu: np.ndarray  # the point as the face found maps it, minus the point as the stand-in pose maps it
+    scale_factor: float  # sizes read through the face found over those read through the stand-in (the head came nearer or went back)
+
+
 @dataclass
 class _HandTrack:
     """What the engine remembers about one hand."""
@@ -318,10 +330,13 @@ class _HandTrack:
     closed_run: _ClosedRun | None = None
     glides: deque[_Glide] = field(default_factory=lambda: deque(maxlen=6))
     holds: deque[tuple[int, float]] = field(default_factory=lambda: deque(maxlen=4))  # closed holds: id, start
+    last_hold_end: tuple[float, np.ndarray] | None = None  # when the last reported hold was closed, and its spot
     trail: deque[tuple[float, np.ndarray]] = field(default_factory=deque)
     contact: ContactPoint | None = None
     other_leg_s: float = -math.inf  # end of the last slide that was neither a glide nor a return
     refound: tuple[float, np.ndarray] | None = None  # when the face was found again, and the stand-in pose's offset then
+    drift: _PoseDrift | None = None  # the same after a loss short enough to bridge
+    stand_in: FacePose | None = None  # the pose that stood in for the face when this hand was last mapped without one
     sizes_seen: int = 0
     guessed_sizes: deque[float] = field(default_factory=lambda: deque(maxlen=SIZE_HISTORY))  # read on a stand-in pose
 
@@ -425,6 +440,12 @@ class StrokeEngine:
             faded = False
             if refound and stand_in is not None and track.touching:
                 track.refound = (t, stand_in.image_to_face(measure.contact_px[None])[0] - point_fu)
+            drifted_from = None
+            if (not refound and fresh_pose and track.touching and track.stand_in is not None and track.last_raw is not None
+                    and not track.last_raw[3]):
+                drifted_from = track.stand_in  # this hand's points were last mapped on it
+            if not fresh_pose:
+                track.stand_in = pose
             if track.refound is not None:
                 share = 1.0 - (t - track.refound[0]) / REFOUND_BLEND_S
                 if share > 0:
@@ -438,6 +459,12 @@ class StrokeEngine:
             skin_depth_fu = float((pose.surface.depth_at(point_fu[None]) if faded else point_depth)[0])
             scale = pose.scale_px_per_fu / (1.0 - skin_depth_fu / CAMERA_DISTANCE_FU)
             size_fu = measure.size_px / scale
+            if drifted_from is not None:
+                # How far off the stand-in pose maps this frame is how far the head moved meanwhile
+                # (the bridge takes it out of the points mapped on it).
+                stand_in_xy, stand_in_depth = drifted_from.image_to_face_with_depth(measure.contact_px[None])
+                stand_in_scale = drifted_from.scale_px_per_fu / (1.0 - float(stand_in_depth[0]) / CAMERA_DISTANCE_FU)
+                track.drift = _PoseDrift(t, point_fu - stand_in_xy[0], stand_in_scale / scale)
             in_region = self._near_face(point_fu)
             if in_region:
                 track.learn_size(size_fu, trusted=fresh_pose)
@@ -494,12 +521,22 @@ class StrokeEngine:
             track.last_raw = (t, values, in_region, fresh)
             track.next_grid_s = t + DT
             return self._sample(track, values, in_region, fresh)
-        previous_t, previous, _, _ = track.last_raw
+        previous_t, previous, _, previous_fresh = track.last_raw
         while track.next_grid_s <= t + 1e-9:
             share = (track.next_grid_s - previous_t) / max(t - previous_t, 1e-9)
             sample = previous + (values - previous) * share
             sample[0] = track.next_grid_s
-            events += self._sample(track, sample, in_region, fresh)
+            # A sample between a point mapped with the stand-in pose and the first one mapped on the
+            # face found again is mostly the stand-in's (off by however far the head moved): it is
+            # not fresh, or the bridge would be anchored on it and the point jump at its end.
+            sample_fresh = fresh and (previous_fresh or share > 1.0 - 1e-6)
+            if not sample_fresh and fresh and track.drift is not None and track.drift.found_s == t:
+                stand_in_values = values.copy()  # this frame as the stand-in pose maps it
+                stand_in_values[1:3] -= track.drift.shift_fu
+                stand_in_values[3:] /= track.drift.scale_factor
+                sample = previous + (stand_in_values - previous) * share
+                sample[0] = track.next_grid_s
+            events += self._sample(track, sample, in_region, sample_fresh)
             track.next_grid_s += DT
         track.last_raw = (t, values, in_region, fresh)
         return events
@@ -536,7 +573,7 @@ class StrokeEngine:
             # followed with the stand-in pose, since the head moves far less than the hand.
             return []
         if fresh:
-            self._bridge(buffer)
+            self._bridge(buffer, track.drift)
         events: list[Stroke] = []
         while track.evaluated < len(buffer) - 1 - LAG:
             track.evaluated += 1
@@ -554,12 +591,15 @@ class StrokeEngine:
         return events
 
     @staticmethod
-    def _bridge(buffer: _Buffer) -> None:
-        """Replace points mapped with a stand-in pose by interpolation between freshly mapped ones.
+    def _bridge(buffer: _Buffer, drift: _PoseDrift | None = None) -> None:
+        """Correct points mapped with a stand-in pose once the face is found again.
 
         While the face is hidden the head keeps moving but the stand-in pose does not, so the
-        mapped point drifts with the head and jumps back when the face is found again. A straight
-        bridge across the gap (at most POSE_HOLD_WITH_HAND_S) keeps the stroke whole without it.
+        mapped point drifts with the head and jumps back when the face is found again. Over a short
+        gap (under BRIDGE_WAIT_S) the head moves slowly and steadily, while the hand may circle,
+        tap or glide: the samples keep their own motion and only the head's drift, known at the
+        frame the face was found (``drift``), is taken out, growing evenly over the gap. Without
+        it (the hand not seen at that frame) a straight bridge across the gap keeps the stroke whole.
         """
         last = len(buffer) - 1
         if last < 2 or buffer.fresh[last - 1]:
@@ -570,6 +610,17 @@ class StrokeEngine:
         if before < 0 or buffer.t[last - 1] - buffer.t[before] >= BRIDGE_WAIT_S:
             return  # a longer gap was followed with the stand-in pose (and is faded, not bridged)
         span = buffer.t[last] - buffer.t[before]
+        if drift is not None and buffer.t[before] < drift.found_s <= buffer.t[last] + DT:
+            drift_span = drift.found_s - buffer.t[before]
+            shift_x, shift_y = float(drift.shift_fu[0]), float(drift.shift_fu[1])
+            for index in range(before + 1, last):
+                share = min(1.0, (buffer.t[index] - buffer.t[before]) / drift_span)
+                buffer.x[index] += share * shift_x
+                buffer.y[index] += share * shift_y
+                factor = 1.0 + share * (drift.scale_factor - 1.0)
+                for column in (buffer.ratio, buffer.pinch, buffer.depth):  # sizes read through the pose's scale
+                    column[index] *= factor
+            return
         for column in (buffer.x, buffer.y, buffer.ratio, buffer.pinch, buffer.depth):  # all read through the pose
             for index in range(before + 1, last):
                 share = (buffer.t[index] - buffer.t[before]) / span
@@ -1041,10 +1092,11 @@ class StrokeEngine:
                 track.hold = None
                 return events
         if hold is None:
-            track.hold = _Hold(start=index, anchor=point)
+            track.hold = self._resumed_hold(track, index, point) or _Hold(start=index, anchor=point)
             return []
         hold.left_at = None
-        samples = index - hold.start + 1
+        hold.spot_samples += 1
+        samples = hold.spot_samples
         hold.anchor = hold.anchor + (point - hold.anchor) / samples  # the centroid of the hold so far
         recent = sorted(buffer.ratio[max(hold.start, index - 4) : index + 1])  # the median of up to 5 (np.median costs more than the rest of this)
         ratio = (recent[len(recent) // 2] + recent[(len(recent) - 1) // 2]) / 2
@@ -1063,8 +1115,35 @@ class StrokeEngine:
             if _ramp(duration, MIN_HOLD_S, MIN_HOLD_S + 1.0) * (0.6 + 0.4 * fresh_share) < MIN_REPORT_CONFIDENCE:
                 return []  # not sure yet: a hold is reported once it is clearly one
             hold.stroke_id = self._new_id()
+            if hold.resumes is not None and hold.resumes in track.holds:
+                track.holds.remove(hold.resumes)
+                events = [self._withdrawn_hold(track, *hold.resumes)]
+                hold.reported_s = self._now_s
+                return events + [self._hold_stroke(track, hold, index, final=False)]
         hold.reported_s = self._now_s
         return [self._hold_stroke(track, hold, index, final=False)]
+
+    @staticmethod
+    def _resumed_hold(track: _HandTrack, index: int, point: np.ndarray) -> _Hold | None:
+        """A hold beginning right where a reported one just closed is that press going on.
+
+        A long press drifts: the finger slides a few millimetres, or the tracking wavers, and the
+        hold is closed once the point has been off its spot for HOLD_RESUME_S. If it rests again
+        within HOLD_RESUME_S of that close, and near (within the 2 × HOLD_RADIUS_FU that ends a hold
+        at once), no stroke came between: the new hold keeps the closed one's start, and takes it
+        back once it is reported (a finger that moves on instead leaves the closed hold as it was).
+        """
+        if track.last_hold_end is None or not track.holds:
+            return None
+        end_s, spot = track.last_hold_end
+        buffer = track.buffer
+        if buffer.t[index] - end_s > HOLD_RESUME_S or float(np.hypot(*(point - spot))) > 2 * HOLD_RADIUS_FU:
+            return None
+        stroke_id, start_s = track.holds[-1]
+        start = bisect.bisect_left(buffer.t, start_s - 1e-9)
+        if start >= len(buffer) or abs(buffer.t[start] - start_s) > 1e-6:
+            return None  # no longer in the buffer
+        return _Hold(start=start, anchor=point, resumes=(stroke_id, start_s))
 
     def _end_hold(self, track: _HandTrack, end: int) -> list[Stroke]:
         hold = track.hold
@@ -1074,6 +1153,7 @@ class StrokeEngine:
         if hold.left_at is not None:
             end = min(end, hold.left_at)
         track.holds.append((hold.stroke_id, track.buffer.t[hold.start]))
+        track.last_hold_end = (track.buffer.t[min(max(track.evaluated, 0), len(track.buffer) - 1)], hold.anchor)
         end = max(hold.start + 1, min(end, len(track.buffer) - 1))
         return [self._hold_stroke(track, hold, end, final=True)]
 
@@ -1117,6 +1197,15 @@ class StrokeEngine:
                 window = buffer.window(first, last)
                 finding = find_run(window)
                 skipped = True
+            if finding is None and track.hold is not None and last - track.hold.start >= RUN_WINDOW_SAMPLES:
+                # A slow knead (under ~0.8 Hz) shows its 1.5 cycles only over more than the run window,
+                # and its fingertip stays put (the thumb swings against it): it is first taken for a
+                # hold. While a hold lasts, look back over it (up to 4 s) for the thumb's swing.
+                knead_first = max(LANDING_SAMPLES, track.hold.start, last - SLOW_KNEAD_WINDOW_SAMPLES + 1)
+                if buffer.t[knead_first] >= track.last_run_end_s and last - knead_first + 1 > RUN_WINDOW_SAMPLES:
+                    finding = find_knead(buffer.window(knead_first, last))
+                    if finding is not None:
+                        first = knead_first
             revised = self._revise_closed_run(track) if skipped and self._continues_closed_run(track, finding) else []
         events: list[Stroke] = [] if run is not None else revised
         if run is not None:

@@ -149,6 +149,24 @@ def find_run(window: WindowSignals) -> RunFinding | None:
     return None
 
 
+def find_knead(window: WindowSignals) -> RunFinding | None:
+    """A knead in the window, and nothing else.
+
+    For the engine's long look back over a fingertip held still (a slow knead shows its 1.5 cycles
+    only over more than the usual window): a circle or taps would have shown on the usual window
+    already, and over a long still stretch the fingertip's drift is no rhythm to look for.
+    """
+    arrived = _arrival(window.points)
+    if arrived:
+        window = _tail(window, arrived)
+    if len(window.times) < 12:
+        return None
+    found = _knead(window)
+    if found is None or found.cycles(window.dt) < MIN_CYCLES["knead"]:
+        return None
+    return replace(found, first=found.first + arrived, last=found.last + arrived) if arrived else found
+
+
 MAX_RUN_REACH_FU = 0.6
 """A point this far from where the finger is now was before it arrived (a circle spans at most 0.5)."""
 
