@@ -1055,11 +1055,16 @@ class StrokeEngine:
         hold.anchor = hold.anchor + (point - hold.anchor) / samples  # the centroid of the hold so far
         recent = sorted(buffer.ratio[max(hold.start, index - 4) : index + 1])  # the median of up to 5 (np.median costs more than the rest of this)
         ratio = (recent[len(recent) // 2] + recent[(len(recent) - 1) // 2]) / 2
+        # The hand's size needs no smoothing: whether it rises is read on the newest samples, LAG
+        # samples ahead of the smoothed point watched here (the median of 5, as before: a tap's
+        # brief rises, 0.1 s each, are not a lift).
+        newest = sorted(buffer.ratio[max(hold.start, len(buffer) - 5) :])
+        rising = (newest[len(newest) // 2] + newest[(len(newest) - 1) // 2]) / 2
         if samples <= 5:
             hold.ratio = ratio
-        elif ratio - hold.ratio > LANDING_LIFT_CHANGE:  # more than the size's noise and turning
+        elif rising - hold.ratio > LANDING_LIFT_CHANGE:  # more than the size's noise and turning
             # The hand grows in the image: it is lifting off, no longer pressing.
-            events = self._end_hold(track, index - 4)
+            events = self._end_hold(track, index)
             track.hold = None
             return events
         duration = buffer.t[index] - buffer.t[hold.start]
