@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from coach.evaluation.matching import match_strokes
+from coach.evaluation.minjerk import MINJERK_TUNING_SEEDS, generate_minjerk_session
 from coach.synthetic import Block, SessionSpec, generate_scripted
 from engine_helpers import engine_events, final_strokes
 
@@ -61,4 +62,20 @@ def test_a_hold_ends_within_half_a_second_when_the_hand_lifts_off(region: str, s
     [(label, stroke)] = _matched([Block("hold", region, duration_s=2.5)], seed, "left" if region.startswith("left") else "right", "hold")
     assert stroke.pattern == "hold" and stroke.end_s > label.end_s - 0.2
     assert stroke.reported_s - label.end_s <= TARGET_S, (f"hold ending at {label.end_s:.2f} s closed at "
+                                                         f"{stroke.reported_s:.2f} s")
+
+
+def test_a_circle_run_closes_as_the_hand_moves_off_even_while_its_swing_looks_steady() -> None:
+    """Minjerk tuning session 7003: seven circles on the right cheek, then the hand sweeps down and
+    away at ~2.5 FU/s. The swing's fit takes a straight drift out, so the swing stayed "steady" while
+    the hand left, and the run's reach grew with the departure: the run closed only when the hand was
+    lost, 0.66 s after its last circle. A window whose centre has left the run's spot is no longer
+    learnt from, so the finger is seen leaving the spot at once."""
+    assert 7003 in MINJERK_TUNING_SEEDS  # tuning data only
+    session = generate_minjerk_session(7003).as_eval_session()
+    [label] = [label for label in session.labels if label.pattern == "circle" and abs(label.end_s - 21.78) < 0.05]
+    strokes = [stroke for stroke in final_strokes(engine_events(session.frames)) if stroke.hand == label.hand]
+    [stroke] = [paired for _, paired, *_ in match_strokes([label], strokes).pairs]
+    assert stroke.pattern == "circle" and stroke.direction == label.direction and stroke.count == label.count
+    assert stroke.reported_s - label.end_s <= TARGET_S, (f"circles ending at {label.end_s:.2f} s closed at "
                                                          f"{stroke.reported_s:.2f} s")

@@ -139,6 +139,7 @@ RUN_CONFIRM_MIN_SAMPLES = 24  # ...over at least 0.8 s
 RUN_FADED = 0.5  # a run's swing over its last period(s) below this share of its usual swing (or above its inverse): the rhythm stopped half a period ago
 RUN_STEADY = 0.75  # ...and above this share it plainly goes on: a rough spectrum of the last two cycles does not close it
 RUN_LEAVE_MARGIN_FU = 0.08  # 7 mm beyond where a run ever reached from its spot: the finger has left it (jitter stays within ~2 mm)
+RUN_DRIFT_FU = 0.5 * RUN_LEAVE_MARGIN_FU
 RUN_REVISE_S = 1.0  # a run closed this recently (plus a period) and found again over its own stretch, past its end, had not stopped
 RUN_WATCH_MIN_SAMPLES = 10  # the rhythm's swing is read over whole periods spanning at least 0.33 s (a fast tap's single period is too noisy)
 # A circle goes round at an even pace and never rests within a cycle: slower than RUN_STILL_SHARE of
@@ -1217,9 +1218,13 @@ class StrokeEngine:
         # Twice the usual swing is not the rhythm going on either: the hand is moving off (a glide
         # away, the hand leaving), which the demodulation reads as a large swing.
         if not left and RUN_FADED * run.swing <= swing <= run.swing / RUN_FADED:
-            if RUN_STEADY * run.swing <= swing <= run.swing / RUN_STEADY:  # steady: learn its swing, spot and reach
+            spot = complex(positions.mean())
+            # Over whole periods a run's points centre on its spot; a centre gone off it by more than
+            # RUN_DRIFT_FU is the hand moving away (the swing's fit takes a straight drift out, so the
+            # swing alone stays "steady" as the hand leaves, and the reach learnt then grew with it).
+            on_spot = run.spot is None or abs(spot - run.spot) <= RUN_DRIFT_FU
+            if on_spot and RUN_STEADY * run.swing <= swing <= run.swing / RUN_STEADY:  # steady: learn its swing, spot and reach
                 run.swing += (swing - run.swing) / (3.0 * span)  # follows a swing that grows or shrinks over a few periods
-                spot = complex(positions.mean())
                 run.spot = spot if run.spot is None else run.spot + (spot - run.spot) / (3.0 * span)
                 run.reach = max(run.reach, float(np.abs(positions - spot).max()))
             # The rhythm goes on: count each cycle as it completes (the rep counter ticks live),
