@@ -15,8 +15,9 @@ of a second and report strokes as events:
 - **runs** (circles, taps, kneads): a few times a second the last ~2.5 s are searched for one
   repetition (coach.strokes.periodic). While a run goes on, its swing over the last whole
   period(s) is watched sample by sample and a progress event is sent each time a cycle completes;
-  when that swing halves (the rhythm stopped half a period ago) or the finger leaves the run's
-  spot, the run is closed and sent as final. A run found again past where it was said to stop
+  when that swing halves (the rhythm stopped half a period ago), a circle's finger rests for a
+  quarter period (a circle never pauses mid-turn) or the finger leaves the run's spot, the run is
+  closed and sent as final. A run found again past where it was said to stop
   takes the closed one back (withdrawn) and keeps its start;
 - **holds**: the point staying put (and the hand not bobbing) for a second is reported, then
   updated as the hold lasts, and closed when the finger moves.
