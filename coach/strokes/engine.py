@@ -140,7 +140,7 @@ RUN_CONFIRM_MIN_SAMPLES = 24  # ...over at least 0.8 s
 RUN_FADED = 0.5  # a run's swing over its last period(s) below this share of its usual swing (or above its inverse): the rhythm stopped half a period ago
 RUN_STEADY = 0.75  # ...and above this share it plainly goes on: a rough spectrum of the last two cycles does not close it
 RUN_LEAVE_MARGIN_FU = 0.08  # 7 mm beyond where a run ever reached from its spot: the finger has left it (jitter stays within ~2 mm)
-RUN_DRIFT_FU = 0.5 * RUN_LEAVE_MARGIN_FU
+RUN_DRIFT_FU = 0.5 * RUN_LEAVE_MARGIN_FU  # 4 mm: a window (whole periods) centred this far off the run's spot is the hand moving away; not learnt from
 RUN_REVISE_S = 1.0  # a run closed this recently (plus a period) and found again over its own stretch, past its end, had not stopped
 RUN_WATCH_MIN_SAMPLES = 10  # the rhythm's swing is read over whole periods spanning at least 0.33 s (a fast tap's single period is too noisy)
 # A circle goes round at an even pace and never rests within a cycle: slower than RUN_STILL_SHARE of
