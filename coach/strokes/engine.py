@@ -15,8 +15,9 @@ of a second and report strokes as events:
 - **runs** (circles, taps, kneads): a few times a second the last ~2.5 s are searched for one
   repetition (coach.strokes.periodic). While a run goes on, its swing over the last whole
   period(s) is watched sample by sample and a progress event is sent each time a cycle completes;
-  when that swing halves (the rhythm stopped half a period ago) or the finger leaves the run's
-  spot, the run is closed and sent as final. A run found again past where it was said to stop
+  when that swing halves (the rhythm stopped half a period ago), a circle's finger rests for a
+  quarter period (a circle never pauses mid-turn) or the finger leaves the run's spot, the run is
+  closed and sent as final. A run found again past where it was said to stop
   takes the closed one back (withdrawn) and keeps its start;
 - **holds**: the point staying put (and the hand not bobbing) for a second is reported, then
   updated as the hold lasts, and closed when the finger moves.
@@ -78,6 +79,7 @@ a microphone below the chin, whose size jitter read as a run of taps). Tilt and 
 read a hand on the skin at 0.75 at the least."""
 START_SAMPLES = 3  # consecutive on-skin samples that begin a contact
 END_SAMPLES = 4  # consecutive off-skin samples that end one
+LEFT_LIFTED_SAMPLES = 2  # ...or this many, when the hand is then lost from view (it left: see _left_lifted)
 TRAIL_S = 1.5
 CAMERA_DISTANCE_FU = 5.5  # a webcam about 50 cm away; only used to allow for the skin's own depth
 RESTING_SIZE_PRIOR_FU = 1.0  # palm size of an adult hand at the face's depth, before any is seen
@@ -153,8 +155,19 @@ RUN_CONFIRM_MIN_SAMPLES = 24  # ...over at least 0.8 s
 RUN_FADED = 0.5  # a run's swing over its last period(s) below this share of its usual swing (or above its inverse): the rhythm stopped half a period ago
 RUN_STEADY = 0.75  # ...and above this share it plainly goes on: a rough spectrum of the last two cycles does not close it
 RUN_LEAVE_MARGIN_FU = 0.08  # 7 mm beyond where a run ever reached from its spot: the finger has left it (jitter stays within ~2 mm)
+RUN_DRIFT_FU = 0.5 * RUN_LEAVE_MARGIN_FU  # 4 mm: a window (whole periods) centred this far off the run's spot is the hand moving away; not learnt from
 RUN_REVISE_S = 1.0  # a run closed this recently (plus a period) and found again over its own stretch, past its end, had not stopped
 RUN_WATCH_MIN_SAMPLES = 10  # the rhythm's swing is read over whole periods spanning at least 0.33 s (a fast tap's single period is too noisy)
+# A circle goes round at an even pace and never rests within a cycle: slower than RUN_STILL_SHARE of
+# its pace (2π f × its radius) for a quarter period (at least 0.2 s), the finger has stopped. That is
+# seen well before its swing over a whole period halves (half a period: 0.6-0.8 s for a slow circle).
+# Kneads and taps go to and fro and rest at each turn (a pinch may stay closed a while), so they keep
+# the swing test. Only below RUN_STILL_MAX_HZ: the rate is smoothed over 7 samples (0.23 s), which
+# blurs a faster rhythm, and a fast circle's half period is short anyway.
+RUN_STILL_SHARE = 0.5
+RUN_STILL_PERIODS = 0.25
+RUN_STILL_MIN_SAMPLES = 6
+RUN_STILL_MAX_HZ = 1.5
 HOLD_RADIUS_FU = 0.05  # 4.5 mm: a pressing finger's drift and tremor
 MIN_HOLD_S = 1.0
 HOLD_RESUME_S = 0.4  # a finger back on its spot this soon goes on holding
@@ -199,6 +212,7 @@ class _Run:
     reach: float = 0.0  # how far from that spot the contact point has gone while the rhythm was steady
     counted: int = 0
     misses: int = 0
+    still: int = 0  # consecutive samples a circle's point moved slower than RUN_STILL_SHARE of its pace
 
 
 @dataclass
@@ -485,6 +499,8 @@ class StrokeEngine:
             track.contact = None
             if track.last_seen_s is not None and t - track.last_seen_s > HAND_GAP_S:
                 events += self._lose(track)
+            elif track.touching and self._left_lifted(track):
+                events += self._end_contact(track)
         if refound and stand_in is not None and lost_s is not None and pose is not None:
             self._last_loss = (lost_s, t)
             events += self._rejudge_hidden_glides(stand_in, lost_s, pose, t)
@@ -730,6 +746,15 @@ class StrokeEngine:
         track.last_raw = None
         track.next_grid_s = None
         return events
+
+    @staticmethod
+    def _left_lifted(track: _HandTrack) -> bool:
+        """A hand that vanishes right after it was seen off the skin (lifted, or off the face) for
+        LEFT_LIFTED_SAMPLES has left: its contact ended at its last on-skin sample. HAND_GAP_S bridges
+        a hand that drops out of tracking while it touches the face; waiting it out here only
+        delayed every event closed with the contact (a run, a hold, the last glide) by 0.3 s."""
+        on = track.buffer.on
+        return len(on) > LEFT_LIFTED_SAMPLES and not any(on[-LEFT_LIFTED_SAMPLES:])
 
     def _end_contact(self, track: _HandTrack) -> list[Stroke]:
         """Close everything open at the last on-skin sample."""
@@ -1100,11 +1125,16 @@ class StrokeEngine:
         hold.anchor = hold.anchor + (point - hold.anchor) / samples  # the centroid of the hold so far
         recent = sorted(buffer.ratio[max(hold.start, index - 4) : index + 1])  # the median of up to 5 (np.median costs more than the rest of this)
         ratio = (recent[len(recent) // 2] + recent[(len(recent) - 1) // 2]) / 2
+        # The hand's size needs no smoothing: whether it rises is read on the newest samples, LAG
+        # samples ahead of the smoothed point watched here (the median of 5, as before: a tap's
+        # brief rises, 0.1 s each, are not a lift).
+        newest = sorted(buffer.ratio[max(hold.start, len(buffer) - 5) :])
+        rising = (newest[len(newest) // 2] + newest[(len(newest) - 1) // 2]) / 2
         if samples <= 5:
             hold.ratio = ratio
-        elif ratio - hold.ratio > LANDING_LIFT_CHANGE:  # more than the size's noise and turning
+        elif rising - hold.ratio > LANDING_LIFT_CHANGE:  # more than the size's noise and turning
             # The hand grows in the image: it is lifting off, no longer pressing.
-            events = self._end_hold(track, index - 4)
+            events = self._end_hold(track, index)
             track.hold = None
             return events
         duration = buffer.t[index] - buffer.t[hold.start]
@@ -1278,8 +1308,13 @@ class StrokeEngine:
         first = last - span + 1
         if first < LANDING_SAMPLES or buffer.t[first] < run.start_s - 1e-9:
             return []
-        swing = rhythm_amplitude(buffer.signal(run.source, first, last), DT, run.frequency_hz, _turning_sense(run))
+        signal = buffer.signal(run.source, first, last)
+        swing = rhythm_amplitude(signal, DT, run.frequency_hz, _turning_sense(run))
         run.recent_swing = swing
+        if self._run_stopped(run, signal):
+            run.end_s = max(run.start_s + DT, buffer.t[last - LAG - run.still + 1])
+            track.run = None
+            return [self._run_stroke(track, run, final=True)]
         # A run stays on its spot (a circle within its radius): the finger further off than the
         # run ever reached, by a margin no tracking jitter makes, has left for another stroke.
         # This is seen within a few samples, where the swing takes half a period.
@@ -1289,9 +1324,13 @@ class StrokeEngine:
         # Twice the usual swing is not the rhythm going on either: the hand is moving off (a glide
         # away, the hand leaving), which the demodulation reads as a large swing.
         if not left and RUN_FADED * run.swing <= swing <= run.swing / RUN_FADED:
-            if RUN_STEADY * run.swing <= swing <= run.swing / RUN_STEADY:  # steady: learn its swing, spot and reach
+            spot = complex(positions.mean())
+            # Over whole periods a run's points centre on its spot; a centre gone off it by more than
+            # RUN_DRIFT_FU is the hand moving away (the swing's fit takes a straight drift out, so the
+            # swing alone stays "steady" as the hand leaves, and the reach learnt then grew with it).
+            on_spot = run.spot is None or abs(spot - run.spot) <= RUN_DRIFT_FU
+            if on_spot and RUN_STEADY * run.swing <= swing <= run.swing / RUN_STEADY:  # steady: learn its swing, spot and reach
                 run.swing += (swing - run.swing) / (3.0 * span)  # follows a swing that grows or shrinks over a few periods
-                spot = complex(positions.mean())
                 run.spot = spot if run.spot is None else run.spot + (spot - run.spot) / (3.0 * span)
                 run.reach = max(run.reach, float(np.abs(positions - spot).max()))
             # The rhythm goes on: count each cycle as it completes (the rep counter ticks live),
@@ -1305,6 +1344,19 @@ class StrokeEngine:
             run.end_s = max(run.start_s + DT, buffer.t[last] - 0.5 * span * DT)
         track.run = None
         return [self._run_stroke(track, run, final=True)]
+
+    @staticmethod
+    def _run_stopped(run: _Run, signal: np.ndarray) -> bool:
+        """Whether a circle's point has gone slower than its even pace allows for a quarter period
+        (RUN_STILL_SHARE, RUN_STILL_PERIODS): the finger stopped. Read on the smoothed rate of change
+        at LAG samples before the newest (the raw samples' jitter alone would pass for motion)."""
+        if run.pattern != "circle" or run.frequency_hz > RUN_STILL_MAX_HZ:
+            return False
+        rate = abs(complex(_VELOCITY_COEFFS @ signal[-SMOOTH_SAMPLES:]))
+        peak_rate = 2.0 * math.pi * run.frequency_hz * run.swing
+        run.still = run.still + 1 if rate < RUN_STILL_SHARE * peak_rate else 0
+        needed = max(RUN_STILL_MIN_SAMPLES, math.ceil(RUN_STILL_PERIODS / (run.frequency_hz * DT)))
+        return run.still >= needed
 
     def _withdraw_overlapping(self, track: _HandTrack, run_start_s: float) -> list[Stroke]:
         """A run was found: what was reported from its first cycles (a glide of its first half
