@@ -52,20 +52,35 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from coach.geometry.face_frame import FacePose, image_to_face_between
+from scipy.spatial import ConvexHull, QhullError
+
+from coach.geometry.canonical import STABLE_LANDMARKS, canonical_face
+from coach.geometry.face_frame import FacePose, image_to_face_between, rotations_part_way
 from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
 from coach.strokes.glides import path_length, still_bounds, time_leg, traced_length
 from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_knead, find_run, rhythm_amplitude
 from coach.strokes.signals import gradient, median, pad_edge, savgol_centre_weights
 from coach.technique.directions import circle_direction, glide_direction
-from coach.types import ContactPoint, Handedness, Stroke, TrackedFrame
+from coach.types import HAND_MIDDLE_MCP, HAND_WRIST, ContactPoint, Handedness, HandLandmarks, Stroke, TrackedFrame
 
 logger = logging.getLogger(__name__)
 
 DT = 1.0 / 30.0  # the engine's even clock; faster cameras are resampled down, slower ones up
 POSE_HOLD_S = 0.5  # keep using the last face pose this long while the face is not found...
 POSE_HOLD_WITH_HAND_S = 12.0  # ...and this long while a hand is in view (it is covering the face: a set of forehead strokes)
+COVERED_FACE_SHARE = 0.35  # share of the face's stable mesh points under a hand: it covers the face (see DRAGGED_FACE_FU_S)
+DRAGGED_FACE_FU_S = 1.0
+"""While a hand covers the face, a face fit that moves the skin under the fingertip faster than
+this (face units a second, against the fit before) is Face Mesh reading the face through the hand,
+and until the hand uncovers the face its fits are only followed slowly (DRAGGED_FACE_FOLLOW_S). A head being massaged does not carry the skin under the finger at 9 cm/s, and the generated
+families' fits stay under 0.7 FU/s (p99) covered or not; on real pixels covered fits jumped past 2
+FU/s in one frame of ten (p90), and a finger gliding straight up the forehead, steady in the image,
+drifted 0.23 FU sideways in face units."""
+DRAGGED_FACE_FOLLOW_S = 2.0
+"""Time constant with which the face frame follows fits read through a covering hand: the head
+moves slowly and steadily (its sways last seconds), a dragged fit jumps about from frame to frame,
+so following it over a couple of seconds keeps the head's motion and averages the jumps away."""
 BRIDGE_WAIT_S = 0.5  # wait this long for the face to come back and bridge the points; after that, go on with the stand-in pose
 REFOUND_BLEND_S = 0.5  # after a longer loss the head has moved: fade the stand-in pose's offset out over this time
 HIDDEN_TRUST_S = 2.0  # the head's sways, turns and nods (periods of 3 s and more) are near-straight only over a couple of seconds...
@@ -319,6 +334,21 @@ class _PoseDrift:
     scale_factor: float  # sizes read through the face found over those read through the stand-in (the head came nearer or went back)
 
 
+def _covered_share(pose: FacePose, hand: HandLandmarks, width: int, height: int, core_fu: np.ndarray) -> float:
+    """Share of the face's stable points (``core_fu``, face units) that lie under ``hand`` in the
+    image: inside its landmarks' convex hull, widened by a fifth of a palm (landmarks run along the
+    middle of each finger, and fingers have a width)."""
+    points = hand.points_px(width, height)
+    try:
+        hull = ConvexHull(points)
+    except (QhullError, ValueError):  # landmarks on a line: nothing covered
+        return 0.0
+    margin = 0.2 * float(np.linalg.norm(points[HAND_MIDDLE_MCP] - points[HAND_WRIST]))
+    face_px = pose.face_to_image(core_fu)
+    outside = face_px @ hull.equations[:, :2].T + hull.equations[:, 2]  # unit outward normals
+    return float(np.mean(outside.max(axis=1) <= margin))
+
+
 @dataclass
 class _HandTrack:
     """What the engine remembers about one hand."""
@@ -410,6 +440,9 @@ class StrokeEngine:
         self._pose: FacePose | None = None
         self._pose_time_s: float | None = None
         self._pose_stale = False  # the last frame was mapped with a stand-in pose
+        self._face_core_fu = np.asarray(canonical_face(), dtype=float)[list(STABLE_LANDMARKS)]  # for _covered_share
+        self._face_read_through_hand = False  # a covered face's fit was dragged; not trusted until uncovered
+        self._followed_pose: tuple[float, FacePose] | None = None  # the slowly followed pose meanwhile, and its time
         self._hidden_glides: list[Stroke] = []  # glides reported while the stand-in pose was in use
         self._last_loss: tuple[float, float] = (math.inf, math.inf)  # the last face loss that was not bridged: last seen, found again
         self._next_id = 1
@@ -424,6 +457,10 @@ class StrokeEngine:
         t = tracked.timestamp_s
         self._now_s = t
         self._frame_work = 0  # costly jobs (a slide timed, a run check) done at this frame so far
+        if pose is not None and self._read_through_hand(tracked, pose):
+            pose = self._follow_slowly(pose, t)
+        else:
+            self._followed_pose = None
         fresh_pose = pose is not None
         stand_in = self._pose
         # The face is back after a loss too long to bridge: what was mapped with the stand-in pose
@@ -513,6 +550,48 @@ class StrokeEngine:
             self._hidden_glides += [stroke for stroke in events
                                     if stroke.pattern == "glide" and stroke.final and not stroke.withdrawn]
         return sorted(events, key=lambda stroke: (stroke.start_s, stroke.stroke_id))
+
+    def _read_through_hand(self, tracked: TrackedFrame, pose: FacePose) -> bool:
+        """Whether this frame's face fit is Face Mesh reading the face through a covering hand
+        (see DRAGGED_FACE_FU_S); once it is, every fit is until no hand covers the face."""
+        if not tracked.hands or self._pose is None or self._pose_time_s is None:
+            self._face_read_through_hand = False
+            return False
+        covering = [hand for hand in tracked.hands
+                    if _covered_share(pose, hand, tracked.width, tracked.height, self._face_core_fu) > COVERED_FACE_SHARE]
+        if not covering or tracked.timestamp_s - self._pose_time_s > POSE_HOLD_WITH_HAND_S:
+            self._face_read_through_hand = False
+            return False
+        if not self._face_read_through_hand:
+            elapsed = max(tracked.timestamp_s - self._pose_time_s, DT)
+            for hand in covering:
+                tip = measure_hand(hand, tracked.width, tracked.height, self.contact_mode, self.tool_offset).contact_px[None]
+                carried = float(np.hypot(*(pose.image_to_face(tip)[0] - self._pose.image_to_face(tip)[0])))
+                if carried / elapsed > DRAGGED_FACE_FU_S:
+                    self._face_read_through_hand = True
+                    break
+        return self._face_read_through_hand
+
+    def _follow_slowly(self, fit: FacePose, t: float) -> FacePose:
+        """The face frame while fits are read through a hand: a share of the way from the last frame's
+        toward this fit, the share growing with the time since (DRAGGED_FACE_FOLLOW_S)."""
+        if self._followed_pose is None:
+            before, since = self._pose, self._pose_time_s
+        else:
+            since, before = self._followed_pose
+        if before is None or since is None:
+            return fit
+        share = min(1.0, max(t - since, 0.0) / DRAGGED_FACE_FOLLOW_S)
+        rotation = rotations_part_way(before.rotation, fit.rotation, np.array([share]))[0]
+        followed = FacePose(
+            scale_px_per_fu=before.scale_px_per_fu + share * (fit.scale_px_per_fu - before.scale_px_per_fu),
+            rotation=rotation,
+            translation=before.translation + share * (fit.translation - before.translation),
+            surface=fit.surface,
+            residual_fu=fit.residual_fu,
+        )
+        self._followed_pose = (t, followed)
+        return followed
 
     def flush(self) -> list[Stroke]:
         """End of stream: close whatever is still open (its events carry the last frame's time)."""
