@@ -553,24 +553,37 @@ class StrokeEngine:
 
     def _read_through_hand(self, tracked: TrackedFrame, pose: FacePose) -> bool:
         """Whether this frame's face fit is Face Mesh reading the face through a covering hand
-        (see DRAGGED_FACE_FU_S); once it is, every fit is until no hand covers the face."""
+        (see DRAGGED_FACE_FU_S); once it is, every fit is until no hand covers the face.
+
+        The cheap test (how fast the fit moved the skin under each finger) comes first; whether the
+        hand covers the face (a convex hull) is asked only of a hand whose skin moved too fast, or
+        while the fits are already distrusted."""
         if not tracked.hands or self._pose is None or self._pose_time_s is None:
             self._face_read_through_hand = False
             return False
-        covering = [hand for hand in tracked.hands
-                    if _covered_share(pose, hand, tracked.width, tracked.height, self._face_core_fu) > COVERED_FACE_SHARE]
-        if not covering or tracked.timestamp_s - self._pose_time_s > POSE_HOLD_WITH_HAND_S:
-            self._face_read_through_hand = False
+        width, height = tracked.width, tracked.height
+        if self._face_read_through_hand:
+            self._face_read_through_hand = (
+                tracked.timestamp_s - self._pose_time_s <= POSE_HOLD_WITH_HAND_S
+                and any(_covered_share(pose, hand, width, height, self._face_core_fu) > COVERED_FACE_SHARE
+                        for hand in tracked.hands))
+            return self._face_read_through_hand
+        if tracked.timestamp_s - self._pose_time_s > POSE_HOLD_WITH_HAND_S:
             return False
-        if not self._face_read_through_hand:
-            elapsed = max(tracked.timestamp_s - self._pose_time_s, DT)
-            for hand in covering:
-                tip = measure_hand(hand, tracked.width, tracked.height, self.contact_mode, self.tool_offset).contact_px[None]
-                carried = float(np.hypot(*(pose.image_to_face(tip)[0] - self._pose.image_to_face(tip)[0])))
-                if carried / elapsed > DRAGGED_FACE_FU_S:
-                    self._face_read_through_hand = True
-                    break
-        return self._face_read_through_hand
+        elapsed = max(tracked.timestamp_s - self._pose_time_s, DT)
+        for hand in tracked.hands:
+            trail = self._hands[hand.handedness].trail
+            if not trail:
+                continue
+            # Where the two fits put the skin point the finger was last on (on the eye-corner plane:
+            # depth changes the answer little and costs a surface lookup per fit).
+            skin = np.append(trail[-1][1], 0.0)[None]
+            carried = float(np.hypot(*(pose.face_to_image(skin)[0] - self._pose.face_to_image(skin)[0]))) / pose.scale_px_per_fu
+            if (carried / elapsed > DRAGGED_FACE_FU_S
+                    and _covered_share(pose, hand, width, height, self._face_core_fu) > COVERED_FACE_SHARE):
+                self._face_read_through_hand = True
+                return True
+        return False
 
     def _follow_slowly(self, fit: FacePose, t: float) -> FacePose:
         """The face frame while fits are read through a hand: a share of the way from the last frame's
