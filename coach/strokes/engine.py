@@ -51,7 +51,6 @@ from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-
 from scipy.spatial import ConvexHull, QhullError
 
 from coach.geometry.canonical import STABLE_LANDMARKS, canonical_face
@@ -73,7 +72,8 @@ COVERED_FACE_SHARE = 0.35  # share of the face's stable mesh points under a hand
 DRAGGED_FACE_FU_S = 1.0
 """While a hand covers the face, a face fit that moves the skin under the fingertip faster than
 this (face units a second, against the fit before) is Face Mesh reading the face through the hand,
-and until the hand uncovers the face its fits are only followed slowly (DRAGGED_FACE_FOLLOW_S). A head being massaged does not carry the skin under the finger at 9 cm/s, and the generated
+and until the hand uncovers the face its fits are only followed slowly (DRAGGED_FACE_FOLLOW_S).
+A head being massaged does not carry the skin under the finger at 9 cm/s, and the generated
 families' fits stay under 0.7 FU/s (p99) covered or not; on real pixels covered fits jumped past 2
 FU/s in one frame of ten (p90), and a finger gliding straight up the forehead, steady in the image,
 drifted 0.23 FU sideways in face units."""
