@@ -346,5 +346,5 @@ def test_bench_refuses_a_tuning_run_of_a_family_without_tuning_data(capsys: pyte
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
     import bench_strokes  # type: ignore[import-not-found]
 
-    assert bench_strokes.main(["--tuning", "--family", "real"]) == 2
-    assert "only the generated families have a tuning set" in capsys.readouterr().out
+    assert bench_strokes.main(["--tuning", "--family", "negatives"]) == 2
+    assert "the negatives have no tuning set" in capsys.readouterr().out
