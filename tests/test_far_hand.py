@@ -2,9 +2,10 @@
 
 On a real photo of a speaker, the speaker's own fist on a microphone below the chin was found by
 MediaPipe as a hand: half a face unit or less, still, its apparent size jittering by a quarter from
-frame to frame. Read as a hand on the neck, that jitter made two runs of taps (23 "taps" in 6 s),
-and learnt as the resting size it made the real working hand look lifted. A hand at half its
-resting size is twice as far from the camera as the face: behind the head, not on the skin.
+frame to frame. Read as a hand on the neck, that jitter made strokes (glides, and runs of taps), and
+learnt as the resting size it made the real working hand look lifted. A hand at half its resting
+size is twice as far from the camera as the face: behind the head, not on the skin. (Here the
+fist is a third of a hand; at 0.5–0.55 of one, as in another tuning clip, it is still read.)
 """
 
 from __future__ import annotations

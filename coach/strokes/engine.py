@@ -90,8 +90,9 @@ LIFT_RATIO = 1.2  # apparent size over resting size above which the hand is off 
 BEHIND_RATIO = 0.5
 """Apparent size over resting size below which a hand is not on the skin: at half its size on the
 face it is twice as far from the camera as the face — behind the head, or another hand (a fist on
-a microphone below the chin, whose size jitter read as a run of taps). Tilt and a stand-in pose
-read a hand on the skin at 0.75 at the least."""
+a microphone below the chin, whose wanderings read as glides on the neck). Tilt and a stand-in pose
+read a hand on the skin at 0.75 at the least. (Where that fist was the first hand seen, its own
+larger readings, 0.5–0.55, became the resting size and its size jitter still reads as taps.)"""
 START_SAMPLES = 3  # consecutive on-skin samples that begin a contact
 END_SAMPLES = 4  # consecutive off-skin samples that end one
 LEFT_LIFTED_SAMPLES = 2  # ...or this many, when the hand is then lost from view (it left: see _left_lifted)
