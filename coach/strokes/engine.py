@@ -195,6 +195,13 @@ def _clamp(value: float, low: float, high: float) -> float:
     return float(min(max(value, low), high))
 
 
+def _median_of_few(values: list[float]) -> float:
+    """The median of a handful of floats (the mean of the two middle ones for an even count): for
+    five values np.median (and even signals.median) costs more than the work around it."""
+    ordered = sorted(values)
+    return (ordered[len(ordered) // 2] + ordered[(len(ordered) - 1) // 2]) / 2
+
+
 def _ramp(value: float, low: float, high: float) -> float:
     """0 at or below ``low``, 1 at or above ``high``, linear between: how clearly a margin is met."""
     if high <= low:
@@ -1216,13 +1223,11 @@ class StrokeEngine:
         hold.spot_samples += 1
         samples = hold.spot_samples
         hold.anchor = hold.anchor + (point - hold.anchor) / samples  # the centroid of the hold so far
-        recent = sorted(buffer.ratio[max(hold.start, index - 4) : index + 1])  # the median of up to 5 (np.median costs more than the rest of this)
-        ratio = (recent[len(recent) // 2] + recent[(len(recent) - 1) // 2]) / 2
+        ratio = _median_of_few(buffer.ratio[max(hold.start, index - 4) : index + 1])
         # The hand's size needs no smoothing: whether it rises is read on the newest samples, LAG
         # samples ahead of the smoothed point watched here (the median of 5, as before: a tap's
         # brief rises, 0.1 s each, are not a lift).
-        newest = sorted(buffer.ratio[max(hold.start, len(buffer) - 5) :])
-        rising = (newest[len(newest) // 2] + newest[(len(newest) - 1) // 2]) / 2
+        rising = _median_of_few(buffer.ratio[max(hold.start, len(buffer) - 5) :])
         if samples <= 5:
             hold.ratio = ratio
         elif rising - hold.ratio > LANDING_LIFT_CHANGE:  # more than the size's noise and turning
