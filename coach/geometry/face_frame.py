@@ -163,6 +163,18 @@ def rotations_part_way(before: np.ndarray, after: np.ndarray, shares: np.ndarray
     return before[None] @ steps
 
 
+def pose_part_way(before: FacePose, after: FacePose, share: float) -> FacePose:
+    """The pose ``share`` of the way from one pose to another, as image_to_face_between takes it
+    (rotation on the sphere, scale and translation linearly), on ``after``'s surface."""
+    return FacePose(
+        scale_px_per_fu=before.scale_px_per_fu + share * (after.scale_px_per_fu - before.scale_px_per_fu),
+        rotation=rotations_part_way(before.rotation, after.rotation, np.array([share]))[0],
+        translation=before.translation + share * (after.translation - before.translation),
+        surface=after.surface,
+        residual_fu=after.residual_fu,
+    )
+
+
 def image_to_face_between(before: FacePose, after: FacePose, shares: np.ndarray, points_px: np.ndarray,
                           iterations: int = 3) -> np.ndarray:
     """Image pixels N×2, each seen ``shares[i]`` of the way from one pose to the next → face units N×2.

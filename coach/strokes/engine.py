@@ -54,7 +54,7 @@ import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
 from coach.geometry.canonical import STABLE_LANDMARKS, canonical_face
-from coach.geometry.face_frame import FacePose, image_to_face_between, rotations_part_way
+from coach.geometry.face_frame import FacePose, image_to_face_between, pose_part_way
 from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
 from coach.strokes.glides import path_length, still_bounds, time_leg, traced_length
@@ -602,15 +602,7 @@ class StrokeEngine:
             since, before = self._followed_pose
         if before is None or since is None:
             return fit
-        share = min(1.0, max(t - since, 0.0) / DRAGGED_FACE_FOLLOW_S)
-        rotation = rotations_part_way(before.rotation, fit.rotation, np.array([share]))[0]
-        followed = FacePose(
-            scale_px_per_fu=before.scale_px_per_fu + share * (fit.scale_px_per_fu - before.scale_px_per_fu),
-            rotation=rotation,
-            translation=before.translation + share * (fit.translation - before.translation),
-            surface=fit.surface,
-            residual_fu=fit.residual_fu,
-        )
+        followed = pose_part_way(before, fit, min(1.0, max(t - since, 0.0) / DRAGGED_FACE_FOLLOW_S))
         self._followed_pose = (t, followed)
         return followed
 
