@@ -55,6 +55,14 @@ class FamilyUnavailableError(RuntimeError):
     """A family cannot be made here (its media or its module is missing); the message says why."""
 
 
+def _available_media() -> Path:
+    """media_dir(), or FamilyUnavailableError saying where it was looked for and how to provide it."""
+    media = media_dir()
+    if not media.is_dir():
+        raise FamilyUnavailableError(f"shared media not found at {media} (put ../shared/media beside the checkout or set COACH_MEDIA_DIR)")
+    return media
+
+
 def describe(family: str, tuning: bool = False, quick: bool = False) -> str:
     """One line naming the data behind a family's figures (printed beside them)."""
     if family == "synthetic":
@@ -188,12 +196,9 @@ def tuning_sessions(family: str | None = None, quick: bool = False) -> Iterator[
         if family is None or family == name:
             yield from _generated(name, tuning=True, quick=quick)
     if family == "real":
-        media = media_dir()
-        if not media.is_dir():
-            raise FamilyUnavailableError(f"shared media not found at {media} (put ../shared/media beside the checkout or set COACH_MEDIA_DIR)")
         from coach.evaluation.composites import real_pixel_sessions
 
-        yield from real_pixel_sessions(media, quick=quick, tuning=True)
+        yield from real_pixel_sessions(_available_media(), quick=quick, tuning=True)
 
 
 def evaluation_sessions(family: str, quick: bool = False) -> Iterator[EvalSession]:
@@ -206,9 +211,7 @@ def evaluation_sessions(family: str, quick: bool = False) -> Iterator[EvalSessio
         return
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; expected one of {', '.join(FAMILIES)}")
-    media = media_dir()
-    if not media.is_dir():
-        raise FamilyUnavailableError(f"shared media not found at {media} (put ../shared/media beside the checkout or set COACH_MEDIA_DIR)")
+    media = _available_media()
     try:
         if family == "real":
             from coach.evaluation.composites import real_pixel_sessions
