@@ -223,3 +223,21 @@ def test_generated_session_round_trips_through_a_recording(tmp_path) -> None:  #
     assert len(replayed) == len(frames)
     strokes = run(replayed)
     assert [(s.pattern, s.region) for s in strokes] == [("tap", "left_cheek")]
+
+
+
+def test_clean_circle_runs_are_sure_enough_to_be_coached() -> None:
+    """Five even, clearly round turns: the engine must be sure of them (a correction of their sense
+    is given from 0.6), however rough the spectrum of the first turns it found them on."""
+    confidences = []
+    for seed in range(20, 25):
+        for block in (Block("circle", "forehead", direction="outward", rate_hz=1.25, count=5, radius_fu=0.06),
+                      Block("circle", "right_cheek", direction="inward", rate_hz=1.4, count=5, radius_fu=0.05)):
+            frames, labels, _ = generate_scripted([block], seed=seed, spec=SPEC)
+            strokes = run(frames)
+            circles = [s for s in strokes if s.pattern == "circle"]
+            assert len(circles) == 1, f"seed {seed} {block.region}: {[(s.pattern, s.start_s, s.end_s) for s in strokes]}"
+            assert circles[0].direction == labels[0].direction
+            confidences.append(circles[0].confidence)
+    assert min(confidences) >= 0.3, np.round(confidences, 2)
+    assert float(np.median(confidences)) >= 0.6, np.round(confidences, 2)

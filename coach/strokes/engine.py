@@ -236,6 +236,7 @@ class _Run:
     counted: int = 0
     misses: int = 0
     still: int = 0  # consecutive samples a circle's point moved slower than RUN_STILL_SHARE of its pace
+    found_cycles: float = 1.0  # the cycles its evidence was found over
 
 
 @dataclass
@@ -1341,7 +1342,8 @@ class StrokeEngine:
         if run is None and finding is not None:
             start_s = revised[0].start_s if revised else buffer.t[first + finding.first]
             run = _Run(self._new_id(), finding.pattern, start_s, buffer.t[first + finding.last], finding.frequency_hz,
-                       finding.clockwise, finding.evidence, finding.regularity, finding.source)
+                       finding.clockwise, finding.evidence, finding.regularity, finding.source,
+                       found_cycles=max(finding.cycles(DT), 1.0))
             span = _watch_span(run.frequency_hz)
             run.swing = rhythm_amplitude(buffer.signal(run.source, max(first + finding.first, first + finding.last - span + 1),
                                                        first + finding.last), DT, run.frequency_hz, _turning_sense(run))
@@ -1498,7 +1500,11 @@ class StrokeEngine:
         if run.pattern == "circle" and run.clockwise is not None:
             direction = circle_direction(run.clockwise, float(points[:, 0].mean()))
         fresh_share = float(np.mean(np.asarray(buffer.fresh[first:stop])))
-        confidence = min(_ramp(run.evidence, 1.0, 2.0),
+        # A rhythm's spectral evidence was found over a few cycles; every cycle it keeps since adds to
+        # it (a steady oscillation's peak power grows with its length over a flat noise floor), taken
+        # conservatively as the square root of the cycles' growth.
+        evidence = run.evidence * math.sqrt(max(1.0, cycles / run.found_cycles))
+        confidence = min(_ramp(evidence, 1.0, 2.0),
                          _ramp(cycles, MIN_CYCLES[run.pattern], MIN_CYCLES[run.pattern] + 1.0)) * (0.6 + 0.4 * fresh_share)
         stroke = self._stroke(track.hand, times, points, run.pattern, direction, None, count, run.frequency_hz,
                               run.regularity, confidence, run.stroke_id, final, start_s=run.start_s, end_s=run.end_s)

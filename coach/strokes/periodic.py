@@ -39,6 +39,7 @@ KNEAD_GAP_FU = 0.07  # peak-to-peak change of the thumb-index gap that is a pinc
 MIN_CIRCLE_ROUNDNESS = 0.4  # minor / major axis: rounder than the loop a glide and its return make
 MAX_CIRCLE_RADIUS_FU = 0.25  # a fingertip circle is at most ~2 cm across its radius
 MAX_CIRCLE_OVERTONE = 0.45  # circles go round at an even pace; a glide with a quick return does not
+ROUND_CIRCLE_SNR_SHARE = 0.3  # a clearly round loop (minor ≥ 0.6 major) is a circle on this share of the spectral evidence
 MAX_TAP_BOB_FU = 0.06  # a tap bobs the fingertip by millimetres; a larger bob is a back-and-forth rub
 MIN_TAP_LIFT_FU = 0.02  # fingertip depth swing (vs its knuckle) of a centimetre or more
 MIN_TAP_SIZE_SWING = 0.025  # apparent hand size swing (peak to peak) of a hand lifted 1+ cm at 50 cm
@@ -231,7 +232,8 @@ def _regularity(signal: np.ndarray, dt: float, frequency_hz: float) -> float:
 
 
 def _finding(pattern: str, signal: np.ndarray, window: WindowSignals, oscillation: Oscillation,
-             clockwise: bool | None = None, source: str = "points", span: tuple[int, int] | None = None) -> RunFinding:
+             clockwise: bool | None = None, source: str = "points", span: tuple[int, int] | None = None,
+             needed: float | None = None) -> RunFinding:
     first, last = span if span is not None else envelope_span(signal, window.dt, oscillation.frequency_hz)
     return RunFinding(
         pattern=pattern,
@@ -239,7 +241,7 @@ def _finding(pattern: str, signal: np.ndarray, window: WindowSignals, oscillatio
         first=first,
         last=last,
         clockwise=clockwise,
-        evidence=oscillation.snr / snr_needed(len(signal)),
+        evidence=oscillation.snr / (needed if needed is not None else snr_needed(len(signal))),
         regularity=_regularity(signal[first : last + 1], window.dt, oscillation.frequency_hz),
         source=source,
     )
@@ -283,8 +285,11 @@ def _circle(window: WindowSignals) -> RunFinding | None:
         # Two turns leave a rough spectrum (landing and lifting fill the noise floor), but a clearly
         # round loop of a fingertip circle's size is something neither jitter nor a glide draws.
         clearly_round = minor >= 0.6 * major and major >= 0.03
-        if not (clearly_round and oscillation.snr >= 0.3 * needed):
+        if not (clearly_round and oscillation.snr >= ROUND_CIRCLE_SNR_SHARE * needed):
             return None
+        # Its evidence is then measured against what this test needed (its shape stands in for the
+        # rest of the spectrum), so that a clear circle is not reported as a guess.
+        needed *= ROUND_CIRCLE_SNR_SHARE
     overtone = amplitude_at(signal, dt, 2 * oscillation.frequency_hz) / major
     if overtone > MAX_CIRCLE_OVERTONE or (overtone > 0.3 and minor < 0.55 * major):
         return None
@@ -294,7 +299,7 @@ def _circle(window: WindowSignals) -> RunFinding | None:
     gap = amplitude_at(window.pinch, dt, oscillation.frequency_hz)
     if gap >= KNEAD_GAP_FU and gap >= 1.5 * major:
         return None
-    return _finding("circle", signal, window, oscillation, clockwise=oscillation.circularity < 0)
+    return _finding("circle", signal, window, oscillation, clockwise=oscillation.circularity < 0, needed=needed)
 
 
 def _drift(points: np.ndarray) -> float:
