@@ -53,6 +53,8 @@ def lower_this_thread(steps: int = BACKGROUND_NICE_STEPS) -> bool:
 
 def thread_nice(thread_id: int) -> int | None:
     """The nice value of one thread of this process (Linux), or None when it cannot be read."""
+    if not hasattr(os, "getpriority"):  # Windows
+        return None
     try:
         return os.getpriority(os.PRIO_PROCESS, thread_id)
     except OSError:
