@@ -18,6 +18,12 @@ thread, the helper running Hands, MediaPipe's own graph threads) runs at that pr
 the GUI thread keeps its own. Raising a nice value needs no privileges; lowering it back does, so
 a lowered thread stays lowered until it ends (a worker is a fresh thread per session). On other
 systems a process has one nice value for all its threads, so nothing is changed there.
+
+Other programs: where Linux groups threads by session or application before sharing the cores
+(autogroup, on by default on desktop kernels, or systemd's per-application groups), a nice value
+only orders the threads within coach, and tracking keeps its share against other busy programs.
+Without such grouping tracking also gives way a little to them; the window then lightens tracking
+as it does on any busy machine (``coach.perception.degradation``).
 """
 
 from __future__ import annotations
