@@ -4,11 +4,10 @@ Why: on a two-core machine the live window's MediaPipe graphs, its analysis and 
 thread keep both cores busy. When a processed frame arrives, the GUI thread (a few milliseconds
 of painting) had to wait for a core behind them, and the person saw each frame later than it was
 ready. Measured on the live benchmark (a 640×480 30 fps clip, the window at 960×760; a shared
-2-core machine at load 2.3–4.5 from other programs; five interleaved pairs, medians): with the
-worker's threads 4 nice steps below the window, GUI thread per frame p50 10.0 → 8.0 ms (p95
-25 → 18 ms), capture → paint p50 70 → 60 ms (p95 124 → 111 ms), and tracking not slower:
-processed fps 21 → 23, worker p50 39 → 35 ms (likely because the GUI thread, once it has a core,
-finishes and releases Python's lock sooner). 10 steps starved tracking instead
+2-core machine at load 2.3–7 from other programs; nine interleaved pairs, medians): with the
+worker's threads 4 nice steps below the window, GUI thread per frame p50 11.4 → 8.6 ms (p95
+25 → 20 ms; its own CPU unchanged at 4.6 ms), capture → paint p50 70 → 62 ms (p95 126 → 118 ms),
+and tracking not slower: processed fps 21 → 22, worker p50 39 → 35 ms. 10 steps starved tracking
 (18 fps); SCHED_BATCH for the worker was no better than nothing.
 
 How: Linux schedules each thread on its own, with its own nice value, and a thread starts with
