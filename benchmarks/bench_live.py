@@ -157,7 +157,7 @@ def main() -> int:
     from coach.technique import load_library
     from coach.ui.live import timing_summary
     from coach.ui.main_window import LiveWindow
-    from coach.ui.worker import SourceSpec
+    from coach.ui.worker import GIL_SWITCH_INTERVAL_S, SourceSpec
 
     with tempfile.TemporaryDirectory(prefix="coach-bench-live-") as folder:
         clip = Path(folder) / "live_640x480_30fps.mp4"
@@ -209,6 +209,11 @@ def main() -> int:
     if args.baseline:
         print(f"baseline: a plain serial Face Mesh + Hands loop on these frames ran at {baseline_fps:.1f} fps just before "
               f"(the machine's capacity now); the window processed {sustained_fps / baseline_fps:.2f}× that")
+    from coach.thread_priority import BACKGROUND_NICE_STEPS
+
+    lowered = sys.platform.startswith("linux")
+    print(f"tracking threads: {f'{BACKGROUND_NICE_STEPS} nice steps below the GUI thread' if lowered else 'same priority as the GUI thread (not Linux)'}; "
+          f"GIL switch interval {GIL_SWITCH_INTERVAL_S * 1000:g} ms while the worker runs")
     print(f"frames: {summary.frames_captured} captured, {summary.frames_processed} processed, "
           f"{summary.frames_painted} painted; face in {report.get('face_found_ratio', 0):.0%}, hand in "
           f"{report.get('hands_found_ratio', 0):.0%} of processed frames, {len(report.get('strokes', []))} strokes")

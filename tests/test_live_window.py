@@ -546,3 +546,34 @@ def test_a_worker_that_stops_late_is_still_waited_for_and_counted(qtbot, long_cl
     assert late_worker in window.all_workers()
     assert timing_summary(window).frames_processed >= late_worker.processed > 2
     window.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priorities are a Linux feature")
+def test_tracking_threads_run_below_the_painting_thread(qtbot, long_clip: Path, library) -> None:
+    """The worker, the capture thread, the Hands helper and MediaPipe's own threads all run a few
+    nice steps below the GUI thread (so a frame is painted as soon as it is ready); the GUI thread
+    keeps its priority."""
+    from coach.thread_priority import BACKGROUND_NICE_STEPS, thread_nice
+
+    gui_nice = thread_nice(threading.get_native_id())
+    assert gui_nice is not None
+    tasks_before = set(os.listdir("/proc/self/task"))
+    spec = SourceSpec(path=long_clip)
+    window = open_window(qtbot, [spec], spec, library, technique=library[TECHNIQUE])
+    qtbot.waitUntil(lambda: window.view.timing.frames_painted >= 5, timeout=20_000)
+    worker = window.worker
+    assert worker is not None and worker.native_thread_id is not None
+    lowered = min(19, gui_nice + BACKGROUND_NICE_STEPS)
+    assert thread_nice(worker.native_thread_id) == lowered
+    capture = worker._capture
+    assert capture is not None and capture.native_id is not None and thread_nice(capture.native_id) == lowered
+    helpers = [thread for thread in threading.enumerate() if thread.name.startswith("coach-side-model")]
+    assert helpers and all(thread_nice(thread.native_id) == lowered for thread in helpers if thread.native_id)
+    # Beyond those three, MediaPipe's own graph threads (started by the worker) are lowered too;
+    # the GUI thread is not.
+    new_tasks = set(os.listdir("/proc/self/task")) - tasks_before
+    lowered_tasks = [task for task in new_tasks if thread_nice(int(task)) == lowered]
+    assert len(lowered_tasks) >= 4, {task: thread_nice(int(task)) for task in new_tasks}
+    assert thread_nice(threading.get_native_id()) == gui_nice
+    window.close()
+    qtbot.waitUntil(lambda: window.worker is None or not window.worker.isRunning(), timeout=20_000)

@@ -187,8 +187,10 @@ class CalibrationWorker(QThread):
 
     def run(self) -> None:
         from coach.pipeline import Pipeline
+        from coach.thread_priority import lower_this_thread
         from coach.ui.worker import STOP_POLL_S, CaptureThread, bgr_to_qimage, user_message
 
+        lower_this_thread()  # the models and the capture thread yield to the painting, as in the live window
         pipeline: Pipeline | None = None
         try:
             opened = self.spec.open()

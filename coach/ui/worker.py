@@ -33,6 +33,7 @@ from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QImage
 
 from coach.errors import CoachError, SourceError
+from coach.thread_priority import lower_this_thread
 from coach.recording import is_recording_path
 from coach.types import Frame, FrameResult, TrackedFrame
 
@@ -416,6 +417,7 @@ class LiveWorker(QThread):
         self.processed_at: list[float] = []  # perf_counter when each frame was done, for sustained fps
         self.mode_changed_at: list[float] = []  # perf_counter of each step to lighter tracking
         self.outcome: SessionOutcome | None = None
+        self.native_thread_id: int | None = None  # the OS's id of the thread running ``run``
 
     # ---- called from the GUI thread
 
@@ -471,6 +473,9 @@ class LiveWorker(QThread):
         tracker: LandmarkTracker | None = None
         opened: OpenedSource | None = None
         reason = "stopped"
+        # Before any thread or model starts: they all inherit the lower priority (see thread_priority).
+        self.native_thread_id = threading.get_native_id()
+        lower_this_thread()
         previous_switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         try:
