@@ -136,7 +136,11 @@ def time_leg(times: np.ndarray, progress: np.ndarray) -> LegTiming:
     span = float(t[-1] - t[0])
     shapes = speed_shapes()
     tables = _tables()
-    starts = np.linspace(t[0] - 2 * step, t[-1] - 3 * step, 12)
+    # A leg is sometimes handed over with its glide already under way (the slide before it was cut
+    # where a landing "turned" into the glide): the onset may lie before its first sample, so the
+    # starts reach back a third of the leg (two samples at least; no farther: a symmetric bell cut
+    # a quarter of the way in already fits an early-peaking one as well).
+    starts = np.linspace(t[0] - max(2 * step, 0.3 * span), t[-1] - 3 * step, 14)
     durations = _geomspace(3 * step, span + 4 * step, 12)
     centred = _centred(p)  # (the same for the coarse pass and every refinement)
     residual = _fit(t, p, tables, starts, durations, centred)
