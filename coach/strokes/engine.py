@@ -139,6 +139,16 @@ QUICK_STOP_MIN_PEAK_FU_S = 0.4  # only for a slide at least this brisk: a slow s
 # speed): its size over the newest 0.1 s above that over 0.15-0.45 s before by more than the size's
 # jitter (1-2 %) and than turning along the face changes it meanwhile (up to 0.08 over a whole glide).
 LIFT_END = 0.05
+# A slide has turned back as soon as its smoothed velocity points back against its way, faster than
+# half its peak speed and than a resting finger's smoothed velocity jitter (up to ~0.1 FU/s), for 2 samples, and
+# the point has come back from the furthest it got by more than that finger's 1 mm jitter band. The
+# way back (a return, a to-and-fro) moves at a glide's pace or faster, so this shows within a few
+# samples of it starting; the travel over the last 0.3 s (the turn test before it) points back only
+# once the way back outweighs the glide's end and the rest between them (0.2-0.4 s later).
+TURN_BACK_SHARE = 0.5
+TURN_BACK_FU_S = 0.15
+TURN_BACK_SAMPLES = 2
+TURN_RETREAT_FU = START_FU / 3
 LEAVE_SPEED_FU_S = 2.0 * 1.2  # a bell-shaped glide peaks at ~1.9x its mean speed: twice the fastest glide's (MAX_GLIDE_FU_S)
 LEAVE_REST_SAMPLES = 15  # a slide turning to travel speed ended at its slowest point over the last 0.5 s
 LIFT_END_SLOW_SHARE = 0.3
@@ -216,6 +226,7 @@ class _Leg:
     slow: int = 0  # consecutive samples slower than a stop
     peak_speed: float = 0.0  # the fastest smoothed speed seen along the slide (its timing's 10 % is of this)
     still: int = 0  # consecutive samples nearly still over the last QUICK_STOP_SAMPLES
+    backing: int = 0  # consecutive samples moving back against its way (TURN_BACK_FU_S)
 
 
 @dataclass
@@ -958,6 +969,8 @@ class StrokeEngine:
             distance = float(np.hypot(*travel))
             if distance > START_FU:
                 turned = float(travel @ motion) / (distance * pace) < -0.3
+        if not turned and start_point is not None and self._backing(buffer, leg, start_point, back, index, velocity):
+            turned, travel = True, buffer.smooth_point(back) - start_point
         too_long = buffer.t[index] - buffer.t[leg.start] > MAX_LEG_S
         lifting = not turned and self._lifting_off(buffer, leg, speed)
         if stop or quick_stop or turned or too_long or lifting:
@@ -981,6 +994,30 @@ class StrokeEngine:
                 track.settling = (leg, index + SETTLE_SAMPLES)
                 track.rest_anchor = point
         return events
+
+    def _backing(self, buffer: _Buffer, leg: _Leg, start_point: np.ndarray, back: int, index: int,
+                 velocity: np.ndarray) -> bool:
+        """The finger is going back along its slide's way (TURN_BACK_*): the slide has turned.
+
+        Read on the smoothed velocity at the watched sample, not on the travel over 0.3 s, so a
+        glide followed at once by its way back is reported 0.2-0.4 s sooner; it is cut where it got
+        furthest along its way, exactly as the slower turn test cuts it."""
+        way = buffer.smooth_point(back) - start_point
+        distance = float(np.hypot(*way))
+        if distance < MIN_GLIDE_FU:
+            leg.backing = 0
+            return False
+        unit = way / distance
+        backward = -float(velocity @ unit)
+        if backward > max(TURN_BACK_FU_S, TURN_BACK_SHARE * leg.peak_speed):
+            leg.backing += 1
+        else:
+            leg.backing = 0
+        if leg.backing < TURN_BACK_SAMPLES:
+            return False
+        furthest = self._turning_point(buffer, back, index, unit)
+        retreat = float((buffer.smooth_point(furthest) - buffer.smooth_point(index)) @ unit)
+        return retreat > TURN_RETREAT_FU
 
     @staticmethod
     def _slowest(buffer: _Buffer, first: int, last: int) -> int:
