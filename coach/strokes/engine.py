@@ -194,7 +194,7 @@ RUN_STILL_SHARE = 0.5
 RUN_STILL_PERIODS = 0.25
 RUN_STILL_MIN_SAMPLES = 6
 RUN_STILL_MAX_HZ = 1.5
-RUN_LIFT_SAMPLES = 5  # a circle closes as the hand rises off the skin: the median size of the newest 5 samples (a hold's lift test)
+RUN_LIFT_SAMPLES = 5  # a circle closes as the hand rises off the skin: the median size of the newest 5 samples (as a hold's lift is read)
 HOLD_RADIUS_FU = 0.05  # 4.5 mm: a pressing finger's drift and tremor
 MIN_HOLD_S = 1.0
 HOLD_RESUME_S = 0.4  # a finger back on its spot this soon goes on holding
@@ -1480,16 +1480,18 @@ class StrokeEngine:
     @staticmethod
     def _run_lifting(run: _Run, buffer: _Buffer, first: int, last: int) -> bool:
         """Whether a circling hand rises off the skin (RUN_LIFT_SAMPLES): its size over the newest
-        samples grown past its size over the run's last whole period(s) by more than turning along
-        the face changes it. The contact ends only once the hand looks lifted for END_SAMPLES (it
-        has then risen far), and a rhythm's swing takes half a period to fade: the rise shows first.
+        samples grown past its size over the run's last whole period(s) by more than a glide's depth
+        change allows (MAX_LIFT_CHANGE: a hand circling on the chin tilts, and its size swung by
+        0.07 within a scripted run; the 0.08 a still hold allows closed that run 1.3 s early). The
+        contact ends only once the hand looks lifted for END_SAMPLES (it has then risen far), and a
+        rhythm's swing takes half a period to fade: the rise shows first.
         Only circles: a finger circling slides at the skin's depth, while a tap's rhythm is in the
         hand's size and a knead's pinch squeezes and lifts the skin (minjerk's kneading hands grew
         by 0.13 over 1.5 s of kneading, and closing on it cut kneads short by 0.5-2.5 s)."""
         if run.pattern != "circle" or run.source != "points" or last - first < 2 * RUN_LIFT_SAMPLES:
             return False
         rising = _median_of_few(buffer.ratio[last - RUN_LIFT_SAMPLES + 1 :])
-        return rising - float(median(buffer.ratio[first : last + 1])) > LANDING_LIFT_CHANGE
+        return rising - float(median(buffer.ratio[first : last + 1])) > MAX_LIFT_CHANGE
 
     @staticmethod
     def _run_stopped(run: _Run, signal: np.ndarray) -> bool:
