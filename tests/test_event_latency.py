@@ -79,3 +79,33 @@ def test_a_circle_run_closes_as_the_hand_moves_off_even_while_its_swing_looks_st
     assert stroke.pattern == "circle" and stroke.direction == label.direction and stroke.count == label.count
     assert stroke.reported_s - label.end_s <= TARGET_S, (f"circles ending at {label.end_s:.2f} s closed at "
                                                          f"{stroke.reported_s:.2f} s")
+
+
+
+def test_a_glide_whose_finger_goes_straight_back_is_reported_within_half_a_second() -> None:
+    """Four upward forehead glides with lifted returns (seed 2): the second glide's finger goes back
+    right after it stops. Its smoothed velocity points back within a few samples, while the travel
+    over the last 0.3 s (the turn test before) still held the glide's end: reported 0.52 s after its
+    end before. Every glide must still be found, upward, and reported before the next one ends."""
+    block = Block("glide", "forehead", hand="right", direction="up", speed_fu_s=0.3, reps=4)
+    pairs = sorted(_matched([block], 2, "right", "glide"), key=lambda pair: pair[0].start_s)  # type: ignore[attr-defined]
+    assert len(pairs) == 4
+    for index, (_, stroke) in enumerate(pairs):
+        assert stroke.pattern == "glide" and stroke.direction == "up"
+        if index + 1 < len(pairs):
+            assert stroke.reported_s < pairs[index + 1][0].end_s  # type: ignore[attr-defined]
+    label, stroke = pairs[1]
+    assert stroke.reported_s - label.end_s <= TARGET_S, (f"glide ending at {label.end_s:.2f} s reported at "
+                                                         f"{stroke.reported_s:.2f} s")
+
+
+@pytest.mark.parametrize(("region", "hand", "seed"), [("right_cheek", "right", 31), ("left_cheek", "left", 40)])
+def test_a_circle_run_closes_as_the_hand_rises_off_the_skin(region: str, hand: str, seed: int) -> None:
+    """Four 1 Hz circles on a cheek, then the hand lifts away: its size rises past what a circling
+    hand's tilt gives before the contact ends (the hand seen lifted for 4 samples) or the swing
+    fades. Closed 0.53 and 0.51 s after the last circle before."""
+    block = Block("circle", region, hand=hand, direction="outward", rate_hz=1.0, count=4, radius_fu=0.08)  # type: ignore[arg-type]
+    [(label, stroke)] = _matched([block], seed, hand, "circle")
+    assert stroke.pattern == "circle" and stroke.direction == "outward" and stroke.count == 4
+    assert stroke.reported_s - label.end_s <= TARGET_S, (f"circles ending at {label.end_s:.2f} s closed at "
+                                                         f"{stroke.reported_s:.2f} s")
