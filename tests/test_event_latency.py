@@ -109,3 +109,40 @@ def test_a_circle_run_closes_as_the_hand_rises_off_the_skin(region: str, hand: s
     assert stroke.pattern == "circle" and stroke.direction == "outward" and stroke.count == 4
     assert stroke.reported_s - label.end_s <= TARGET_S, (f"circles ending at {label.end_s:.2f} s closed at "
                                                          f"{stroke.reported_s:.2f} s")
+
+
+def test_a_slow_glide_is_reported_within_half_a_second_once_its_finger_rests() -> None:
+    """Four slow (0.12 FU/s) outward glides on the right cheek with lifted returns (seed 12); after
+    the last one the finger rests on the skin before the hand leaves. A slow glide's 0.3 s pace
+    test waited out its own slow end, and then the contact's end: the last glide came 0.74 s after
+    its end. A finger still within 1 mm for 0.3 s has stopped (the slowest glide leaves that band
+    in 0.2 s)."""
+    direction = "out"
+    block = Block("glide", "right_cheek", hand="right", direction=direction, speed_fu_s=0.12, reps=4)
+    pairs = sorted(_matched([block], 12, "right", "glide"), key=lambda pair: pair[0].start_s)  # type: ignore[attr-defined]
+    assert len(pairs) == 4
+    for label, stroke in pairs:
+        assert stroke.pattern == "glide" and stroke.direction == direction
+        assert stroke.reported_s - label.end_s <= TARGET_S, (f"glide ending at {label.end_s:.2f} s reported at "
+                                                             f"{stroke.reported_s:.2f} s")
+
+
+def test_a_slow_glide_that_pauses_midway_is_one_glide() -> None:
+    """Synthetic tuning session 5019: a 2.5 s downward-inward glide on the left temple at 0.13 FU/s
+    whose finger stops and goes on (its speed is uneven). Reported when the finger first rests, the
+    glide is taken back (withdrawn) as the finger moves on the same way, and the slide goes on from
+    its first start: one glide, matched, the right way, and no extra glide in it."""
+    from coach.evaluation.families import synthetic_session
+    from coach.synthetic import TUNING_SEEDS
+
+    assert 5019 in TUNING_SEEDS  # tuning data only
+    session = synthetic_session(5019)
+    [label] = [label for label in session.labels if label.pattern == "glide" and abs(label.start_s - 50.91) < 0.05]
+    frames = [frame for frame in session.frames if frame.timestamp_s < label.end_s + 3.0]
+    strokes = [stroke for stroke in final_strokes(engine_events(frames)) if stroke.hand == label.hand]
+    evaluation = match_strokes([label], strokes)
+    [(_, stroke)] = [(paired_label, paired) for paired_label, paired, *_ in evaluation.pairs]
+    assert stroke.pattern == "glide" and stroke.direction == label.direction
+    inside = [other for other in strokes if other.pattern == "glide" and other is not stroke
+              and min(other.end_s, label.end_s) - max(other.start_s, label.start_s) > 0]
+    assert not inside, [(other.start_s, other.end_s) for other in inside]

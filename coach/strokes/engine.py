@@ -11,13 +11,15 @@ of a second and report strokes as events:
   slow tail) the slide is timed from 10 % to 10 % of its peak speed and measured
   (coach.strokes.glides), and reported at once unless it is not a massage stroke: too short, too
   fast, not straight, landing or leaving, or a **return** — the way back right after a glide, made
-  faster and/or with the hand lifted toward the camera (it looks larger);
+  faster and/or with the hand lifted toward the camera (it looks larger). A slow glide reported as
+  soon as its finger rests is taken back (withdrawn) if the finger then moves on the same way: it
+  had only paused;
 - **runs** (circles, taps, kneads): a few times a second the last ~2.5 s are searched for one
   repetition (coach.strokes.periodic). While a run goes on, its swing over the last whole
   period(s) is watched sample by sample and a progress event is sent each time a cycle completes;
   when that swing halves (the rhythm stopped half a period ago), a circle's finger rests for a
-  quarter period (a circle never pauses mid-turn) or the finger leaves the run's spot, the run is
-  closed and sent as final. A run found again past where it was said to stop
+  quarter period (a circle never pauses mid-turn), the circling hand rises off the skin, or the
+  finger leaves the run's spot, the run is closed and sent as final. A run found again past where it was said to stop
   takes the closed one back (withdrawn) and keeps its start;
 - **holds**: the point staying put (and the hand not bobbing) for a second is reported, then
   updated as the hold lasts, and closed when the finger moves.
@@ -134,6 +136,16 @@ TAIL_SHARE = 0.1  # ...or until the finger is below this share of the slide's pe
 QUICK_STOP_SAMPLES = 5
 QUICK_STOP_COUNT = 2
 QUICK_STILL_FU_S = 0.1
+# A slow slide (peak pace under QUICK_STOP_MIN_PEAK_FU_S) has stopped too once its finger has been
+# nearly still (the quick stop's test) for SLOW_STILL_SAMPLES and all that while (0.3 s) stayed within
+# a resting finger's 1 mm jitter band, which the slowest glide a technique asks for (0.1 FU/s) leaves
+# in 0.2 s: its 0.3 s pace test waits out most of the slide's own slow end first. But a slow glide may
+# also pause midway (minjerk's surging profiles, a hesitation), so a glide reported this way is
+# provisional: if the finger moves on within HESITATION_S the same way (CONTINUE_COS), the glide
+# was not over. It is taken back (withdrawn) and the slide goes on from its first start.
+SLOW_STILL_SAMPLES = 4
+HESITATION_S = 0.6
+CONTINUE_COS = 0.7  # within ~45 degrees of the glide's way
 QUICK_STOP_MIN_PEAK_FU_S = 0.4  # only for a slide at least this brisk: a slow slide's hesitations midway look the same
 # A slide also ends when the hand rises off the skin as it slows (below LIFT_END_SLOW_SHARE of its peak
 # speed): its size over the newest 0.1 s above that over 0.15-0.45 s before by more than the size's
@@ -228,6 +240,20 @@ class _Leg:
     peak_speed: float = 0.0  # the fastest smoothed speed seen along the slide (its timing's 10 % is of this)
     still: int = 0  # consecutive samples nearly still over the last QUICK_STOP_SAMPLES
     backing: int = 0  # consecutive samples moving back against its way (TURN_BACK_FU_S)
+
+
+@dataclass
+class _Provisional:
+    """A slow slide that ended when its finger came to rest, kept a moment in case the finger moves
+    on the same way (a pause midway): then its glide (if it was reported) is taken back and the
+    slide goes on. (A slide too short to be a glide may be the first part of one.)"""
+
+    start: int  # buffer index of its slide's start
+    peak: float
+    peak_speed: float
+    direction: np.ndarray  # unit vector of its way
+    stroke: Stroke | None  # its glide, if it was one
+    until_s: float  # a slide beginning after this is a new stroke
 
 
 @dataclass
@@ -386,6 +412,7 @@ class _HandTrack:
     leg: _Leg | None = None
     rest_anchor: np.ndarray | None = None  # where the finger rests between slides
     settling: tuple[_Leg, int] | None = None  # a slide that stopped, and the sample at which to time it
+    provisional: _Provisional | None = None  # a slow glide reported at rest that may yet go on (SLOW_STILL_SAMPLES)
     run: _Run | None = None
     hold: _Hold | None = None
     next_check: int = 0
@@ -677,6 +704,7 @@ class StrokeEngine:
             track.candidate.clear()
             track.last_on = len(track.buffer) - 1
             track.leg, track.run, track.hold, track.rest_anchor, track.settling = None, None, None, None, None
+            track.provisional = None
             track.next_check = MIN_RUN_CONTACT_SAMPLES
             track.evaluated = -1
             return []
@@ -827,6 +855,8 @@ class StrokeEngine:
             keep_from = min(keep_from, track.settling[0].start - 4)
         if track.hold is not None:
             keep_from = min(keep_from, track.hold.start)
+        if track.provisional is not None:
+            keep_from = min(keep_from, track.provisional.start - 4)
         if keep_from <= 30:
             return
         buffer.drop_front(keep_from)
@@ -842,6 +872,8 @@ class StrokeEngine:
             track.hold.start -= keep_from
             if track.hold.left_at is not None:
                 track.hold.left_at -= keep_from
+        if track.provisional is not None:
+            track.provisional.start -= keep_from
 
     def _lose(self, track: _HandTrack) -> list[Stroke]:
         """The hand is gone (or the face is): close its contact and forget where it was."""
@@ -880,7 +912,7 @@ class StrokeEngine:
             events += self._end_hold(track, last)
         track.touching = False
         track.closed_run = None  # a run does not go on across a lift
-        track.leg, track.hold, track.settling = None, None, None
+        track.leg, track.hold, track.settling, track.provisional = None, None, None, None
         track.buffer = _Buffer()
         track.last_on = -1
         return events
@@ -938,6 +970,8 @@ class StrokeEngine:
             track.leg = _Leg(start=rest, peak=0.0, peak_speed=speed)
             return events
         leg.peak_speed = max(leg.peak_speed, speed)
+        if track.provisional is not None:
+            events += self._continue_provisional(track, leg, point)
         back = index - MOTION_SAMPLES
         if back < max(leg.start, LAG) or math.isnan(buffer.sx[back]):
             return events
@@ -962,6 +996,9 @@ class StrokeEngine:
         # Only for a brisk slide: a slow one's 0.3 s window is a small part of it anyway, and its
         # hesitations midway (0.2 s below STOP_SHARE of a slow peak is within the jitter) are not its end.
         quick_stop = leg.still >= QUICK_STOP_COUNT and leg.peak >= QUICK_STOP_MIN_PEAK_FU_S
+        slow_stop = (not quick_stop and leg.still >= SLOW_STILL_SAMPLES
+                     and self._within_band(buffer, index - QUICK_STOP_SAMPLES - leg.still + 1, index))
+        quick_stop = quick_stop or slow_stop
         turned = False
         travel = np.zeros(2)
         start_point = buffer.smooth_point(max(leg.start, LAG)) if not math.isnan(buffer.sx[max(leg.start, LAG)]) else None
@@ -977,8 +1014,14 @@ class StrokeEngine:
         if stop or quick_stop or turned or too_long or lifting:
             track.leg = None
             if quick_stop and not turned:
-                events += self._finish_leg(track, leg, min(len(buffer) - 1, index + LAG))
+                finished = self._finish_leg(track, leg, min(len(buffer) - 1, index + LAG))
+                events += finished
                 track.rest_anchor = point
+                if slow_stop and start_point is not None:
+                    way = point - start_point
+                    glide = finished[-1] if finished and finished[-1].pattern == "glide" else None
+                    track.provisional = _Provisional(leg.start, leg.peak, leg.peak_speed, way / max(float(np.hypot(*way)), 1e-9),
+                                                     glide, buffer.t[index] + HESITATION_S)
             elif lifting and not turned and start_point is not None:
                 # Timed up to where it got furthest along its way, as a slide that turned back is.
                 way = point - start_point
@@ -994,6 +1037,38 @@ class StrokeEngine:
                 # is reached a little after the finger seems to have stopped).
                 track.settling = (leg, index + SETTLE_SAMPLES)
                 track.rest_anchor = point
+        return events
+
+    def _continue_provisional(self, track: _HandTrack, leg: _Leg, point: np.ndarray) -> list[Stroke]:
+        """A slide began after a slow glide was reported at rest: once it has left its start (START_FU),
+        it either goes on the glide's way (the glide had only paused: withdraw it, and this slide
+        continues it from its first start) or not (the glide stands)."""
+        provisional = track.provisional
+        assert provisional is not None
+        buffer = track.buffer
+        if buffer.t[leg.start] > provisional.until_s or leg.start < provisional.start:
+            track.provisional = None
+            return []
+        anchor = buffer.smooth_point(max(leg.start, LAG))
+        moved = point - anchor
+        distance = float(np.hypot(*moved))
+        if math.isnan(distance) or distance < START_FU:
+            return []
+        track.provisional = None
+        if float(moved @ provisional.direction) < CONTINUE_COS * distance:
+            return []
+        events: list[Stroke] = []
+        if provisional.stroke is not None:
+            ids = [glide.stroke.stroke_id for glide in track.glides]
+            if provisional.stroke.stroke_id not in ids:
+                return []  # taken back already (a run was found over it)
+            del track.glides[ids.index(provisional.stroke.stroke_id)]
+            logger.debug("%s hand: glide %.2f–%.2f s goes on after a pause: taken back", track.hand,
+                         provisional.stroke.start_s, provisional.stroke.end_s)
+            events.append(replace(provisional.stroke, withdrawn=True, reported_s=self._now_s))
+        leg.start = provisional.start
+        leg.peak = max(leg.peak, provisional.peak)
+        leg.peak_speed = max(leg.peak_speed, provisional.peak_speed)
         return events
 
     def _backing(self, buffer: _Buffer, leg: _Leg, start_point: np.ndarray, back: int, index: int,
@@ -1019,6 +1094,14 @@ class StrokeEngine:
         furthest = self._turning_point(buffer, back, index, unit)
         retreat = float((buffer.smooth_point(furthest) - buffer.smooth_point(index)) @ unit)
         return retreat > TURN_RETREAT_FU
+
+    @staticmethod
+    def _within_band(buffer: _Buffer, first: int, last: int) -> bool:
+        """Whether the smoothed points between two samples all lie within the 1 mm a resting finger's
+        jitter spans around where it rests (START_FU / 3, the band a slide's start is traced back to)."""
+        xs = np.asarray(buffer.sx[first : last + 1])
+        ys = np.asarray(buffer.sy[first : last + 1])
+        return float(np.max(np.hypot(xs - xs.mean(), ys - ys.mean()))) < START_FU / 3
 
     @staticmethod
     def _slowest(buffer: _Buffer, first: int, last: int) -> int:
