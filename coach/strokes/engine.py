@@ -163,6 +163,7 @@ TURN_BACK_SAMPLES = 2
 TURN_RETREAT_FU = START_FU / 3
 LEAVE_SPEED_FU_S = 2.0 * 1.2  # a bell-shaped glide peaks at ~1.9x its mean speed: twice the fastest glide's (MAX_GLIDE_FU_S)
 LEAVE_REST_SAMPLES = 15  # a slide turning to travel speed ended at its slowest point over the last 0.5 s
+MAX_LEG_SAMPLES_SEEN = 90  # ...its peak before that read over at most the last 3 s (a bounded cost per sample)
 LIFT_END_SLOW_SHARE = 0.3
 LIFT_END_BASE_SAMPLES = (4, 13)
 MIN_GLIDE_FU = 0.1  # 9 mm: shorter travel is a wobble or a landing slide
@@ -961,10 +962,12 @@ class StrokeEngine:
             return events
         # Whether the slide goes on is judged on the travel over the last 0.3 s: a hand's own speed
         # varies smoothly, tracking jitter does not, and over 0.3 s it cancels out.
-        if speed > LEAVE_SPEED_FU_S >= leg.peak_speed and index - leg.start > LEAVE_REST_SAMPLES:
+        rest = self._came_to_rest(buffer, leg, index) if speed > max(MAX_GLIDE_FU_S, leg.peak_speed) else None
+        if rest is not None or (speed > LEAVE_SPEED_FU_S >= leg.peak_speed and index - leg.start > LEAVE_REST_SAMPLES):
             # A slide at a glide's pace now moving at a speed no glide reaches: the hand is travelling
             # off (or over to its next place). The glide ended where it was slowest just before.
-            rest = self._slowest(buffer, max(leg.start + 1, index - LEAVE_REST_SAMPLES), index)
+            if rest is None:
+                rest = self._slowest(buffer, max(leg.start + 1, index - LEAVE_REST_SAMPLES), index)
             track.leg = None
             events += self._finish_leg(track, leg, rest)
             track.leg = _Leg(start=rest, peak=0.0, peak_speed=speed)
@@ -1094,6 +1097,37 @@ class StrokeEngine:
         furthest = self._turning_point(buffer, back, index, unit)
         retreat = float((buffer.smooth_point(furthest) - buffer.smooth_point(index)) @ unit)
         return retreat > TURN_RETREAT_FU
+
+    @staticmethod
+    def _came_to_rest(buffer: _Buffer, leg: _Leg, index: int) -> int | None:
+        """Where a slide that now moves faster than any glide (and than it ever did) had come nearly
+        to rest: the latest sample over the last LEAVE_REST_SAMPLES slower than LIFT_END_SLOW_SHARE
+        of its peak before it, a glide's length from its start (None: it never slowed, or had not
+        gone as far as a glide goes). A glide is one bell of speed, rising once and falling once;
+        slowing that far and then speeding past any glide's pace is the hand leaving or travelling
+        to its next place. It is seen long before the speed no glide's peak reaches
+        (LEAVE_SPEED_FU_S), which was needed when the speed alone was asked (a brisk glide peaks
+        past MAX_GLIDE_FU_S, but without a rest before)."""
+        first = max(leg.start + 1, LAG + 1, index - MAX_LEG_SAMPLES_SEEN)
+        if index - first < 4:
+            return None
+        steps = [math.hypot(buffer.sx[i] - buffer.sx[i - 1], buffer.sy[i] - buffer.sy[i - 1]) / DT for i in range(first, index + 1)]
+        if any(math.isnan(step) for step in steps):
+            return None
+        peaks = np.maximum.accumulate(steps)
+        # The latest such rest, where the speeding up began (an earlier pause may be the glide's own).
+        rest = None
+        for back in range(len(steps) - 2, max(2, len(steps) - 1 - LEAVE_REST_SAMPLES) - 1, -1):
+            if steps[back] < LIFT_END_SLOW_SHARE * peaks[back]:
+                rest = first + back
+                break
+        if rest is None:
+            return None
+        # ...and only after a glide's length: a wobble as the hand settles, then a brisk glide, is
+        # one slide that speeds up once, not a glide and a departure.
+        start = max(leg.start, LAG)
+        travelled = math.hypot(buffer.sx[rest] - buffer.sx[start], buffer.sy[rest] - buffer.sy[start])
+        return rest if travelled >= MIN_GLIDE_FU else None
 
     @staticmethod
     def _within_band(buffer: _Buffer, first: int, last: int) -> bool:
