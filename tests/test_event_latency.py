@@ -79,3 +79,88 @@ def test_a_circle_run_closes_as_the_hand_moves_off_even_while_its_swing_looks_st
     assert stroke.pattern == "circle" and stroke.direction == label.direction and stroke.count == label.count
     assert stroke.reported_s - label.end_s <= TARGET_S, (f"circles ending at {label.end_s:.2f} s closed at "
                                                          f"{stroke.reported_s:.2f} s")
+
+
+
+def test_a_glide_whose_finger_goes_straight_back_is_reported_within_half_a_second() -> None:
+    """Four upward forehead glides with lifted returns (seed 2): the second glide's finger goes back
+    right after it stops. Its smoothed velocity points back within a few samples, while the travel
+    over the last 0.3 s (the turn test before) still held the glide's end: reported 0.52 s after its
+    end before. Every glide must still be found, upward, and reported before the next one ends."""
+    block = Block("glide", "forehead", hand="right", direction="up", speed_fu_s=0.3, reps=4)
+    pairs = sorted(_matched([block], 2, "right", "glide"), key=lambda pair: pair[0].start_s)  # type: ignore[attr-defined]
+    assert len(pairs) == 4
+    for index, (_, stroke) in enumerate(pairs):
+        assert stroke.pattern == "glide" and stroke.direction == "up"
+        if index + 1 < len(pairs):
+            assert stroke.reported_s < pairs[index + 1][0].end_s  # type: ignore[attr-defined]
+    label, stroke = pairs[1]
+    assert stroke.reported_s - label.end_s <= TARGET_S, (f"glide ending at {label.end_s:.2f} s reported at "
+                                                         f"{stroke.reported_s:.2f} s")
+
+
+@pytest.mark.parametrize(("region", "hand", "seed"), [("right_cheek", "right", 31), ("left_cheek", "left", 40)])
+def test_a_circle_run_closes_as_the_hand_rises_off_the_skin(region: str, hand: str, seed: int) -> None:
+    """Four 1 Hz circles on a cheek, then the hand lifts away: its size rises past what a circling
+    hand's tilt gives before the contact ends (the hand seen lifted for 4 samples) or the swing
+    fades. Closed 0.53 and 0.51 s after the last circle before."""
+    block = Block("circle", region, hand=hand, direction="outward", rate_hz=1.0, count=4, radius_fu=0.08)  # type: ignore[arg-type]
+    [(label, stroke)] = _matched([block], seed, hand, "circle")
+    assert stroke.pattern == "circle" and stroke.direction == "outward" and stroke.count == 4
+    assert stroke.reported_s - label.end_s <= TARGET_S, (f"circles ending at {label.end_s:.2f} s closed at "
+                                                         f"{stroke.reported_s:.2f} s")
+
+
+def test_a_slow_glide_is_reported_within_half_a_second_once_its_finger_rests() -> None:
+    """Four slow (0.12 FU/s) outward glides on the right cheek with lifted returns (seed 12); after
+    the last one the finger rests on the skin before the hand leaves. A slow glide's 0.3 s pace
+    test waited out its own slow end, and then the contact's end: the last glide came 0.74 s after
+    its end. A finger still within 1 mm for 0.3 s has stopped (the slowest glide leaves that band
+    in 0.2 s)."""
+    direction = "out"
+    block = Block("glide", "right_cheek", hand="right", direction=direction, speed_fu_s=0.12, reps=4)
+    pairs = sorted(_matched([block], 12, "right", "glide"), key=lambda pair: pair[0].start_s)  # type: ignore[attr-defined]
+    assert len(pairs) == 4
+    for label, stroke in pairs:
+        assert stroke.pattern == "glide" and stroke.direction == direction
+        assert stroke.reported_s - label.end_s <= TARGET_S, (f"glide ending at {label.end_s:.2f} s reported at "
+                                                             f"{stroke.reported_s:.2f} s")
+
+
+def test_a_slow_glide_that_pauses_midway_is_one_glide() -> None:
+    """Synthetic tuning session 5019: a 2.5 s downward-inward glide on the left temple at 0.13 FU/s
+    whose finger stops and goes on (its speed is uneven). Reported when the finger first rests, the
+    glide is taken back (withdrawn) as the finger moves on the same way, and the slide goes on from
+    its first start: one glide, matched, the right way, and no extra glide in it."""
+    from coach.evaluation.families import synthetic_session
+    from coach.synthetic import TUNING_SEEDS
+
+    assert 5019 in TUNING_SEEDS  # tuning data only
+    session = synthetic_session(5019)
+    [label] = [label for label in session.labels if label.pattern == "glide" and abs(label.start_s - 50.91) < 0.05]
+    frames = [frame for frame in session.frames if frame.timestamp_s < label.end_s + 3.0]
+    strokes = [stroke for stroke in final_strokes(engine_events(frames)) if stroke.hand == label.hand]
+    evaluation = match_strokes([label], strokes)
+    [(_, stroke)] = [(paired_label, paired) for paired_label, paired, *_ in evaluation.pairs]
+    assert stroke.pattern == "glide" and stroke.direction == label.direction
+    inside = [other for other in strokes if other.pattern == "glide" and other is not stroke
+              and min(other.end_s, label.end_s) - max(other.start_s, label.start_s) > 0]
+    assert not inside, [(other.start_s, other.end_s) for other in inside]
+
+
+@pytest.mark.parametrize(("seed", "start_s"), [(7020, 12.98), (7008, 30.04)])
+def test_a_glide_the_hand_leaves_from_is_reported_as_it_speeds_away(seed: int, start_s: float) -> None:
+    """Minjerk tuning sessions: a brisk temple glide comes nearly to rest, then the hand speeds off
+    (it leaves, or travels to its next place). Once it moves faster than any glide, after slowing
+    to under 0.3 of the glide's peak a glide's length from its start, the glide ended where that
+    speeding up began: before, only a speed no glide's peak reaches (2.4 FU/s) said so, 0.52-0.59 s
+    after the glide's end."""
+    assert seed in MINJERK_TUNING_SEEDS  # tuning data only
+    session = generate_minjerk_session(seed).as_eval_session()
+    [label] = [label for label in session.labels if label.pattern == "glide" and abs(label.start_s - start_s) < 0.05]
+    frames = [frame for frame in session.frames if frame.timestamp_s < label.end_s + 3.0]
+    strokes = [stroke for stroke in final_strokes(engine_events(frames)) if stroke.hand == label.hand]
+    [stroke] = [paired for _, paired, *_ in match_strokes([label], strokes).pairs]
+    assert stroke.pattern == "glide" and stroke.direction == label.direction
+    assert stroke.reported_s - label.end_s <= TARGET_S, (f"glide ending at {label.end_s:.2f} s reported at "
+                                                         f"{stroke.reported_s:.2f} s")

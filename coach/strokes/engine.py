@@ -11,13 +11,15 @@ of a second and report strokes as events:
   slow tail) the slide is timed from 10 % to 10 % of its peak speed and measured
   (coach.strokes.glides), and reported at once unless it is not a massage stroke: too short, too
   fast, not straight, landing or leaving, or a **return** — the way back right after a glide, made
-  faster and/or with the hand lifted toward the camera (it looks larger);
+  faster and/or with the hand lifted toward the camera (it looks larger). A slow glide reported as
+  soon as its finger rests is taken back (withdrawn) if the finger then moves on the same way: it
+  had only paused;
 - **runs** (circles, taps, kneads): a few times a second the last ~2.5 s are searched for one
   repetition (coach.strokes.periodic). While a run goes on, its swing over the last whole
   period(s) is watched sample by sample and a progress event is sent each time a cycle completes;
   when that swing halves (the rhythm stopped half a period ago), a circle's finger rests for a
-  quarter period (a circle never pauses mid-turn) or the finger leaves the run's spot, the run is
-  closed and sent as final. A run found again past where it was said to stop
+  quarter period (a circle never pauses mid-turn), the circling hand rises off the skin, or the
+  finger leaves the run's spot, the run is closed and sent as final. A run found again past where it was said to stop
   takes the closed one back (withdrawn) and keeps its start;
 - **holds**: the point staying put (and the hand not bobbing) for a second is reported, then
   updated as the hold lasts, and closed when the finger moves.
@@ -134,13 +136,34 @@ TAIL_SHARE = 0.1  # ...or until the finger is below this share of the slide's pe
 QUICK_STOP_SAMPLES = 5
 QUICK_STOP_COUNT = 2
 QUICK_STILL_FU_S = 0.1
+# A slow slide (peak pace under QUICK_STOP_MIN_PEAK_FU_S) has stopped too once its finger has been
+# nearly still (the quick stop's test) for SLOW_STILL_SAMPLES and all that while (0.3 s) stayed within
+# a resting finger's 1 mm jitter band, which the slowest glide a technique asks for (0.1 FU/s) leaves
+# in 0.2 s: its 0.3 s pace test waits out most of the slide's own slow end first. But a slow glide may
+# also pause midway (minjerk's surging profiles, a hesitation), so a glide reported this way is
+# provisional: if the finger moves on within HESITATION_S the same way (CONTINUE_COS), the glide
+# was not over. It is taken back (withdrawn) and the slide goes on from its first start.
+SLOW_STILL_SAMPLES = 4
+HESITATION_S = 0.6
+CONTINUE_COS = 0.7  # within ~45 degrees of the glide's way
 QUICK_STOP_MIN_PEAK_FU_S = 0.4  # only for a slide at least this brisk: a slow slide's hesitations midway look the same
 # A slide also ends when the hand rises off the skin as it slows (below LIFT_END_SLOW_SHARE of its peak
 # speed): its size over the newest 0.1 s above that over 0.15-0.45 s before by more than the size's
 # jitter (1-2 %) and than turning along the face changes it meanwhile (up to 0.08 over a whole glide).
 LIFT_END = 0.05
+# A slide has turned back as soon as its smoothed velocity points back against its way, faster than
+# half its peak speed and than a resting finger's smoothed velocity jitter (up to ~0.1 FU/s), for 2 samples, and
+# the point has come back from the furthest it got by more than that finger's 1 mm jitter band. The
+# way back (a return, a to-and-fro) moves at a glide's pace or faster, so this shows within a few
+# samples of it starting; the travel over the last 0.3 s (the turn test before it) points back only
+# once the way back outweighs the glide's end and the rest between them (0.2-0.4 s later).
+TURN_BACK_SHARE = 0.5
+TURN_BACK_FU_S = 0.15
+TURN_BACK_SAMPLES = 2
+TURN_RETREAT_FU = START_FU / 3
 LEAVE_SPEED_FU_S = 2.0 * 1.2  # a bell-shaped glide peaks at ~1.9x its mean speed: twice the fastest glide's (MAX_GLIDE_FU_S)
 LEAVE_REST_SAMPLES = 15  # a slide turning to travel speed ended at its slowest point over the last 0.5 s
+MAX_LEG_SAMPLES_SEEN = 90  # ...its peak before that read over at most the last 3 s (a bounded cost per sample)
 LIFT_END_SLOW_SHARE = 0.3
 LIFT_END_BASE_SAMPLES = (4, 13)
 MIN_GLIDE_FU = 0.1  # 9 mm: shorter travel is a wobble or a landing slide
@@ -184,6 +207,7 @@ RUN_STILL_SHARE = 0.5
 RUN_STILL_PERIODS = 0.25
 RUN_STILL_MIN_SAMPLES = 6
 RUN_STILL_MAX_HZ = 1.5
+RUN_LIFT_SAMPLES = 5  # a circle closes as the hand rises off the skin: the median size of the newest 5 samples (as a hold's lift is read)
 HOLD_RADIUS_FU = 0.05  # 4.5 mm: a pressing finger's drift and tremor
 MIN_HOLD_S = 1.0
 HOLD_RESUME_S = 0.4  # a finger back on its spot this soon goes on holding
@@ -216,6 +240,21 @@ class _Leg:
     slow: int = 0  # consecutive samples slower than a stop
     peak_speed: float = 0.0  # the fastest smoothed speed seen along the slide (its timing's 10 % is of this)
     still: int = 0  # consecutive samples nearly still over the last QUICK_STOP_SAMPLES
+    backing: int = 0  # consecutive samples moving back against its way (TURN_BACK_FU_S)
+
+
+@dataclass
+class _Provisional:
+    """A slow slide that ended when its finger came to rest, kept a moment in case the finger moves
+    on the same way (a pause midway): then its glide (if it was reported) is taken back and the
+    slide goes on. (A slide too short to be a glide may be the first part of one.)"""
+
+    start: int  # buffer index of its slide's start
+    peak: float
+    peak_speed: float
+    direction: np.ndarray  # unit vector of its way
+    stroke: Stroke | None  # its glide, if it was one
+    until_s: float  # a slide beginning after this is a new stroke
 
 
 @dataclass
@@ -375,6 +414,7 @@ class _HandTrack:
     leg: _Leg | None = None
     rest_anchor: np.ndarray | None = None  # where the finger rests between slides
     settling: tuple[_Leg, int] | None = None  # a slide that stopped, and the sample at which to time it
+    provisional: _Provisional | None = None  # a slow glide reported at rest that may yet go on (SLOW_STILL_SAMPLES)
     run: _Run | None = None
     hold: _Hold | None = None
     next_check: int = 0
@@ -666,6 +706,7 @@ class StrokeEngine:
             track.candidate.clear()
             track.last_on = len(track.buffer) - 1
             track.leg, track.run, track.hold, track.rest_anchor, track.settling = None, None, None, None, None
+            track.provisional = None
             track.next_check = MIN_RUN_CONTACT_SAMPLES
             track.evaluated = -1
             return []
@@ -816,6 +857,8 @@ class StrokeEngine:
             keep_from = min(keep_from, track.settling[0].start - 4)
         if track.hold is not None:
             keep_from = min(keep_from, track.hold.start)
+        if track.provisional is not None:
+            keep_from = min(keep_from, track.provisional.start - 4)
         if keep_from <= 30:
             return
         buffer.drop_front(keep_from)
@@ -831,6 +874,8 @@ class StrokeEngine:
             track.hold.start -= keep_from
             if track.hold.left_at is not None:
                 track.hold.left_at -= keep_from
+        if track.provisional is not None:
+            track.provisional.start -= keep_from
 
     def _lose(self, track: _HandTrack) -> list[Stroke]:
         """The hand is gone (or the face is): close its contact and forget where it was."""
@@ -869,7 +914,7 @@ class StrokeEngine:
             events += self._end_hold(track, last)
         track.touching = False
         track.closed_run = None  # a run does not go on across a lift
-        track.leg, track.hold, track.settling = None, None, None
+        track.leg, track.hold, track.settling, track.provisional = None, None, None, None
         track.buffer = _Buffer()
         track.last_on = -1
         return events
@@ -918,15 +963,19 @@ class StrokeEngine:
             return events
         # Whether the slide goes on is judged on the travel over the last 0.3 s: a hand's own speed
         # varies smoothly, tracking jitter does not, and over 0.3 s it cancels out.
-        if speed > LEAVE_SPEED_FU_S >= leg.peak_speed and index - leg.start > LEAVE_REST_SAMPLES:
+        rest = self._came_to_rest(buffer, leg, index) if speed > max(MAX_GLIDE_FU_S, leg.peak_speed) else None
+        if rest is not None or (speed > LEAVE_SPEED_FU_S >= leg.peak_speed and index - leg.start > LEAVE_REST_SAMPLES):
             # A slide at a glide's pace now moving at a speed no glide reaches: the hand is travelling
             # off (or over to its next place). The glide ended where it was slowest just before.
-            rest = self._slowest(buffer, max(leg.start + 1, index - LEAVE_REST_SAMPLES), index)
+            if rest is None:
+                rest = self._slowest(buffer, max(leg.start + 1, index - LEAVE_REST_SAMPLES), index)
             track.leg = None
             events += self._finish_leg(track, leg, rest)
             track.leg = _Leg(start=rest, peak=0.0, peak_speed=speed)
             return events
         leg.peak_speed = max(leg.peak_speed, speed)
+        if track.provisional is not None:
+            events += self._continue_provisional(track, leg, point)
         back = index - MOTION_SAMPLES
         if back < max(leg.start, LAG) or math.isnan(buffer.sx[back]):
             return events
@@ -951,6 +1000,9 @@ class StrokeEngine:
         # Only for a brisk slide: a slow one's 0.3 s window is a small part of it anyway, and its
         # hesitations midway (0.2 s below STOP_SHARE of a slow peak is within the jitter) are not its end.
         quick_stop = leg.still >= QUICK_STOP_COUNT and leg.peak >= QUICK_STOP_MIN_PEAK_FU_S
+        slow_stop = (not quick_stop and leg.still >= SLOW_STILL_SAMPLES
+                     and self._within_band(buffer, index - QUICK_STOP_SAMPLES - leg.still + 1, index))
+        quick_stop = quick_stop or slow_stop
         turned = False
         travel = np.zeros(2)
         start_point = buffer.smooth_point(max(leg.start, LAG)) if not math.isnan(buffer.sx[max(leg.start, LAG)]) else None
@@ -959,13 +1011,21 @@ class StrokeEngine:
             distance = float(np.hypot(*travel))
             if distance > START_FU:
                 turned = float(travel @ motion) / (distance * pace) < -0.3
+        if not turned and start_point is not None and self._backing(buffer, leg, start_point, back, index, velocity):
+            turned, travel = True, buffer.smooth_point(back) - start_point
         too_long = buffer.t[index] - buffer.t[leg.start] > MAX_LEG_S
         lifting = not turned and self._lifting_off(buffer, leg, speed)
         if stop or quick_stop or turned or too_long or lifting:
             track.leg = None
             if quick_stop and not turned:
-                events += self._finish_leg(track, leg, min(len(buffer) - 1, index + LAG))
+                finished = self._finish_leg(track, leg, min(len(buffer) - 1, index + LAG))
+                events += finished
                 track.rest_anchor = point
+                if slow_stop and start_point is not None:
+                    way = point - start_point
+                    glide = finished[-1] if finished and finished[-1].pattern == "glide" else None
+                    track.provisional = _Provisional(leg.start, leg.peak, leg.peak_speed, way / max(float(np.hypot(*way)), 1e-9),
+                                                     glide, buffer.t[index] + HESITATION_S)
             elif lifting and not turned and start_point is not None:
                 # Timed up to where it got furthest along its way, as a slide that turned back is.
                 way = point - start_point
@@ -982,6 +1042,101 @@ class StrokeEngine:
                 track.settling = (leg, index + SETTLE_SAMPLES)
                 track.rest_anchor = point
         return events
+
+    def _continue_provisional(self, track: _HandTrack, leg: _Leg, point: np.ndarray) -> list[Stroke]:
+        """A slide began after a slow glide was reported at rest: once it has left its start (START_FU),
+        it either goes on the glide's way (the glide had only paused: withdraw it, and this slide
+        continues it from its first start) or not (the glide stands)."""
+        provisional = track.provisional
+        assert provisional is not None
+        buffer = track.buffer
+        if buffer.t[leg.start] > provisional.until_s or leg.start < provisional.start:
+            track.provisional = None
+            return []
+        anchor = buffer.smooth_point(max(leg.start, LAG))
+        moved = point - anchor
+        distance = float(np.hypot(*moved))
+        if math.isnan(distance) or distance < START_FU:
+            return []
+        track.provisional = None
+        if float(moved @ provisional.direction) < CONTINUE_COS * distance:
+            return []
+        events: list[Stroke] = []
+        if provisional.stroke is not None:
+            ids = [glide.stroke.stroke_id for glide in track.glides]
+            if provisional.stroke.stroke_id not in ids:
+                return []  # taken back already (a run was found over it)
+            del track.glides[ids.index(provisional.stroke.stroke_id)]
+            logger.debug("%s hand: glide %.2f–%.2f s goes on after a pause: taken back", track.hand,
+                         provisional.stroke.start_s, provisional.stroke.end_s)
+            events.append(replace(provisional.stroke, withdrawn=True, reported_s=self._now_s))
+        leg.start = provisional.start
+        leg.peak = max(leg.peak, provisional.peak)
+        leg.peak_speed = max(leg.peak_speed, provisional.peak_speed)
+        return events
+
+    def _backing(self, buffer: _Buffer, leg: _Leg, start_point: np.ndarray, back: int, index: int,
+                 velocity: np.ndarray) -> bool:
+        """The finger is going back along its slide's way (TURN_BACK_*): the slide has turned.
+
+        Read on the smoothed velocity at the watched sample, not on the travel over 0.3 s, so a
+        glide followed at once by its way back is reported 0.2-0.4 s sooner; it is cut where it got
+        furthest along its way, exactly as the slower turn test cuts it."""
+        way = buffer.smooth_point(back) - start_point
+        distance = float(np.hypot(*way))
+        if distance < MIN_GLIDE_FU:
+            leg.backing = 0
+            return False
+        unit = way / distance
+        backward = -float(velocity @ unit)
+        if backward > max(TURN_BACK_FU_S, TURN_BACK_SHARE * leg.peak_speed):
+            leg.backing += 1
+        else:
+            leg.backing = 0
+        if leg.backing < TURN_BACK_SAMPLES:
+            return False
+        furthest = self._turning_point(buffer, back, index, unit)
+        retreat = float((buffer.smooth_point(furthest) - buffer.smooth_point(index)) @ unit)
+        return retreat > TURN_RETREAT_FU
+
+    @staticmethod
+    def _came_to_rest(buffer: _Buffer, leg: _Leg, index: int) -> int | None:
+        """Where a slide that now moves faster than any glide (and than it ever did) had come nearly
+        to rest: the latest sample over the last LEAVE_REST_SAMPLES slower than LIFT_END_SLOW_SHARE
+        of its peak before it, a glide's length from its start (None: it never slowed, or had not
+        gone as far as a glide goes). A glide is one bell of speed, rising once and falling once;
+        slowing that far and then speeding past any glide's pace is the hand leaving or travelling
+        to its next place. It is seen long before the speed no glide's peak reaches
+        (LEAVE_SPEED_FU_S), which was needed when the speed alone was asked (a brisk glide peaks
+        past MAX_GLIDE_FU_S, but without a rest before)."""
+        first = max(leg.start + 1, LAG + 1, index - MAX_LEG_SAMPLES_SEEN)
+        if index - first < 4:
+            return None
+        steps = [math.hypot(buffer.sx[i] - buffer.sx[i - 1], buffer.sy[i] - buffer.sy[i - 1]) / DT for i in range(first, index + 1)]
+        if any(math.isnan(step) for step in steps):
+            return None
+        peaks = np.maximum.accumulate(steps)
+        # The latest such rest, where the speeding up began (an earlier pause may be the glide's own).
+        rest = None
+        for back in range(len(steps) - 2, max(2, len(steps) - 1 - LEAVE_REST_SAMPLES) - 1, -1):
+            if steps[back] < LIFT_END_SLOW_SHARE * peaks[back]:
+                rest = first + back
+                break
+        if rest is None:
+            return None
+        # ...and only after a glide's length: a wobble as the hand settles, then a brisk glide, is
+        # one slide that speeds up once, not a glide and a departure.
+        start = max(leg.start, LAG)
+        travelled = math.hypot(buffer.sx[rest] - buffer.sx[start], buffer.sy[rest] - buffer.sy[start])
+        return rest if travelled >= MIN_GLIDE_FU else None
+
+    @staticmethod
+    def _within_band(buffer: _Buffer, first: int, last: int) -> bool:
+        """Whether the smoothed points between two samples all lie within the 1 mm a resting finger's
+        jitter spans around where it rests (START_FU / 3, the band a slide's start is traced back to)."""
+        xs = np.asarray(buffer.sx[first : last + 1])
+        ys = np.asarray(buffer.sy[first : last + 1])
+        return float(np.max(np.hypot(xs - xs.mean(), ys - ys.mean()))) < START_FU / 3
 
     @staticmethod
     def _slowest(buffer: _Buffer, first: int, last: int) -> int:
@@ -1407,6 +1562,10 @@ class StrokeEngine:
             run.end_s = max(run.start_s + DT, buffer.t[last - LAG - run.still + 1])
             track.run = None
             return [self._run_stroke(track, run, final=True)]
+        if self._run_lifting(run, buffer, first, last):
+            run.end_s = max(run.start_s + DT, buffer.t[last - RUN_LIFT_SAMPLES // 2 - 1])
+            track.run = None
+            return [self._run_stroke(track, run, final=True)]
         # A run stays on its spot (a circle within its radius): the finger further off than the
         # run ever reached, by a margin no tracking jitter makes, has left for another stroke.
         # This is seen within a few samples, where the swing takes half a period.
@@ -1436,6 +1595,22 @@ class StrokeEngine:
             run.end_s = max(run.start_s + DT, buffer.t[last] - 0.5 * span * DT)
         track.run = None
         return [self._run_stroke(track, run, final=True)]
+
+    @staticmethod
+    def _run_lifting(run: _Run, buffer: _Buffer, first: int, last: int) -> bool:
+        """Whether a circling hand rises off the skin (RUN_LIFT_SAMPLES): its size over the newest
+        samples grown past its size over the run's last whole period(s) by more than a glide's depth
+        change allows (MAX_LIFT_CHANGE: a hand circling on the chin tilts, and its size swung by
+        0.07 within a scripted run; the 0.08 a still hold allows closed that run 1.3 s early). The
+        contact ends only once the hand looks lifted for END_SAMPLES (it has then risen far), and a
+        rhythm's swing takes half a period to fade: the rise shows first.
+        Only circles: a finger circling slides at the skin's depth, while a tap's rhythm is in the
+        hand's size and a knead's pinch squeezes and lifts the skin (minjerk's kneading hands grew
+        by 0.13 over 1.5 s of kneading, and closing on it cut kneads short by 0.5-2.5 s)."""
+        if run.pattern != "circle" or run.source != "points" or last - first < 2 * RUN_LIFT_SAMPLES:
+            return False
+        rising = _median_of_few(buffer.ratio[last - RUN_LIFT_SAMPLES + 1 :])
+        return rising - float(median(buffer.ratio[first : last + 1])) > MAX_LIFT_CHANGE
 
     @staticmethod
     def _run_stopped(run: _Run, signal: np.ndarray) -> bool:
