@@ -81,7 +81,6 @@ def test_a_circle_run_closes_as_the_hand_moves_off_even_while_its_swing_looks_st
                                                          f"{stroke.reported_s:.2f} s")
 
 
-
 def test_a_glide_whose_finger_goes_straight_back_is_reported_within_half_a_second() -> None:
     """Four upward forehead glides with lifted returns (seed 2): the second glide's finger goes back
     right after it stops. Its smoothed velocity points back within a few samples, while the travel
