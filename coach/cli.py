@@ -372,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None, interrupts: Any) -> int:
-    from coach.interrupts import interruption_of
+    from coach.interrupts import interruption_behind
     from coach.native_logs import NativeLogCapture, quiet_native_environment
 
     native_logs = NativeLogCapture()
@@ -403,8 +403,10 @@ def _main(argv: list[str] | None, interrupts: Any) -> int:
     except CoachError as error:
         _say(f"coach: error: {error}")
         return error.exit_code
-    except KeyboardInterrupt as error:
-        stop = interruption_of(error)
+    except (KeyboardInterrupt, SystemError) as error:
+        stop = interruption_behind(error)
+        if stop is None:
+            raise
         _say(f"coach: stopped by {stop.description} before anything was written; nothing was changed")
         return stop.exit_code
     except BrokenPipeError:

@@ -67,6 +67,24 @@ def interruption_of(error: BaseException) -> Interrupted:
     return error if isinstance(error, Interrupted) else Interrupted(signal.SIGINT)
 
 
+def interruption_behind(error: BaseException) -> Interrupted | None:
+    """The interruption an error stands for, if any: the error itself, or one it was raised over.
+
+    A signal's exception raised while Qt converts an argument (its enums call back into Python)
+    is not passed on by the binding: it fails with ``SystemError: bad argument to internal
+    function``, whose context is the interruption. That is the user stopping the program, not a
+    fault (seen once in a replay stopped by SIGTERM while the annotated video was being drawn).
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return interruption_of(current)
+        seen.add(id(current))
+        current = current.__context__
+    return None
+
+
 REDELIVER_S = 0.05
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from coach.errors import RecordingError, SourceError
-from coach.interrupts import SignalHold, interruption_of
+from coach.interrupts import SignalHold, interruption_behind
 from coach.outputs import ReportStage, refuse_input_overwrite
 from coach.pipeline import Pipeline
 from coach.recording import is_recording_path
@@ -167,8 +167,10 @@ def run_replay(
                     done += 1
                     if progress is not None:
                         progress(done, clip.total_frames, result.tracked.timestamp_s)
-            except KeyboardInterrupt as error:
-                stop = interruption_of(error)
+            except (KeyboardInterrupt, SystemError) as error:
+                stop = interruption_behind(error)
+                if stop is None:
+                    raise
                 if pipeline.stats.frames == 0:
                     raise stop from None  # nothing to keep: "stopped before anything was written"
                 exit_code = stop.exit_code

@@ -179,3 +179,38 @@ def test_ctrl_c_during_startup_is_clean(workspace: Path, tmp_path: Path) -> None
             assert not out.exists(), where
         else:
             assert json.loads((out / "report.json").read_text())["partial"] is True, where
+
+
+def test_a_signal_that_lands_inside_a_qt_call_stops_the_replay_cleanly(workspace: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """A signal's exception raised while Qt converts an argument comes out of the binding as
+    ``SystemError: bad argument to internal function`` with the interruption as its context (seen
+    once under SIGTERM while the annotated video was drawn). That is still the user stopping: a
+    partial report with the signal as its reason, exit 143, one line, no traceback. The race itself
+    cannot be timed from outside, so the drawing of the 20th frame fails exactly that way here."""
+    from coach.cli import main as coach_main
+    from coach.interrupts import Interrupted
+    from coach.render.video import AnnotatedVideoWriter
+
+    drawn = AnnotatedVideoWriter.write
+    calls = {"count": 0}
+
+    def write_then_fail_inside_qt(self: AnnotatedVideoWriter, image, result) -> None:  # type: ignore[no-untyped-def]
+        calls["count"] += 1
+        if calls["count"] == 20:
+            try:
+                raise Interrupted(signal.SIGTERM)
+            except Interrupted:
+                raise SystemError("Objects/longobject.c:1208: bad argument to internal function")  # noqa: B904 (as the binding raises it)
+        drawn(self, image, result)
+
+    monkeypatch.setattr(AnnotatedVideoWriter, "write", write_then_fail_inside_qt)
+    out = tmp_path / "report"
+    code = coach_main(["replay", str(workspace / "session.jsonl"), "--out", str(out), "--quiet", "--no-html"])
+    captured = capsys.readouterr()
+    assert code == 143, captured.err
+    assert "Traceback" not in captured.err and "SystemError" not in captured.err, captured.err
+    report = json.loads((out / "report.json").read_text())
+    assert report["partial"] is True and "SIGTERM" in report["partial_reason"], report["partial_reason"]
+    assert playable_frames(out / "annotated.mp4") == 19
