@@ -994,8 +994,7 @@ class StrokeEngine:
             # Jitter swings the point to and fro across the pace test; a finger at rest stays within
             # 1 mm of where it rests however it swings (the band a slide's start is traced back to).
             # A wider band (1.5 mm) stops minjerk's creeping bell tails early: their speed came out 0.19 off.
-            recent_points = np.array([buffer.smooth_point(i) for i in range(index - QUICK_STOP_SAMPLES, index + 1)])
-            still = float(np.max(np.hypot(*(recent_points - recent_points.mean(axis=0)).T))) < START_FU / 3
+            still = self._within_band(buffer, index - QUICK_STOP_SAMPLES, index)
         leg.still = leg.still + 1 if still else 0
         # Only for a brisk slide: a slow one's 0.3 s window is a small part of it anyway, and its
         # hesitations midway (0.2 s below STOP_SHARE of a slow peak is within the jitter) are not its end.
@@ -1112,7 +1111,7 @@ class StrokeEngine:
         first = max(leg.start + 1, LAG + 1, index - MAX_LEG_SAMPLES_SEEN)
         if index - first < 4:
             return None
-        steps = [math.hypot(buffer.sx[i] - buffer.sx[i - 1], buffer.sy[i] - buffer.sy[i - 1]) / DT for i in range(first, index + 1)]
+        steps = [step / DT for step in StrokeEngine._step_lengths(buffer, first, index)]
         if any(math.isnan(step) for step in steps):
             return None
         peaks = np.maximum.accumulate(steps)
@@ -1139,9 +1138,14 @@ class StrokeEngine:
         return float(np.max(np.hypot(xs - xs.mean(), ys - ys.mean()))) < START_FU / 3
 
     @staticmethod
+    def _step_lengths(buffer: _Buffer, first: int, last: int) -> list[float]:
+        """How far the smoothed point moved into each sample from the one before, first to last."""
+        return [math.hypot(buffer.sx[i] - buffer.sx[i - 1], buffer.sy[i] - buffer.sy[i - 1]) for i in range(first, last + 1)]
+
+    @staticmethod
     def _slowest(buffer: _Buffer, first: int, last: int) -> int:
         """The sample between two at which the smoothed point moved least."""
-        steps = [math.hypot(buffer.sx[i] - buffer.sx[i - 1], buffer.sy[i] - buffer.sy[i - 1]) for i in range(first, last + 1)]
+        steps = StrokeEngine._step_lengths(buffer, first, last)
         return first + int(np.nanargmin(steps)) if not all(math.isnan(step) for step in steps) else last
 
     @staticmethod
