@@ -29,7 +29,9 @@ Format "coach-landmarks", version 1
   image width and height (0..1, may stray slightly outside), in the coordinates of the tracked
   image; z is MediaPipe's relative depth. Optional frame keys written by coach: ``"i"`` (the
   source frame index; when absent, frames are numbered from 0 in file order) and ``"faces"`` (how
-  many faces were seen; the subject is the largest).
+  many faces were seen; the subject is the largest), and ``"motion"``: the head's image motion since
+  the frame before, as a 2×3 similarity in pixels, measured on the skin round a hand that overlaps
+  the face (coach.perception.face_motion); absent when it was not measured.
 - Numbers are rounded to 6 decimals (about 0.001 px on a 1000 px image).
 
 A file cut short (e.g. the program was killed) is readable up to its last complete line: the
@@ -73,6 +75,7 @@ FORMAT_VERSION = 1
 FACE_POINT_COUNTS: tuple[int, ...] = (478, 468)
 HAND_POINT_COUNT = 21
 DECIMALS = 6
+MAX_ABS_MOTION = 1e5  # pixels: a shift past this is no frame-to-frame head motion
 _HEADER_KEYS = ("format", "version", "width", "height", "fps", "mirrored")
 _FIX = "re-create it with `coach track CLIP -o OUT.jsonl.gz`"
 MAX_IMAGE_SIDE = 16384
@@ -130,7 +133,7 @@ def _rounded_points(points: np.ndarray) -> list[list[float]]:
 
 def frame_to_json_dict(tracked: TrackedFrame) -> dict[str, Any]:
     """One frame line as a dict (kept public so other writers, e.g. a live recorder, share it)."""
-    return {
+    line: dict[str, Any] = {
         "i": tracked.index,
         "t": round(float(tracked.timestamp_s), DECIMALS),
         "faces": tracked.faces_seen,
@@ -144,6 +147,9 @@ def frame_to_json_dict(tracked: TrackedFrame) -> dict[str, Any]:
             for hand in tracked.hands
         ],
     }
+    if tracked.face_motion is not None:
+        line["motion"] = np.round(np.asarray(tracked.face_motion, dtype=np.float64), DECIMALS).tolist()
+    return line
 
 
 class RecordingWriter(ClosesOnExit):
@@ -272,6 +278,17 @@ def _points(value: Any, allowed_counts: tuple[int, ...], what: str, where: str) 
     return points
 
 
+def _motion(value: Any, where: str) -> np.ndarray:
+    """The optional 2×3 head-motion similarity of a frame line (pixels), or a RecordingError."""
+    try:
+        motion = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        motion = np.empty((0, 0))
+    if motion.shape != (2, 3) or not np.all(np.isfinite(motion)) or np.abs(motion).max() > MAX_ABS_MOTION:
+        raise RecordingError(f"{where}: 'motion' must be a 2×3 list of finite numbers (a similarity in pixels), got {_shown(value)}; {_FIX}.")
+    return motion
+
+
 def _shown(value: Any) -> str:
     """A value for a message, cut short (a hostile file may hold a 10,000-digit number)."""
     try:
@@ -355,6 +372,7 @@ def _parse_frame(data: Any, header: RecordingHeader, position: int, where: str) 
         hands.append(HandLandmarks(handedness, score, points))
     index = _count(data.get("i", position), "i", where, 0, MAX_INDEX)
     faces = _count(data.get("faces", 1 if face is not None else 0), "faces", where, 0, MAX_FACES)
+    motion = _motion(data["motion"], where) if data.get("motion") is not None else None
     return TrackedFrame(
         index=index,
         timestamp_s=timestamp_s,
@@ -364,6 +382,7 @@ def _parse_frame(data: Any, header: RecordingHeader, position: int, where: str) 
         hands=tuple(hands),
         image=None,
         faces_seen=faces,
+        face_motion=motion,
     )
 
 

@@ -112,6 +112,9 @@ class TrackedFrame:
     hands: tuple[HandLandmarks, ...] = ()
     image: np.ndarray | None = field(default=None, repr=False, compare=False)
     faces_seen: int = 0  # how many faces the detector saw (the subject is the largest)
+    # The head's image motion since the frame before, read from the face's skin around a hand that
+    # overlaps it (2×3 similarity, pixels; coach.perception.face_motion); None when not measured.
+    face_motion: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def hand(self, handedness: Handedness) -> HandLandmarks | None:
         for hand in self.hands:

@@ -182,6 +182,8 @@ def _point_list(count: int) -> str:
         ('{"t": 0.1, "hands": []}', "frame lacks 'face'"),
         ('{"t": "soon", "face": null, "hands": []}', "'t' must be a finite number"),
         ('{"t": 0.0, "face": null, "hands": []}', "time 0.0 s does not increase"),
+        ('{"t": 0.1, "face": null, "hands": [], "motion": [[1, 0], [0, 1]]}', "'motion' must be a 2×3 list of finite numbers"),
+        ('{"t": 0.1, "face": null, "hands": [], "motion": "still"}', "'motion' must be a 2×3 list of finite numbers"),
     ],
 )
 def test_bad_frame_line(tmp_path: Path, frame_line: str, message: str) -> None:
@@ -200,3 +202,17 @@ def test_writer_refuses_time_going_back(tmp_path: Path, tracked_frames: list[Tra
 def test_unwritable_output(tmp_path: Path) -> None:
     with pytest.raises(RecordingError, match="cannot write here"):
         RecordingWriter(tmp_path / "no-such-dir" / "out.jsonl", 640, 480, 30.0)
+
+
+def test_head_motion_is_written_and_read_back(tmp_path: Path) -> None:
+    motion = np.array([[1.01, -0.02, 3.25], [0.02, 1.01, -1.5]])
+    frames = [TrackedFrame(index=0, timestamp_s=0.0, width=640, height=480, face=None),
+              TrackedFrame(index=1, timestamp_s=0.033, width=640, height=480, face=None, face_motion=motion)]
+    path = tmp_path / "motion.jsonl"
+    with RecordingWriter(path, 640, 480, 30.0) as writer:
+        for frame in frames:
+            writer.write(frame)
+    read = list(read_recording(path))
+    assert read[0].face_motion is None
+    assert read[1].face_motion is not None and np.allclose(read[1].face_motion, motion)
+    assert "motion" not in json.loads(path.read_text().splitlines()[1])  # written only when measured

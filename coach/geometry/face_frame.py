@@ -175,6 +175,34 @@ def pose_part_way(before: FacePose, after: FacePose, share: float) -> FacePose:
     )
 
 
+def moved_pose(pose: FacePose, motion_px: np.ndarray) -> FacePose:
+    """``pose`` carried by an image-plane similarity ``motion_px`` (2×3, pixels, y down): the head
+    moved in the image as measured from its skin (coach.perception.face_motion).
+
+    The similarity's scale multiplies the pose's, its rotation turns the face about the camera's
+    axis (roll), its shift moves the face. Turns and nods out of the image plane show only as the
+    in-plane part of their motion, which over one frame is all there is to see of them.
+    """
+    linear = np.asarray(motion_px, dtype=float)[:, :2]
+    shift = np.asarray(motion_px, dtype=float)[:, 2]
+    # observed = F · image with F = diag(1, −1): the motion in observed coordinates is F M F, F b.
+    observed_linear = _FLIP_Y[:, None] * linear * _FLIP_Y[None, :]
+    factor = float(np.sqrt(max(abs(np.linalg.det(linear)), 1e-12)))
+    rows = (observed_linear / factor) @ pose.rotation[:2]
+    third = np.array([rows[0, 1] * rows[1, 2] - rows[0, 2] * rows[1, 1],
+                      rows[0, 2] * rows[1, 0] - rows[0, 0] * rows[1, 2],
+                      rows[0, 0] * rows[1, 1] - rows[0, 1] * rows[1, 0]])
+    translation = pose.translation.copy()
+    translation[:2] = observed_linear @ pose.translation[:2] + _FLIP_Y * shift
+    return FacePose(
+        scale_px_per_fu=pose.scale_px_per_fu * factor,
+        rotation=np.vstack([rows, third]),
+        translation=translation,
+        surface=pose.surface,
+        residual_fu=pose.residual_fu,
+    )
+
+
 def image_to_face_between(before: FacePose, after: FacePose, shares: np.ndarray, points_px: np.ndarray,
                           iterations: int = 3) -> np.ndarray:
     """Image pixels N×2, each seen ``shares[i]`` of the way from one pose to the next → face units N×2.

@@ -24,6 +24,7 @@ import numpy as np
 
 from coach.closing import ClosesOnExit
 from coach.model_bundles import FACE_LANDMARKER, HAND_LANDMARKER, load_verified
+from coach.perception.face_motion import FaceMotionReader
 from coach.perception.parallel import PairRunner
 from coach.perception.smoothing import FACE_SMOOTHING, HAND_SMOOTHING, OneEuroParams
 from coach.perception.tracker import (
@@ -135,6 +136,7 @@ class TasksTracker(ClosesOnExit):
                 vision, BaseOptions, face_model, hand_model, mode, max_hands, min_detection_confidence, min_tracking_confidence
             )
         self._smoother = LandmarkSmoother(face_smoothing, hand_smoothing)
+        self._face_motion = FaceMotionReader() if mode == "video" else None  # as Tracker's
         self._last_timestamp_ms = -1
         self._first_frame_done = False
         self.timings: dict[str, StageTiming] = {stage: StageTiming() for stage in STAGES}
@@ -194,7 +196,8 @@ class TasksTracker(ClosesOnExit):
         started = time.perf_counter()
         height, width = frame.height, frame.width
 
-        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=mediapipe_rgb(frame.image, self.mirrored))
+        rgb = mediapipe_rgb(frame.image, self.mirrored)
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
         after_convert = time.perf_counter()
 
         # The first frame starts MediaPipe's inference (and its native notices on stderr).
@@ -219,6 +222,8 @@ class TasksTracker(ClosesOnExit):
         if self.smoothing:
             face_points, raw_hands = self._smoother.smooth(frame.timestamp_s, face_points, raw_hands)
         after_smoothing = time.perf_counter()
+        face_motion = (self._face_motion.read(rgb, face_points, [points for _, _, points in raw_hands])
+                       if self._face_motion is not None else None)
 
         tracked = TrackedFrame(
             index=frame.index,
@@ -229,6 +234,7 @@ class TasksTracker(ClosesOnExit):
             hands=tuple(HandLandmarks(handedness, score, points) for handedness, score, points in raw_hands),
             image=frame.image,
             faces_seen=faces_seen,
+            face_motion=face_motion,
         )
         finished = time.perf_counter()
         self.timings["convert"].add((after_convert - started) * 1e3)
@@ -262,6 +268,8 @@ class TasksTracker(ClosesOnExit):
         MediaPipe's tracking state stays; timestamps keep increasing past the last one seen.
         """
         self._smoother.reset()
+        if self._face_motion is not None:
+            self._face_motion.reset()
 
     def close(self) -> None:
         if not self._closed:

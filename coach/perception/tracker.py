@@ -19,6 +19,7 @@ import numpy as np
 
 from coach.closing import ClosesOnExit
 from coach.perception.degradation import FULL, TrackingMode
+from coach.perception.face_motion import FaceMotionReader
 from coach.perception.parallel import PairRunner, TimedResult, timed_call, with_next
 from coach.perception.smoothing import FACE_SMOOTHING, HAND_SMOOTHING, LandmarkSmoother, OneEuroParams
 from coach.types import FaceLandmarks, Frame, Handedness, HandLandmarks, TrackedFrame
@@ -233,6 +234,8 @@ class Tracker(ClosesOnExit):
         }
         self._hands = mp.solutions.hands.Hands(model_complexity=FULL.hand_model_complexity, **self._hands_options)
         self._smoother = LandmarkSmoother(face_smoothing, hand_smoothing)
+        # The head's motion read from the skin round a hand on the face (video mode: frames in order).
+        self._face_motion = FaceMotionReader() if mode == "video" else None
         self.timings: dict[str, StageTiming] = {stage: StageTiming() for stage in STAGES}
         self._models = PairRunner(concurrent=concurrent)
         self.tracking_mode: TrackingMode = FULL
@@ -307,6 +310,8 @@ class Tracker(ClosesOnExit):
         if self.tracking_mode.face_every > 1:
             self._carried_face = (face_points, faces_seen)
         after_smoothing = time.perf_counter()
+        face_motion = (self._face_motion.read(rgb, face_points, [points for _, _, points in raw_hands])
+                       if self._face_motion is not None else None)
 
         tracked = TrackedFrame(
             index=frame.index,
@@ -317,6 +322,7 @@ class Tracker(ClosesOnExit):
             hands=tuple(HandLandmarks(handedness, score, points) for handedness, score, points in raw_hands),
             image=frame.image,
             faces_seen=faces_seen,
+            face_motion=face_motion,
         )
         finished = time.perf_counter()
         self.timings["convert"].add((after_convert - started) * 1e3)
@@ -369,6 +375,8 @@ class Tracker(ClosesOnExit):
         it recovers by re-detecting within a frame or two.
         """
         self._smoother.reset()
+        if self._face_motion is not None:
+            self._face_motion.reset()
 
     def close(self) -> None:
         if not self._closed:

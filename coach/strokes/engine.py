@@ -56,7 +56,7 @@ import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
 from coach.geometry.canonical import STABLE_LANDMARKS, canonical_face
-from coach.geometry.face_frame import FacePose, image_to_face_between, pose_part_way
+from coach.geometry.face_frame import FacePose, image_to_face_between, moved_pose, pose_part_way
 from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
 from coach.strokes.glides import path_length, still_bounds, time_leg, traced_length
@@ -83,6 +83,15 @@ DRAGGED_FACE_FOLLOW_S = 2.0
 """Time constant with which the face frame follows fits read through a covering hand: the head
 moves slowly and steadily (its sways last seconds), a dragged fit jumps about from frame to frame,
 so following it over a couple of seconds keeps the head's motion and averages the jumps away."""
+FLOW_COVER = 0.15
+"""Share of the face's stable points under a hand from which Face Mesh's fit is no longer trusted
+and the face frame is carried by the head's motion read on the skin round the hand
+(TrackedFrame.face_motion). On the real-pixel tuning clips a hand on the forehead covered 0.29–0.57
+of them (p10–p90), under the eye 0.25–0.40, on the chin, jaw and nose 0–0.10 (where the fit is
+sound and is used as before). Once carried, the face frame stays carried while a hand overlaps the
+face: switching back to the fit with the finger still on the skin would move the finger by the
+fit's error (up to 0.1 FU at rest under a hand), which reads as a stroke."""
+FLOW_ANCHOR_S = 10.0  # while carried, a pull toward the fit this slow keeps the flow's own small drift from adding up over a long session (0.01 FU/s for a 0.1 FU offset: jitter)
 BRIDGE_WAIT_S = 0.5  # wait this long for the face to come back and bridge the points; after that, go on with the stand-in pose
 REFOUND_BLEND_S = 0.5  # after a longer loss the head has moved: fade the stand-in pose's offset out over this time
 HIDDEN_TRUST_S = 2.0  # the head's sways, turns and nods (periods of 3 s and more) are near-straight only over a couple of seconds...
@@ -492,6 +501,9 @@ class StrokeEngine:
         self._face_core_fu = np.asarray(canonical_face(), dtype=float)[list(STABLE_LANDMARKS)]  # for _covered_share
         self._face_read_through_hand = False  # a covered face's fit was dragged; not trusted until uncovered
         self._followed_pose: tuple[float, FacePose] | None = None  # the slowly followed pose meanwhile, and its time
+        self._mapped_pose: tuple[float, FacePose] | None = None  # the pose the last frame was mapped with, and its time
+        self._fit_time_s: float | None = None  # the last frame with a Face Mesh fit
+        self._carrying = False  # the face frame is being carried by the head's motion (see _carried_by_face_motion)
         self._hidden_glides: list[Stroke] = []  # glides reported while the stand-in pose was in use
         self._last_loss: tuple[float, float] = (math.inf, math.inf)  # the last face loss that was not bridged: last seen, found again
         self._next_id = 1
@@ -506,7 +518,14 @@ class StrokeEngine:
         t = tracked.timestamp_s
         self._now_s = t
         self._frame_work = 0  # costly jobs (a slide timed, a run check) done at this frame so far
-        if pose is not None and self._read_through_hand(tracked, pose):
+        fit_time_s = self._fit_time_s
+        if pose is not None:
+            self._fit_time_s = t
+        carried = self._carried_by_face_motion(tracked, pose, fit_time_s)
+        if carried is not None:
+            pose = carried
+            self._followed_pose = None
+        elif pose is not None and self._read_through_hand(tracked, pose):
             pose = self._follow_slowly(pose, t)
         else:
             self._followed_pose = None
@@ -525,6 +544,7 @@ class StrokeEngine:
             if t - self._pose_time_s <= hold:
                 pose = self._pose
                 self._pose_stale = True
+        self._mapped_pose = (t, pose) if pose is not None else None
         events: list[Stroke] = []
         seen: set[str] = set()
         for hand in tracked.hands:
@@ -599,6 +619,33 @@ class StrokeEngine:
             self._hidden_glides += [stroke for stroke in events
                                     if stroke.pattern == "glide" and stroke.final and not stroke.withdrawn]
         return sorted(events, key=lambda stroke: (stroke.start_s, stroke.stroke_id))
+
+    def _carried_by_face_motion(self, tracked: TrackedFrame, fit: FacePose | None, fit_time_s: float | None) -> FacePose | None:
+        """The face frame carried from the last frame's by the head's motion read on the skin round
+        a hand on the face (TrackedFrame.face_motion), while Face Mesh's fit cannot be trusted: the
+        face lost, or a hand covering FLOW_COVER of its stable points; then until no hand overlaps
+        the face. None otherwise (landmark streams, no hand on the face, the fit sound).
+
+        Why: under a hand, Face Mesh's fit follows the hand or the face is lost; the skin the hand
+        leaves in view moves with the head alone (coach.perception.face_motion)."""
+        motion, previous = tracked.face_motion, self._mapped_pose
+        t = tracked.timestamp_s
+        if motion is None or previous is None:
+            self._carrying = False
+            return None
+        if fit is None and (fit_time_s is None or t - fit_time_s > POSE_HOLD_WITH_HAND_S):
+            self._carrying = False  # the same bound as for a stand-in pose: the flow's drift adds up too
+            return None
+        carried = moved_pose(previous[1], motion)
+        if not self._carrying and fit is not None:
+            covered = max((_covered_share(fit, hand, tracked.width, tracked.height, self._face_core_fu) for hand in tracked.hands),
+                          default=0.0)
+            if covered < FLOW_COVER:
+                return None
+        self._carrying = True
+        if fit is None:
+            return carried
+        return pose_part_way(carried, fit, min(1.0, max(t - previous[0], 0.0) / FLOW_ANCHOR_S))
 
     def _read_through_hand(self, tracked: TrackedFrame, pose: FacePose) -> bool:
         """Whether this frame's face fit is Face Mesh reading the face through a covering hand

@@ -1,0 +1,100 @@
+"""The head's motion read from the skin round a hand on the face (issue 10: forehead work).
+
+Under a hand, Face Mesh's fit follows the hand or the face is lost. coach.perception.face_motion
+measures the head's motion between two frames on the face's pixels that no hand covers, and the
+stroke engine carries the face frame by it (see tests/test_dragged_face.py for whole clips).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from coach.geometry.canonical import canonical_face
+from coach.geometry.face_frame import FaceFrameFitter, moved_pose
+from coach.perception.face_motion import FaceMotionReader
+from coach.types import FaceLandmarks, HAND_INDEX_TIP
+from tests.conftest import face_landmarks_of
+
+
+def _similarity(angle_deg: float, scale: float, shift: tuple[float, float], centre: np.ndarray) -> np.ndarray:
+    linear = scale * np.array([[math.cos(math.radians(angle_deg)), -math.sin(math.radians(angle_deg))],
+                               [math.sin(math.radians(angle_deg)), math.cos(math.radians(angle_deg))]])
+    return np.column_stack([linear, np.asarray(shift) + centre - linear @ centre])
+
+
+def test_a_pose_moved_by_an_image_motion_maps_the_face_where_the_image_moved_it() -> None:
+    reference = canonical_face()
+    turn = math.radians(12.0)
+    rotation = np.array([[math.cos(turn), -math.sin(turn), 0.0], [math.sin(turn), math.cos(turn), 0.0], [0.0, 0.0, 1.0]])
+    observed = 90.0 * reference @ rotation.T + np.array([320.0, -240.0, 0.0])  # y up
+    points_norm = np.column_stack([observed[:, 0] / 640, -observed[:, 1] / 480, observed[:, 2] / 640])
+    pose = FaceFrameFitter().fit(FaceLandmarks(points_norm), 640, 480)
+    assert pose is not None
+    motion = _similarity(3.0, 1.04, (6.0, -4.0), np.array([300.0, 250.0]))
+    skin = reference[::40, :2]
+    expected = pose.face_to_image(skin) @ motion[:, :2].T + motion[:, 2]
+    assert np.allclose(moved_pose(pose, motion).face_to_image(skin), expected, atol=1e-6)
+
+
+@pytest.mark.media
+def test_the_head_motion_is_read_on_the_skin_round_a_hand_gliding_over_the_forehead(portrait_path: Path, media_dir: Path) -> None:
+    """A real portrait moved by a known similarity, a real hand photo pasted over its forehead and
+    eyes gliding 30 px up against it: the motion read is the head's, not the hand's."""
+    from coach.evaluation.composites import HandPhotos, paste_hand
+
+    portrait = cv2.imread(str(portrait_path))
+    assert portrait is not None
+    height, width = portrait.shape[:2]
+    face = face_landmarks_of(portrait)  # the face as last seen, before the hand came
+    face_px = face.points_norm[:, :2] * np.array([width, height])
+    centre = face_px.mean(axis=0)
+    head_motion = _similarity(1.5, 1.02, (4.0, -3.0), centre)
+    moved = cv2.warpAffine(portrait, head_motion, (width, height), borderMode=cv2.BORDER_REPLICATE)
+
+    photos = HandPhotos(media_dir)
+    try:
+        photo = photos.for_hand("hands/h3d_hand_01-01-001_angle04.png", "right")
+    finally:
+        photos.close()
+    face_width = float(np.ptp(face_px[:, 0]))
+    forehead = face_px[10]  # the mesh's top of the forehead
+    frames, hands = [], []
+    for image, lift_px in ((portrait, 0.0), (moved, -30.0)):
+        scale = 0.6 * face_width / photo.palm_px
+        tip = forehead + np.array([0.0, 0.15 * face_width + lift_px])
+        # Fingers pointing up, the palm over the eyes and nose.
+        angle = math.radians(-90.0 - photo.axis_deg)
+        linear = scale * np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+        matrix = np.column_stack([linear, tip - linear @ photo.landmarks_px[HAND_INDEX_TIP]])
+        composite = image.copy()
+        paste_hand(composite, photo.rgba, matrix)
+        frames.append(cv2.cvtColor(composite, cv2.COLOR_BGR2RGB))
+        landmarks = photo.landmarks_px @ linear.T + matrix[:, 2]
+        hands.append(np.column_stack([landmarks / np.array([width, height]), np.zeros(21)]))
+
+    reader = FaceMotionReader()
+    assert reader.read(frames[0], face.points_norm, [hands[0]]) is None  # nothing to compare with yet
+    motion = reader.read(frames[1], None, [hands[1]])  # the face lost under the hand
+    assert motion is not None
+    expected = face_px @ head_motion[:, :2].T + head_motion[:, 2]
+    measured = face_px @ motion[:, :2].T + motion[:, 2]
+    error = np.linalg.norm(measured - expected, axis=1)
+    assert float(error.max()) < 1.0, f"head motion off by up to {error.max():.2f} px"
+    # The hand moved 30 px against the head: had its pixels been read, the motion would be far off.
+    assert float(np.linalg.norm(motion[:, 2] - head_motion[:, 2])) < 2.0
+
+
+def test_no_hand_on_the_face_no_motion_is_measured(portrait_path: Path) -> None:
+    portrait = cv2.cvtColor(cv2.imread(str(portrait_path)), cv2.COLOR_BGR2RGB)
+    face = face_landmarks_of(cv2.cvtColor(portrait, cv2.COLOR_RGB2BGR))
+    reader = FaceMotionReader()
+    # A hand far beside the face (its box away from the face's): the mesh is trusted, nothing measured.
+    beside = np.tile(np.array([[0.02, 0.95, 0.0]]), (21, 1)) + np.linspace(0, 0.02, 21)[:, None]
+    assert reader.read(portrait, face.points_norm, [beside]) is None
+    assert reader.read(portrait, face.points_norm, [beside]) is None
+    assert reader.read(portrait, face.points_norm, []) is None
