@@ -6,14 +6,15 @@ so each session is run ``--repeats`` times and a frame's cost is its minimum ove
 ``--baseline DIR`` (the root of another checkout, e.g. made by ``git worktree add`` or ``git
 archive``) that tree's engine runs the same frames alternated with this one in the same process,
 and the figures are given as ratios to it. Data: the quick TUNING sessions of the generated
-families (coach.evaluation.families.tuning_sessions); the face fit is done once beforehand and is
-not counted.
+families (coach.evaluation.families.tuning_sessions), or with ``--family real`` the real-pixel
+tuning clips (tracked, with the head's motion read round the hand); the face fit is done once
+beforehand and is not counted.
 
 The frames at or above the p99 are attributed to the heavy jobs that ran in them (a run check, a
 slide timed, the run watch, a contact closed, glides re-judged after a face loss) from one more,
 instrumented run.
 
-Run: .venv/bin/python benchmarks/bench_engine_cost.py [--family synthetic|minjerk ...] [--repeats 3] [--baseline DIR]
+Run: .venv/bin/python benchmarks/bench_engine_cost.py [--family synthetic|minjerk|real ...] [--repeats 3] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -104,8 +105,8 @@ def figures(costs: np.ndarray) -> tuple[float, float, float, float, float]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--family", choices=("synthetic", "minjerk"), action="append",
-                        help="tuning family (repeatable; default both)")
+    parser.add_argument("--family", choices=("synthetic", "minjerk", "real"), action="append",
+                        help="tuning family (repeatable; default synthetic and minjerk; real: the real-pixel tuning clips, tracked)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per session and engine; a frame's cost is its minimum")
     parser.add_argument("--baseline", type=Path, help="root of another checkout whose engine to compare with")
     arguments = parser.parse_args(argv)

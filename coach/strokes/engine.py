@@ -88,9 +88,11 @@ FLOW_COVER = 0.15
 and the face frame is carried by the head's motion read on the skin round the hand
 (TrackedFrame.face_motion). On the real-pixel tuning clips a hand on the forehead covered 0.29–0.57
 of them (p10–p90), under the eye 0.25–0.40, on the chin, jaw and nose 0–0.10 (where the fit is
-sound and is used as before). Once carried, the face frame stays carried while a hand overlaps the
-face: switching back to the fit with the finger still on the skin would move the finger by the
-fit's error (up to 0.1 FU at rest under a hand), which reads as a stroke."""
+sound and is used as before). Once carried, the face frame stays carried until the hands cover
+less than half that and none touches the face: switching back to the fit with a finger still on
+the skin would move it by the fit's error (up to 0.1 FU at rest under a hand), which reads as a
+stroke; and carrying it longer than needed only adds the flow's drift (on a talking face the
+mouth and jaw move too)."""
 FLOW_ANCHOR_S = 10.0  # while carried, a pull toward the fit this slow keeps the flow's own small drift from adding up over a long session (0.01 FU/s for a 0.1 FU offset: jitter)
 BRIDGE_WAIT_S = 0.5  # wait this long for the face to come back and bridge the points; after that, go on with the stand-in pose
 REFOUND_BLEND_S = 0.5  # after a longer loss the head has moved: fade the stand-in pose's offset out over this time
@@ -637,10 +639,15 @@ class StrokeEngine:
             self._carrying = False  # the same bound as for a stand-in pose: the flow's drift adds up too
             return None
         carried = moved_pose(previous[1], motion)
-        if not self._carrying and fit is not None:
+        if fit is not None:
             covered = max((_covered_share(fit, hand, tracked.width, tracked.height, self._face_core_fu) for hand in tracked.hands),
                           default=0.0)
-            if covered < FLOW_COVER:
+            if not self._carrying and covered < FLOW_COVER:
+                return None
+            # Back to the fit once no hand covers the face and none touches it: a finger on the skin
+            # would be moved by the switch, and a flow carried longer than needed only adds its drift.
+            if self._carrying and covered < FLOW_COVER / 2 and not any(track.touching for track in self._hands.values()):
+                self._carrying = False
                 return None
         self._carrying = True
         if fit is None:
@@ -1063,6 +1070,8 @@ class StrokeEngine:
         lifting = not turned and self._lifting_off(buffer, leg, speed)
         if stop or quick_stop or turned or too_long or lifting:
             track.leg = None
+            logger.debug("%s hand: slide from %.2f s ends at %.2f s (stop %s, quick stop %s, slow stop %s, turned %s, too long %s, lifting %s)",
+                         track.hand, buffer.t[leg.start], buffer.t[index], stop, quick_stop, slow_stop, turned, too_long, lifting)
             if quick_stop and not turned:
                 finished = self._finish_leg(track, leg, min(len(buffer) - 1, index + LAG))
                 events += finished
