@@ -252,3 +252,29 @@ def test_a_still_photo_is_framed_like_a_webcam_at_arms_length(media_dir: Path) -
         assert pose.scale_px_per_fu * FOOTAGE_VIEW_FU == pytest.approx(width, rel=0.08), face
         eyes = pose.face_to_image(np.zeros((1, 2)))[0]
         assert abs(eyes[0] - width / 2) < 0.03 * width and abs(eyes[1] - 0.42 * height) < 0.03 * height, (face, eyes)
+
+
+def test_a_talking_still_face_moves_its_jaw_and_nothing_above_the_nose() -> None:
+    """The tuning set's talking faces (_TalkingJaw): at a syllable's widest, the real Face Mesh finds
+    the chin lower than on the still face while the eye corners stay put, and no pixel above the
+    nose changes (the head itself does not move: its pose, the truth, is the still's)."""
+    import math
+
+    from coach.evaluation.composites import _PortraitBackground
+    from tests.conftest import face_landmarks_of
+
+    still = _PortraitBackground(phase=0.0)
+    talking = _PortraitBackground(phase=0.0, talking=True)
+    assert talking.talking is not None
+    widest_s = (math.pi - talking.talking.phase) / (2 * math.pi * 3.1)  # the cosine at −1: the jaw at its lowest
+    moved = talking.talking.move(talking.canvas, widest_s)
+    below_eyes_y = float(still.pose.face_to_image(np.array([[0.0, -0.2]]))[0, 1])  # well above the nose's base
+    chin_y = float(still.pose.face_to_image(np.array([[0.0, -1.0]]))[0, 1])
+    difference = np.abs(moved.astype(int) - still.canvas.astype(int)).max(axis=(1, 2))
+    assert difference[: int(below_eyes_y)].max() == 0
+    assert difference[int(chin_y) - 10 : int(chin_y) + 10].max() > 20
+    before = face_landmarks_of(still.canvas).points_norm[:, :2] * [still.width, still.height]
+    after = face_landmarks_of(moved).points_norm[:, :2] * [still.width, still.height]
+    chin_drop = float(after[152, 1] - before[152, 1])
+    eyes_moved = float(np.abs(after[[33, 263]] - before[[33, 263]]).max())  # Face Mesh couples them a little
+    assert chin_drop > 3.0 and chin_drop > 2.5 * eyes_moved, (chin_drop, eyes_moved)

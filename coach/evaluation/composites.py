@@ -129,6 +129,7 @@ class ClipRecipe:
     seed: int
     face_offset_s: float = 0.0  # where in the footage the clip starts
     hand_size: float = 1.0  # hand size relative to PALM_FU
+    talking: bool = False  # a still face whose jaw and mouth move as in speech (see _PortraitBackground)
 
 
 def _photos(right: str | None = None, left: str | None = None) -> tuple[tuple[str, str], ...]:
@@ -261,10 +262,20 @@ TUNING_RECIPES: tuple[ClipRecipe, ...] = (
         BlockSpec("glide", "nose", "right", direction="down", reps=3),
         BlockSpec("knead", "left_cheek", "left"),
     ), seed=508),
+    ClipRecipe("tune_speaker_talking_forehead_glides", SPEAKER, _photos(right=BACK_2, left=BACK_1), (
+        BlockSpec("glide", "forehead", "right", reps=4),
+        BlockSpec("glide", "left_under_eye", "left", direction="out", reps=2),
+    ), seed=509, talking=True),
+    ClipRecipe("tune_selfie_talking_forehead_circles", SELFIE, _photos(left=BACK_1, right=CUT_THUMB), (
+        BlockSpec("glide", "forehead", "left", reps=3),
+        BlockSpec("circle", "right_temple", "right", direction="outward"),
+    ), seed=510, talking=True),
 )
 """The real-pixel TUNING set: the only real pixels the engine may be tuned on. Its faces (two still
 photos, moved like the portrait) and hand photos (two other views of a hand, from the back as a
-webcam sees a hand on the face, and a thumb-up cut-out, each also mirrored as the other hand) appear in no evaluation clip, so the evaluation family stays unseen."""
+webcam sees a hand on the face, and a thumb-up cut-out, each also mirrored as the other hand) appear in no evaluation clip, so the evaluation family stays unseen.
+In the last two the still face talks (``_TalkingJaw``): its jaw and lips move under the hand, as a
+real face's do (forehead work read from the skin round the hand must not follow them)."""
 
 QUICK_RECIPES: tuple[ClipRecipe, ...] = (
     ClipRecipe("quick_portrait_cheek_glides", PORTRAIT, _photos(right=POINT_1), (
@@ -827,6 +838,37 @@ def _still_face_canvas(image: np.ndarray, width: int, height: int) -> np.ndarray
     return cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_CONSTANT, borderValue=(60, 60, 60))
 
 
+class _TalkingJaw:
+    """A still face made to talk: the jaw and lips below the nose drop and close as in speech.
+
+    Why: a still photo moves only rigidly, but a real face talks and pulls faces, and what a hand
+    leaves in view on the forehead is mostly the lower face, which moves on its own then (the head's
+    motion read round the hand, coach.perception.face_motion, must not follow it). The jaw drops by
+    up to JAW_DROP_FU at the chin (about 7 mm) three times a second, the drop growing from nothing
+    at the nose's base; the head itself does not move (its pose, the truth, is unchanged).
+    """
+
+    JAW_DROP_FU = 0.08
+
+    def __init__(self, pose: FacePose, width: int, height: int, phase: float) -> None:
+        grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+        face = pose.image_to_face(np.column_stack([grid_x.ravel(), grid_y.ravel()]), iterations=1)
+        below_nose = np.clip((-0.45 - face[:, 1]) / 0.75, 0.0, 1.0)  # 0 at the nose's base, 1 at the chin
+        on_jaw = np.clip(1.0 - (np.abs(face[:, 0]) - 0.45) / 0.3, 0.0, 1.0) * np.clip((face[:, 1] + 1.45) / 0.25, 0.0, 1.0)
+        weight = (below_nose * on_jaw).reshape(height, width).astype(np.float32)
+        down = pose.face_to_image(np.array([[0.0, -1.0]]))[0] - pose.face_to_image(np.zeros((1, 2)))[0]
+        self.step_px = (down / max(float(np.hypot(*down)), 1e-9) * pose.scale_px_per_fu).astype(np.float32)  # one FU down the face
+        self.weight, self.grid_x, self.grid_y, self.phase = weight, grid_x, grid_y, phase
+
+    def move(self, canvas: np.ndarray, t: float) -> np.ndarray:
+        syllables = 0.5 - 0.5 * math.cos(2 * math.pi * 3.1 * t + self.phase)
+        phrase = 0.6 + 0.4 * math.sin(2 * math.pi * 0.4 * t + 2 * self.phase)
+        drop = self.JAW_DROP_FU * syllables * phrase * self.weight  # FU, per pixel
+        map_x = self.grid_x - drop * self.step_px[0]
+        map_y = self.grid_y - drop * self.step_px[1]
+        return np.asarray(cv2.remap(canvas, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT))
+
+
 class _PortraitBackground(_Background):
     """A still portrait on a grey canvas, rolled, zoomed and shifted a little every frame.
 
@@ -834,7 +876,7 @@ class _PortraitBackground(_Background):
     still photo of a face from the media folder, placed by ``_still_face_canvas``.
     """
 
-    def __init__(self, phase: float, still: Path | None = None) -> None:
+    def __init__(self, phase: float, still: Path | None = None, talking: bool = False) -> None:
         from coach.perception import Tracker
 
         self.width, self.height = PORTRAIT_SIZE
@@ -859,6 +901,7 @@ class _PortraitBackground(_Background):
             raise RuntimeError("the face frame could not be fitted to the portrait's face")
         self.pose: FacePose = pose
         self.phase = phase
+        self.talking = _TalkingJaw(pose, self.width, self.height, phase) if talking else None
 
     def warp(self, t: float) -> np.ndarray:
         """A small roll, zoom and drift of the whole portrait, changing smoothly (head motion)."""
@@ -873,7 +916,8 @@ class _PortraitBackground(_Background):
     def frames(self, count: int) -> Iterator[tuple[np.ndarray, FacePlacement]]:
         for index in range(count):
             warp = self.warp(index / FPS)
-            image = cv2.warpAffine(self.canvas, warp, (self.width, self.height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+            canvas = self.canvas if self.talking is None else self.talking.move(self.canvas, index / FPS)
+            image = cv2.warpAffine(canvas, warp, (self.width, self.height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
             yield image, FacePlacement(self.pose, warp)
 
 
@@ -1002,7 +1046,8 @@ def render_clip(recipe: ClipRecipe, media_dir: Path, photos: HandPhotos) -> Rend
     background: _Background
     if recipe.face == PORTRAIT or is_still_face(recipe.face):
         still = media_dir / recipe.face if is_still_face(recipe.face) else None
-        background = _PortraitBackground(phase=float(np.random.default_rng(recipe.seed).uniform(0, 2 * math.pi)), still=still)
+        background = _PortraitBackground(phase=float(np.random.default_rng(recipe.seed).uniform(0, 2 * math.pi)), still=still,
+                                         talking=recipe.talking)
         typical_px_per_fu = background.pose.scale_px_per_fu
     else:
         background = _FootageBackground(media_dir, recipe.face, recipe.face_offset_s)
