@@ -15,9 +15,10 @@ pose of the frame before (``coach.geometry.face_frame.moved_pose``). On the comp
 fingertip's path read that way went straight up by 0.30 face units, and over 9 s it drifted less
 than 0.02 face units. See the engine's use of ``TrackedFrame.face_motion``.
 
-Costs, at the face's box scaled to at most ``MAX_SIDE_PX``: a grey crop per frame while a hand is
-in view (about 0.3 ms), and features plus pyramidal Lucas–Kanade both ways and a RANSAC similarity
-while a hand overlaps the face (about 1–2 ms). OpenCV comes from mediapipe's own wheel.
+Costs: nothing while no hand overlaps the face (the last frame is kept by reference); while one
+does, two grey crops of the face's box (scaled to at most ``MAX_SIDE_PX``), corners, pyramidal
+Lucas–Kanade both ways and a RANSAC similarity, about 2 ms a frame (``benchmarks/bench_face_motion.py``).
+OpenCV comes from mediapipe's own wheel.
 """
 
 from __future__ import annotations
