@@ -58,7 +58,7 @@ FIGURE_ORDER: tuple[str, ...] = (
     "region_accuracy", "glide_speed_median_rel_error", "rate_median_rel_error", "count_accuracy",
     "latency_p50_s", "latency_p95_s", "cycle_latency_p95_s", "glide_latency_p95_s", "hold_latency_p95_s",
     "run_close_latency_p95_s", "cycle_latency_recognised_p95_s", "engine_ms_mean", "engine_ms_p99", "engine_ms_worst",
-    "confidence_right_mean", "confidence_wrong_mean",
+    "confidence_right_mean", "confidence_wrong_mean", "sure_share", "sure_wrong_share", "glide_direction_accuracy_sure",
 )
 
 

@@ -194,6 +194,21 @@ def test_matching_counts_a_lifted_return_as_a_false_positive() -> None:
     assert evaluation.confusion()["none"]["glide"] == 1
 
 
+def test_what_a_user_is_told_as_sure_is_counted_apart() -> None:
+    """sure_share / sure_wrong_share: detections at confidence 0.6 or more (corrected on), and how
+    many of those are wrong; an unsure wrong stroke is not counted against the sure ones."""
+    labels = [_glide_label(1.0, 1.6), _glide_label(2.2, 2.8), _glide_label(3.4, 4.0)]
+    strokes = [_stroke(1.02, 1.58, confidence=0.9),                       # right, sure
+               _stroke(2.25, 2.8, confidence=0.3, direction="down"),      # wrong way, unsure
+               _stroke(3.45, 4.0, confidence=0.8, direction="down"),      # wrong way, sure
+               _stroke(1.7, 2.05, confidence=0.2)]                        # a return read as a glide, unsure
+    figures = match_strokes(labels, strokes).figures()
+    assert figures["sure_share"] == pytest.approx(2 / 4)
+    assert figures["sure_wrong_share"] == pytest.approx(1 / 2)
+    assert figures["glide_direction_accuracy"] == pytest.approx(1 / 3)
+    assert figures["glide_direction_accuracy_sure"] == pytest.approx(1 / 2)
+
+
 def test_matching_pairs_same_hand_only_and_judges_final_strokes_only() -> None:
     labels = [_glide_label(1.0, 2.0, hand="left")]
     strokes = [

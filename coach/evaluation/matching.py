@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from coach.technique.scoring import SURE_CONFIDENCE
 from coach.types import PATTERNS, Stroke, TrackedFrame
 
 if TYPE_CHECKING:
@@ -202,6 +203,11 @@ class Evaluation:
         rate_errors = [abs(stroke.rate_hz - label.rate_hz) / label.rate_hz for label, stroke in runs if stroke.rate_hz and label.rate_hz]
         right = [_confidence(stroke) for label, stroke in self.pairs if attributes_right(label, stroke)]
         wrong = [_confidence(stroke) for label, stroke in self.pairs if not attributes_right(label, stroke)] + [_confidence(stroke) for stroke in self.extra]
+        # What a user is told as sure (confidence ≥ SURE_CONFIDENCE: corrections are given on it).
+        sure_pairs = [(label, stroke) for label, stroke in self.pairs if (_confidence(stroke) or 0.0) >= SURE_CONFIDENCE]
+        sure_extra = [stroke for stroke in self.extra if (_confidence(stroke) or 0.0) >= SURE_CONFIDENCE]
+        sure_count = len(sure_pairs) + len(sure_extra)
+        sure_wrong = len(sure_extra) + sum(1 for label, stroke in sure_pairs if not attributes_right(label, stroke))
         engine = np.asarray(self.engine_ms, dtype=float)
         latency = np.asarray(self.latencies_s, dtype=float)
         cycles = np.asarray(self.cycle_latencies_s, dtype=float)
@@ -240,6 +246,10 @@ class Evaluation:
             "engine_ms_worst": float(engine.max()) if engine.size else None,
             "confidence_right_mean": _mean_or_none([c for c in right if c is not None]),
             "confidence_wrong_mean": _mean_or_none([c for c in wrong if c is not None]),
+            "sure_share": sure_count / (tp + fp) if tp + fp else None,
+            "sure_wrong_share": sure_wrong / sure_count if sure_count else None,
+            "glide_direction_accuracy_sure": _mean([label.direction == stroke.direction for label, stroke in glides
+                                                    if (_confidence(stroke) or 0.0) >= SURE_CONFIDENCE]),
         }
 
     def confusion(self) -> dict[str, Counter[str]]:
