@@ -25,7 +25,7 @@ from coach.outputs import ReportStage, refuse_input_overwrite
 from coach.pipeline import Pipeline
 from coach.recording import is_recording_path
 from coach.report.json_report import build_report, write_json_report
-from coach.types import FrameResult
+from coach.types import FrameResult, TrackedFrame
 
 if TYPE_CHECKING:
     from coach.storage.profiles import Profile
@@ -71,7 +71,14 @@ def _drawing_size(width: int, height: int) -> tuple[int, int]:
     return max(2, round(width * scale)), max(2, round(height * scale))
 
 
-def _open_clip(path: Path, pipeline: Pipeline) -> _Clip:
+TRACKED_AHEAD_FRAMES = 3
+"""Frames tracked ahead of the analysis in replay. The analysis of a frame (face frame, strokes,
+session) then runs while MediaPipe, which releases the GIL, tracks the next ones, instead of
+between them; a few frames absorb the analysis' uneven cost (a stroke closing costs more than a
+frame of rest) and keep memory flat."""
+
+
+def _open_clip(path: Path, pipeline: Pipeline, track_ahead: bool = True) -> _Clip:
     if not path.exists():
         raise SourceError(f"{path}: file not found. Check the path, or run 'coach replay' with no input for the demo.")
     if is_recording_path(path):
@@ -101,13 +108,24 @@ def _open_clip(path: Path, pipeline: Pipeline) -> _Clip:
     source = VideoFileSource(path, pacing="fast")
     # The next frames are decoded on a reader thread while this one is tracked (issue 11).
     decoded = ReadAhead(source)
+    tracked_ahead: ReadAhead[TrackedFrame] | None = None
+    if track_ahead:
+        # Tracking runs on its own thread, a few frames ahead of the analysis on this one (see
+        # TRACKED_AHEAD_FRAMES): the same tracker calls in the same order, so the same landmarks.
+        tracked_ahead = ReadAhead(pipeline.tracker.track_all(decoded), depth=TRACKED_AHEAD_FRAMES, name="coach-tracking")
 
     def filmed() -> Iterator[tuple[np.ndarray | None, FrameResult]]:
+        if tracked_ahead is not None:
+            for tracked in tracked_ahead:
+                yield tracked.image, pipeline.process_tracked(tracked)
+            return
         for frame, next_frame in with_next(decoded):
             yield frame.image, pipeline.process_frame(frame, next_frame)
 
     def close() -> None:
-        decoded.close()  # first: the reader thread must be done with the file before it closes
+        if tracked_ahead is not None:
+            tracked_ahead.close()  # first: the tracking thread must stop using the frames and the tracker
+        decoded.close()  # then the reader thread must be done with the file before it closes
         source.close()
 
     return _Clip(
@@ -129,9 +147,12 @@ def run_replay(
     write_html: bool = True,
     progress: ProgressCallback | None = None,
     history: bool = True,
+    track_ahead: bool = True,
 ) -> ReplayOutcome:
     """Run one clip through the pipeline and write report.json (+ report.html, annotated.mp4).
 
+    ``track_ahead=False`` tracks and analyses each frame in turn on this thread: the reference order
+    the default (tracking on its own thread, ahead of the analysis) must match, result for result.
     With ``history`` the session is also stored in the history database (see coach.storage.history).
     The files appear in ``out_dir`` together when the run completes (or is interrupted, with a
     partial report); until then a previous report there is untouched. Raises CoachError (one line)
@@ -151,7 +172,7 @@ def run_replay(
     names: dict[str, str] = {}
     finishing = SignalHold()
     with ReportStage(out_dir) as stage, Pipeline(technique=technique, profile=profile) as pipeline, finishing:
-        clip = _open_clip(input_path, pipeline)
+        clip = _open_clip(input_path, pipeline, track_ahead)
         video_writer = None
         try:
             if write_video:

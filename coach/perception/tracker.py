@@ -191,9 +191,10 @@ class Tracker(ClosesOnExit):
     With ``concurrent=True`` (the default) Hands runs on a persistent helper thread while Face Mesh
     runs on the caller's (see ``coach.perception.parallel``); the landmarks are the same as in the
     serial order, since each graph still gets every frame in order. When the caller already has the
-    next frame (replay, ``coach track``: ``track(frame, next_frame)`` or ``track_all``), Hands starts
-    on it as soon as this frame's models are done, so it works while the caller analyses this frame
-    and Face Mesh reads the next one (Hands is the slower model: it is kept busy). ``set_mode`` switches to a
+    next frame (replay, ``coach track``: ``track(frame, next_frame)`` or ``track_all``), Hands is
+    queued on it before Face Mesh starts on this frame, so the helper thread goes straight from this
+    frame to the next and works while the caller analyses this frame and Face Mesh reads the next
+    one (Hands is the slower model: it is kept busy). ``set_mode`` switches to a
     lighter ``TrackingMode`` (live coaching on a machine that cannot keep up); ``mode_history``
     says which modes ran from which frame time, for the report.
     """
@@ -279,12 +280,19 @@ class Tracker(ClosesOnExit):
 
         ahead = self._take_hands_ahead(frame)
         rgb = ahead[0] if ahead is not None else self._rgb(frame)
+        pending_hands = ahead[1] if ahead is not None else None
+        if next_frame is not None and self._models.concurrent:
+            if pending_hands is None:
+                pending_hands = self._models.submit(lambda: self._hands.process(rgb))
+            # Queued now, behind this frame's Hands: the helper thread starts it the moment that one
+            # ends, not when this thread gets round to it (Hands is the slower model: kept busy).
+            next_rgb = self._rgb(next_frame)
+            self._hands_ahead = (next_frame.index, next_rgb, self._models.submit(lambda: self._hands.process(next_rgb)))
         after_convert = time.perf_counter()
 
         if self.mode_history[-1][0] is None:
             self.mode_history[-1] = (frame.timestamp_s, self.tracking_mode)
         run_face = self._frames_until_face <= 0
-        pending_hands = ahead[1] if ahead is not None else None
         if run_face:
             self._frames_until_face = self.tracking_mode.face_every
             if pending_hands is None:
@@ -297,9 +305,6 @@ class Tracker(ClosesOnExit):
             face_points, faces_seen = self._carried_face
             face_ms = 0.0
         self._frames_until_face -= 1
-        if next_frame is not None and self._models.concurrent:
-            next_rgb = self._rgb(next_frame)
-            self._hands_ahead = (next_frame.index, next_rgb, self._models.submit(lambda: self._hands.process(next_rgb)))
         raw_hands = self._raw_hands(hands_run.value)
         before_smoothing = time.perf_counter()
         if self.smoothing:
