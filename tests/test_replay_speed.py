@@ -1,14 +1,18 @@
-"""Replay with tracking on its own thread, ahead of the analysis: the same report as tracking and
-analysing each frame in turn, on real MediaPipe and a real clip, and no thread left behind when the
-replay stops early."""
+"""Replay's speed-ups change nothing: tracking on its own thread, ahead of the analysis, gives the
+same report as tracking and analysing each frame in turn (real MediaPipe, a real clip), no thread
+is left behind when the replay stops early, and landmarks read from MediaPipe's bytes are the
+numbers its objects hold."""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
+from conftest import legacy_only
 from coach.replay import run_replay
 from coach.technique import find_technique
 
@@ -49,3 +53,27 @@ def test_stopping_midway_leaves_no_tracking_thread_behind(media_dir: Path, tmp_p
     assert outcome.report["partial"] is True
     assert outcome.report["frames"] == 10
     assert replay_threads() == []
+
+
+@legacy_only
+def test_landmarks_read_from_the_wire_bytes_equal_the_objects(portrait_path: Path) -> None:
+    import mediapipe as mp
+    from mediapipe.framework.formats import landmark_pb2
+
+    from coach.perception.tracker import _points_array
+
+    def from_objects(landmarks: landmark_pb2.NormalizedLandmarkList) -> np.ndarray:
+        return np.array([(point.x, point.y, point.z) for point in landmarks.landmark], dtype=np.float64)
+
+    rgb = cv2.cvtColor(cv2.imread(str(portrait_path)), cv2.COLOR_BGR2RGB)
+    with mp.solutions.face_mesh.FaceMesh(static_image_mode=True, refine_landmarks=True) as face_mesh:
+        face = face_mesh.process(rgb).multi_face_landmarks[0]
+    assert len(face.landmark) == 478
+    np.testing.assert_array_equal(_points_array(face), from_objects(face))
+    # Another layout (a landmark with a visibility, a zero coordinate) is read from the objects.
+    other = landmark_pb2.NormalizedLandmarkList()
+    other.CopyFrom(face)
+    other.landmark[5].visibility = 0.5
+    other.landmark[7].z = 0.0
+    np.testing.assert_array_equal(_points_array(other), from_objects(other))
+    assert _points_array(landmark_pb2.NormalizedLandmarkList()).size == 0
