@@ -76,7 +76,7 @@ def _points_array(landmark_list: Any) -> np.ndarray:
     """N×3 float array from a MediaPipe NormalizedLandmarkList (x, y normalised; z relative depth).
 
     Read from the list's protobuf wire bytes in one numpy step when every landmark holds exactly
-    x, y, z (Face Mesh's 478 points: 0.02 ms instead of 0.4 ms for 1,434 attribute reads in Python,
+    x, y, z (Face Mesh's 478 points: under 0.1 ms instead of 0.4 for 1,434 attribute reads in Python,
     every frame, holding the lock other threads need); any other layout takes the attribute path.
     The values are the same float32 numbers either way.
     """
