@@ -21,7 +21,10 @@ that show what limiting BLAS threads does: `coach replay` with BLAS threads = co
 before; coach keeps a user's own setting) and the plain loop with one BLAS thread (MediaPipe must
 not be slowed by the limit).
 
-    .venv/bin/python benchmarks/bench_replay.py [--rounds 3] [--clip PATH] [--blas-check]
+    .venv/bin/python benchmarks/bench_replay.py [--rounds 3] [--clip PATH] [--blas-check] [--baseline DIR]
+
+``--baseline DIR`` adds another version of coach (DIR holds its ``coach/`` package, e.g. from
+``git archive main coach | tar -x -C DIR``) to the same rounds, for before/after ratios.
 """
 
 from __future__ import annotations
@@ -114,7 +117,7 @@ def clean_environment() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key not in BLAS_VARIABLES}
 
 
-def bench_clip(clip: Path, rounds: int, blas_check: bool, out_dir: Path) -> None:
+def bench_clip(clip: Path, rounds: int, blas_check: bool, out_dir: Path, baseline: Path | None = None) -> None:
     coach = str(Path(sys.executable).parent / "coach")
     base_env = clean_environment()
     cores = str(os.cpu_count() or 2)
@@ -122,6 +125,13 @@ def bench_clip(clip: Path, rounds: int, blas_check: bool, out_dir: Path) -> None
         "plain loop": ([sys.executable, "-c", PLAIN_LOOP, str(clip)], base_env),
         "coach replay": ([coach, "replay", str(clip), "--out", str(out_dir), "--no-video", "--no-html"], base_env),
     }
+    if baseline is not None:
+        # Another version of coach (e.g. `git archive main coach | tar -x -C /tmp/base`) in the same
+        # rounds: before/after ratios that the machine's load cannot skew.
+        variants["coach replay, baseline"] = (
+            [sys.executable, "-m", "coach", "replay", str(clip), "--out", str(out_dir), "--no-video", "--no-html"],
+            {**base_env, "PYTHONPATH": str(baseline)},
+        )
     if blas_check:
         variants["coach replay, BLAS threads = cores"] = (
             variants["coach replay"][0], {**base_env, **{name: cores for name in BLAS_VARIABLES}},
@@ -149,6 +159,12 @@ def bench_clip(clip: Path, rounds: int, blas_check: bool, out_dir: Path) -> None
           f"{'ok' if speedup >= TARGET_WALL_SPEEDUP else 'MISSED'}")
     print(f"  CPU, coach / plain         {cpu_ratio:5.2f}x   target ≤ {TARGET_CPU_RATIO}   "
           f"{'ok' if cpu_ratio <= TARGET_CPU_RATIO else 'MISSED'}")
+    if baseline is not None:
+        before = median("coach replay, baseline", "wall_s") / median("coach replay", "wall_s")
+        cpu_before = median("coach replay", "cpu_s") / median("coach replay, baseline", "cpu_s")
+        print(f"  wall, baseline / coach     {before:5.2f}x   (> 1: this coach is faster than the baseline)")
+        print(f"  CPU, coach / baseline      {cpu_before:5.2f}x   (< 1: this coach uses less CPU)")
+        print(f"  wall, plain / baseline     {median('plain loop', 'wall_s') / median('coach replay, baseline', 'wall_s'):5.2f}x")
     if blas_check:
         unlimited = "coach replay, BLAS threads = cores"
         print(f"  sys time, coach with BLAS threads = cores → coach (1 thread): "
@@ -163,11 +179,16 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clip", type=Path, default=None, help=f"a real clip (default {DEFAULT_CLIP.name})")
     parser.add_argument("--no-640", action="store_true", help="skip the 640×480 clip")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a folder holding another version's coach/ package: also run it, for before/after ratios")
     parser.add_argument("--blas-check", action="store_true", help="also run with BLAS threads = cores, and the plain loop limited")
     args = parser.parse_args()
     clip = args.clip or DEFAULT_CLIP
     if not clip.is_file():
         print(f"{clip}: clip not found; put the shared media at {MEDIA_DIR} or pass --clip PATH", file=sys.stderr)
+        return 2
+    if args.baseline is not None and not (args.baseline / "coach" / "__init__.py").is_file():
+        print(f"{args.baseline}: no coach/ package in it; extract one there (git archive main coach | tar -x -C DIR)", file=sys.stderr)
         return 2
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the start (other programs share the cores)")
     with tempfile.TemporaryDirectory(prefix="coach-bench-replay-") as folder:
@@ -184,7 +205,7 @@ def main() -> int:
             count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
             capture.release()
             print(f"\n{path.name}: {size}, {count} frames")
-            bench_clip(path, args.rounds, args.blas_check, Path(folder) / "report")
+            bench_clip(path, args.rounds, args.blas_check, Path(folder) / "report", args.baseline)
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
     return 0
 

@@ -17,17 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 
 from coach.errors import RecordingError, SourceError
 from coach.interrupts import SignalHold, interruption_behind
 from coach.outputs import ReportStage, refuse_input_overwrite
-from coach.pipeline import Pipeline
 from coach.recording import is_recording_path
 from coach.report.json_report import build_report, write_json_report
-from coach.types import FrameResult
+from coach.types import TrackedFrame
 
 if TYPE_CHECKING:
+    from coach.perception import LandmarkTracker
     from coach.storage.profiles import Profile
     from coach.technique import Technique
 
@@ -51,13 +50,17 @@ class ReplayOutcome:
 
 @dataclass(frozen=True)
 class _Clip:
-    """A source opened for replay: frames in, plus what the annotated video needs."""
+    """A source opened for replay: tracked frames in, plus what the annotated video needs."""
 
-    frames: Iterator[tuple[np.ndarray | None, FrameResult]]
+    frames: Iterator[TrackedFrame]
+    """In order; a frame tracked from pixels keeps its image (for the annotated video)."""
     total_frames: int | None
     fps: float
     size: tuple[int, int]
     close: Callable[[], None]
+    """Stops the threads reading and tracking ahead and closes the file; not the tracker."""
+    tracker: "LandmarkTracker | None" = None
+    """The tracker the frames come from (None for a landmark recording); the pipeline closes it."""
     fault: Callable[[int], str | None] = lambda frames_done: None
     """After the frames end: why they ended before the clip's end (cut short, damaged), or None."""
 
@@ -71,7 +74,16 @@ def _drawing_size(width: int, height: int) -> tuple[int, int]:
     return max(2, round(width * scale)), max(2, round(height * scale))
 
 
-def _open_clip(path: Path, pipeline: Pipeline) -> _Clip:
+TRACKED_AHEAD_FRAMES = 3
+"""Frames tracked ahead of the analysis in replay. The analysis of a frame (face frame, strokes,
+session) then runs while MediaPipe, which releases the GIL, tracks the next ones, instead of
+between them; a few frames absorb the analysis' uneven cost (a stroke closing costs more than a
+frame of rest) and keep memory flat."""
+
+
+def _open_clip(path: Path, track_ahead: bool = True) -> _Clip:
+    """Open ``path``; a video's decoding and (with ``track_ahead``) tracking start at once, on
+    their own threads, so the first frames are tracked while the analysis is still being loaded."""
     if not path.exists():
         raise SourceError(f"{path}: file not found. Check the path, or run 'coach replay' with no input for the demo.")
     if is_recording_path(path):
@@ -79,43 +91,48 @@ def _open_clip(path: Path, pipeline: Pipeline) -> _Clip:
 
         reader = read_recording(path)
         header = reader.header
-
-        def recorded() -> Iterator[tuple[np.ndarray | None, FrameResult]]:
-            for tracked in reader:
-                yield None, pipeline.process_tracked(tracked)
-
         return _Clip(
-            recorded(),
+            iter(reader),
             reader.count_frames(),
             float(header.fps),
             _drawing_size(int(header.width), int(header.height)),
             reader.close,
-            lambda frames_done: reader.fault,
+            fault=lambda frames_done: reader.fault,
         )
 
+    from coach.perception import create_tracker
     from coach.sources import VideoFileSource
-    from coach.perception.parallel import with_next
     from coach.sources.read_ahead import ReadAhead
     from coach.sources.video import missing_frames_note
 
     source = VideoFileSource(path, pacing="fast")
+    try:
+        tracker = create_tracker(mode="video")
+    except BaseException:
+        source.close()
+        raise
     # The next frames are decoded on a reader thread while this one is tracked (issue 11).
     decoded = ReadAhead(source)
-
-    def filmed() -> Iterator[tuple[np.ndarray | None, FrameResult]]:
-        for frame, next_frame in with_next(decoded):
-            yield frame.image, pipeline.process_frame(frame, next_frame)
+    tracked_ahead: ReadAhead[TrackedFrame] | None = None
+    if track_ahead:
+        # Tracking runs on its own thread, a few frames ahead of the analysis on this one (see
+        # TRACKED_AHEAD_FRAMES): the same tracker calls in the same order, so the same landmarks.
+        tracked_ahead = ReadAhead(tracker.track_all(decoded), depth=TRACKED_AHEAD_FRAMES, name="coach-tracking")
+        tracked_ahead.start()
 
     def close() -> None:
-        decoded.close()  # first: the reader thread must be done with the file before it closes
+        if tracked_ahead is not None:
+            tracked_ahead.close()  # first: the tracking thread must stop using the frames and the tracker
+        decoded.close()  # then the reader thread must be done with the file before it closes
         source.close()
 
     return _Clip(
-        filmed(),
+        iter(tracked_ahead) if tracked_ahead is not None else tracker.track_all(decoded),
         source.frame_count or None,
         float(source.fps),
         (source.width, source.height),
         close,
+        tracker,
         lambda frames_done: missing_frames_note(path, frames_done, source.frame_count),
     )
 
@@ -129,9 +146,12 @@ def run_replay(
     write_html: bool = True,
     progress: ProgressCallback | None = None,
     history: bool = True,
+    track_ahead: bool = True,
 ) -> ReplayOutcome:
     """Run one clip through the pipeline and write report.json (+ report.html, annotated.mp4).
 
+    ``track_ahead=False`` tracks and analyses each frame in turn on this thread: the reference order
+    the default (tracking on its own thread, ahead of the analysis) must match, result for result.
     With ``history`` the session is also stored in the history database (see coach.storage.history).
     The files appear in ``out_dir`` together when the run completes (or is interrupted, with a
     partial report); until then a previous report there is untouched. Raises CoachError (one line)
@@ -150,66 +170,79 @@ def run_replay(
     exit_code = 0
     names: dict[str, str] = {}
     finishing = SignalHold()
-    with ReportStage(out_dir) as stage, Pipeline(technique=technique, profile=profile) as pipeline, finishing:
-        clip = _open_clip(input_path, pipeline)
-        video_writer = None
+    with ReportStage(out_dir) as stage:
+        clip = _open_clip(input_path, track_ahead)
         try:
-            if write_video:
-                from coach.render.video import AnnotatedVideoWriter
+            # Imported here, not at the top: the analysis' modules (SciPy, …) load while the clip's
+            # first frames are decoded and tracked on their threads.
+            from coach.pipeline import Pipeline
 
-                names["video"] = "annotated.mp4"
-                video_writer = AnnotatedVideoWriter(stage.file(names["video"]), clip.fps, clip.size, regions=pipeline.regions)
-            done = 0
-            try:
-                for image, result in clip.frames:
-                    if video_writer is not None:
-                        video_writer.write(image, result)
-                    done += 1
-                    if progress is not None:
-                        progress(done, clip.total_frames, result.tracked.timestamp_s)
-            except (KeyboardInterrupt, SystemError) as error:
-                stop = interruption_behind(error)
-                if stop is None:
-                    raise
-                if pipeline.stats.frames == 0:
-                    raise stop from None  # nothing to keep: "stopped before anything was written"
-                exit_code = stop.exit_code
-                partial_reason = f"stopped by {stop.description}"
-            except RecordingError as error:
-                if pipeline.stats.frames == 0:
-                    raise
-                # "FILE, line N: what is wrong" without the fix, which is about re-creating the file.
-                partial_reason = f"bad line in the recording ({str(error).split('; ')[0]})"
-            finishing.start()  # the frames are done: a signal now waits until the report is in place
-            if partial_reason is None:
-                partial_reason = clip.fault(pipeline.stats.frames)
-            if partial_reason is not None:
-                logger.info("partial report (%d frames): %s", pipeline.stats.frames, partial_reason)
-            pipeline.finish()
-        finally:
+            pipeline = Pipeline(technique=technique, profile=profile, tracker=clip.tracker)
+        except BaseException:
             clip.close()
-            if video_writer is not None:
-                video_writer.close()
-        if pipeline.stats.frames == 0:
-            raise SourceError(f"{input_path}: no frames could be read. Check that the file is a complete video or recording.")
-        if video_writer is not None and video_writer.frames_written == 0:
-            stage.file(names.pop("video")).unlink(missing_ok=True)  # stopped before one was drawn: no empty video
-        elif video_writer is not None:
-            from coach.render.video import check_video_complete
+            if clip.tracker is not None:
+                clip.tracker.close()
+            raise
+        with pipeline, finishing:
+            video_writer = None
+            try:
+                if write_video:
+                    from coach.render.video import AnnotatedVideoWriter
 
-            check_video_complete(stage.file(names["video"]), video_writer.frames_written)
-        report = build_report(pipeline, source=str(input_path), partial=partial_reason is not None)
-        report["partial_reason"] = partial_reason
-        if history:
-            record_replay(report, out_dir, input_path, started_at)  # one transaction; sets report["history_id"]
-        names["json"] = write_json_report(report, stage.path).name
-        if write_html:
-            from coach.report.html import write_html_report
+                    names["video"] = "annotated.mp4"
+                    video_writer = AnnotatedVideoWriter(stage.file(names["video"]), clip.fps, clip.size, regions=pipeline.regions)
+                done = 0
+                try:
+                    for tracked in clip.frames:
+                        result = pipeline.process_tracked(tracked)
+                        if video_writer is not None:
+                            video_writer.write(tracked.image, result)
+                        done += 1
+                        if progress is not None:
+                            progress(done, clip.total_frames, result.tracked.timestamp_s)
+                except (KeyboardInterrupt, SystemError) as error:
+                    stop = interruption_behind(error)
+                    if stop is None:
+                        raise
+                    if pipeline.stats.frames == 0:
+                        raise stop from None  # nothing to keep: "stopped before anything was written"
+                    exit_code = stop.exit_code
+                    partial_reason = f"stopped by {stop.description}"
+                except RecordingError as error:
+                    if pipeline.stats.frames == 0:
+                        raise
+                    # "FILE, line N: what is wrong" without the fix, which is about re-creating the file.
+                    partial_reason = f"bad line in the recording ({str(error).split('; ')[0]})"
+                finishing.start()  # the frames are done: a signal now waits until the report is in place
+                if partial_reason is None:
+                    partial_reason = clip.fault(pipeline.stats.frames)
+                if partial_reason is not None:
+                    logger.info("partial report (%d frames): %s", pipeline.stats.frames, partial_reason)
+                pipeline.finish()
+            finally:
+                clip.close()
+                if video_writer is not None:
+                    video_writer.close()
+            if pipeline.stats.frames == 0:
+                raise SourceError(f"{input_path}: no frames could be read. Check that the file is a complete video or recording.")
+            if video_writer is not None and video_writer.frames_written == 0:
+                stage.file(names.pop("video")).unlink(missing_ok=True)  # stopped before one was drawn: no empty video
+            elif video_writer is not None:
+                from coach.render.video import check_video_complete
 
-            names["html"] = write_html_report(report, stage.file("report.html"), pipeline.regions).name
-            if "history_id" in report and stage.file("history.html").is_file():
-                names["history"] = "history.html"  # written beside report.html, which links it
-        stage.commit()
+                check_video_complete(stage.file(names["video"]), video_writer.frames_written)
+            report = build_report(pipeline, source=str(input_path), partial=partial_reason is not None)
+            report["partial_reason"] = partial_reason
+            if history:
+                record_replay(report, out_dir, input_path, started_at)  # one transaction; sets report["history_id"]
+            names["json"] = write_json_report(report, stage.path).name
+            if write_html:
+                from coach.report.html import write_html_report
+
+                names["html"] = write_html_report(report, stage.file("report.html"), pipeline.regions).name
+                if "history_id" in report and stage.file("history.html").is_file():
+                    names["history"] = "history.html"  # written beside report.html, which links it
+            stage.commit()
     if exit_code == 0 and finishing.exit_code is not None:
         exit_code = finishing.exit_code  # asked to stop while the complete report was being written
     files = {kind: out_dir / name for kind, name in names.items()}

@@ -717,3 +717,23 @@ def test_live_window_panel_shows_streak_and_last_time(demo_report: dict[str, Any
     assert panel.text() == "2-day streak · First time with this technique"
     hidden = make_history_panel(find_technique(DEMO_TECHNIQUE), enabled=False)
     assert hidden.isHidden() and hidden.text() == ""
+
+
+def test_the_practice_calendar_of_a_zero_minute_session() -> None:
+    """A replay stopped after its first frame is stored with 0 minutes: the calendar still draws
+    (it divided by the most minutes of a day, 0, and history.html failed with a traceback)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from coach.report.history_plots import draw_calendar
+
+    today = date(2026, 3, 4)
+    figure, axes = plt.subplots()
+    try:
+        streak = draw_calendar(axes, {today: 0.0}, today)
+        assert streak == 1
+        assert len(axes.patches) > 0
+    finally:
+        plt.close(figure)

@@ -79,6 +79,32 @@ def test_the_reader_stays_a_few_frames_ahead_and_stops_with_the_consumer() -> No
     assert len(produced) <= 20 + 3 + 1
 
 
+def test_started_early_the_reader_fills_the_queue_before_the_first_look() -> None:
+    """Replay starts decoding and tracking before the analysis is loaded (ReadAhead.start)."""
+    produced: list[int] = []
+
+    def numbers() -> Iterator[int]:
+        for number in range(100):
+            produced.append(number)
+            yield number
+
+    ahead = ReadAhead(numbers(), depth=3)
+    ahead.start()
+    ahead.start()  # once is enough; again does nothing
+    deadline = time.monotonic() + 10
+    while len(produced) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert 4 <= len(produced) <= 3 + 1, "the reader must read up to the queue's depth, and no further, before the first look"
+    assert list(ahead) == list(range(100))
+    ahead.close()
+    assert reader_threads() == []
+    # Started and closed without ever being iterated: the thread still ends.
+    unused = ReadAhead(numbers(), depth=3)
+    unused.start()
+    unused.close()
+    assert reader_threads() == []
+
+
 def test_a_reader_error_reaches_the_consumer_after_the_frames_before_it() -> None:
     def failing() -> Iterator[int]:
         yield 1

@@ -64,8 +64,29 @@ def mediapipe_rgb(image_bgr: np.ndarray, mirrored: bool) -> np.ndarray:
     return rgb
 
 
+_LANDMARK_RECORD = np.dtype(
+    [("field", "u1"), ("size", "u1"), ("x_key", "u1"), ("x", "<f4"), ("y_key", "u1"), ("y", "<f4"), ("z_key", "u1"), ("z", "<f4")]
+)
+"""One landmark of a serialised NormalizedLandmarkList that holds x, y and z only, as Face Mesh and
+Hands give them: field 1 (length-delimited, 15 bytes), then fields 1, 2, 3 as 32-bit floats."""
+_LANDMARK_KEY_COLUMNS = [0, 1, 2, 7, 12]
+_LANDMARK_KEYS = np.array([0x0A, 15, 0x0D, 0x15, 0x1D], dtype=np.uint8)
+
+
 def _points_array(landmark_list: Any) -> np.ndarray:
-    """N×3 float array from a MediaPipe NormalizedLandmarkList (x, y normalised; z relative depth)."""
+    """N×3 float array from a MediaPipe NormalizedLandmarkList (x, y normalised; z relative depth).
+
+    Read from the list's protobuf wire bytes in one numpy step when every landmark holds exactly
+    x, y, z (Face Mesh's 478 points: under 0.1 ms instead of 0.4 for 1,434 attribute reads in Python,
+    every frame, holding the lock other threads need); any other layout takes the attribute path.
+    The values are the same float32 numbers either way.
+    """
+    raw = landmark_list.SerializeToString()
+    if raw and len(raw) % _LANDMARK_RECORD.itemsize == 0:
+        keys = np.frombuffer(raw, dtype=np.uint8).reshape(-1, _LANDMARK_RECORD.itemsize)[:, _LANDMARK_KEY_COLUMNS]
+        if np.array_equal(keys, np.broadcast_to(_LANDMARK_KEYS, keys.shape)):
+            records = np.frombuffer(raw, dtype=_LANDMARK_RECORD)
+            return np.stack([records["x"], records["y"], records["z"]], axis=1).astype(np.float64)
     return np.array([(p.x, p.y, p.z) for p in landmark_list.landmark], dtype=np.float64)
 
 
@@ -192,9 +213,10 @@ class Tracker(ClosesOnExit):
     With ``concurrent=True`` (the default) Hands runs on a persistent helper thread while Face Mesh
     runs on the caller's (see ``coach.perception.parallel``); the landmarks are the same as in the
     serial order, since each graph still gets every frame in order. When the caller already has the
-    next frame (replay, ``coach track``: ``track(frame, next_frame)`` or ``track_all``), Hands starts
-    on it as soon as this frame's models are done, so it works while the caller analyses this frame
-    and Face Mesh reads the next one (Hands is the slower model: it is kept busy). ``set_mode`` switches to a
+    next frame (replay, ``coach track``: ``track(frame, next_frame)`` or ``track_all``), Hands is
+    queued on it before Face Mesh starts on this frame, so the helper thread goes straight from this
+    frame to the next and works while the caller analyses this frame and Face Mesh reads the next
+    one (Hands is the slower model: it is kept busy). ``set_mode`` switches to a
     lighter ``TrackingMode`` (live coaching on a machine that cannot keep up); ``mode_history``
     says which modes ran from which frame time, for the report.
     """
@@ -282,12 +304,19 @@ class Tracker(ClosesOnExit):
 
         ahead = self._take_hands_ahead(frame)
         rgb = ahead[0] if ahead is not None else self._rgb(frame)
+        pending_hands = ahead[1] if ahead is not None else None
+        if next_frame is not None and self._models.concurrent:
+            if pending_hands is None:
+                pending_hands = self._models.submit(lambda: self._hands.process(rgb))
+            # Queued now, behind this frame's Hands: the helper thread starts it the moment that one
+            # ends, not when this thread gets round to it (Hands is the slower model: kept busy).
+            next_rgb = self._rgb(next_frame)
+            self._hands_ahead = (next_frame.index, next_rgb, self._models.submit(lambda: self._hands.process(next_rgb)))
         after_convert = time.perf_counter()
 
         if self.mode_history[-1][0] is None:
             self.mode_history[-1] = (frame.timestamp_s, self.tracking_mode)
         run_face = self._frames_until_face <= 0
-        pending_hands = ahead[1] if ahead is not None else None
         if run_face:
             self._frames_until_face = self.tracking_mode.face_every
             if pending_hands is None:
@@ -300,9 +329,6 @@ class Tracker(ClosesOnExit):
             face_points, faces_seen = self._carried_face
             face_ms = 0.0
         self._frames_until_face -= 1
-        if next_frame is not None and self._models.concurrent:
-            next_rgb = self._rgb(next_frame)
-            self._hands_ahead = (next_frame.index, next_rgb, self._models.submit(lambda: self._hands.process(next_rgb)))
         raw_hands = self._raw_hands(hands_run.value)
         before_smoothing = time.perf_counter()
         if self.smoothing:

@@ -83,7 +83,8 @@ def draw_calendar(axes: Any, days: Mapping[date, float], today: date, weeks: int
     titled with the current streak; returns the streak."""
     streak = current_streak(days.keys(), today)
     first = week_start(today) - timedelta(weeks=weeks - 1)
-    most = max([minutes for day, minutes in days.items() if day >= first] or [1.0])
+    # A session stopped after its first frame lasts 0 minutes: the scale must still not be zero.
+    most = max([minutes for day, minutes in days.items() if day >= first], default=0.0) or 1.0
     for column in range(weeks):
         for row in range(7):
             day = first + timedelta(weeks=column, days=row)

@@ -54,6 +54,7 @@ class ReadAhead(ClosesOnExit, Generic[_Item]):
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._read, name=name, daemon=True)
         self._started = False
+        self._iterated = False
         self._finished = False
 
     def _put(self, entry: "_Item | _End") -> bool:
@@ -76,11 +77,18 @@ class ReadAhead(ClosesOnExit, Generic[_Item]):
             return
         self._put(_End())
 
+    def start(self) -> None:
+        """Start reading now, before the consumer's first look (by default, reading starts then):
+        the queue fills while the consumer is still getting ready. Does nothing once started."""
+        if not self._started and not self._stop.is_set():
+            self._started = True
+            self._thread.start()
+
     def __iter__(self) -> Iterator[_Item]:
-        if self._started:
+        if self._iterated:
             raise RuntimeError("ReadAhead can be iterated only once")
-        self._started = True
-        self._thread.start()
+        self._iterated = True
+        self.start()
         while not self._finished:
             try:
                 entry = self._queue.get(timeout=POLL_S)
