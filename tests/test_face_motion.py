@@ -16,7 +16,7 @@ import pytest
 
 from coach.geometry.canonical import canonical_face
 from coach.geometry.face_frame import FaceFrameFitter, moved_pose
-from coach.perception.face_motion import FaceMotionReader
+from coach.perception.face_motion import FaceMotionReader, hand_overlaps_face
 from coach.types import FaceLandmarks, HAND_INDEX_TIP
 from tests.conftest import face_landmarks_of
 
@@ -41,10 +41,12 @@ def test_a_pose_moved_by_an_image_motion_maps_the_face_where_the_image_moved_it(
     assert np.allclose(moved_pose(pose, motion).face_to_image(skin), expected, atol=1e-6)
 
 
-@pytest.mark.media
-def test_the_head_motion_is_read_on_the_skin_round_a_hand_gliding_over_the_forehead(portrait_path: Path, media_dir: Path) -> None:
-    """A real portrait moved by a known similarity, a real hand photo pasted over its forehead and
-    eyes gliding 30 px up against it: the motion read is the head's, not the hand's."""
+def _hand_over_the_face(portrait_path: Path, media_dir: Path, tip_at: int, below_fu: float, lift_px: float,
+                        pointing_deg: float) -> tuple[np.ndarray, FaceLandmarks, list[np.ndarray], list[np.ndarray]]:
+    """The real portrait, then moved by a known similarity, each with a real hand photo pasted
+    (its fingertip ``below_fu`` face widths below landmark ``tip_at``, moved by ``lift_px`` in the
+    second frame, fingers pointing ``pointing_deg`` from the image's x axis): the head motion, the
+    face as last seen, the two frames (RGB) and the hand's landmarks in each (normalised)."""
     from coach.evaluation.composites import HandPhotos, paste_hand
 
     portrait = cv2.imread(str(portrait_path))
@@ -52,23 +54,19 @@ def test_the_head_motion_is_read_on_the_skin_round_a_hand_gliding_over_the_foreh
     height, width = portrait.shape[:2]
     face = face_landmarks_of(portrait)  # the face as last seen, before the hand came
     face_px = face.points_norm[:, :2] * np.array([width, height])
-    centre = face_px.mean(axis=0)
-    head_motion = _similarity(1.5, 1.02, (4.0, -3.0), centre)
+    head_motion = _similarity(1.5, 1.02, (4.0, -3.0), face_px.mean(axis=0))
     moved = cv2.warpAffine(portrait, head_motion, (width, height), borderMode=cv2.BORDER_REPLICATE)
-
     photos = HandPhotos(media_dir)
     try:
         photo = photos.for_hand("hands/h3d_hand_01-01-001_angle04.png", "right")
     finally:
         photos.close()
     face_width = float(np.ptp(face_px[:, 0]))
-    forehead = face_px[10]  # the mesh's top of the forehead
     frames, hands = [], []
-    for image, lift_px in ((portrait, 0.0), (moved, -30.0)):
+    for image, lift in ((portrait, 0.0), (moved, lift_px)):
         scale = 0.6 * face_width / photo.palm_px
-        tip = forehead + np.array([0.0, 0.15 * face_width + lift_px])
-        # Fingers pointing up, the palm over the eyes and nose.
-        angle = math.radians(-90.0 - photo.axis_deg)
+        tip = face_px[tip_at] + np.array([0.0, below_fu * face_width + lift])
+        angle = math.radians(pointing_deg - photo.axis_deg)
         linear = scale * np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
         matrix = np.column_stack([linear, tip - linear @ photo.landmarks_px[HAND_INDEX_TIP]])
         composite = image.copy()
@@ -76,17 +74,40 @@ def test_the_head_motion_is_read_on_the_skin_round_a_hand_gliding_over_the_foreh
         frames.append(cv2.cvtColor(composite, cv2.COLOR_BGR2RGB))
         landmarks = photo.landmarks_px @ linear.T + matrix[:, 2]
         hands.append(np.column_stack([landmarks / np.array([width, height]), np.zeros(21)]))
+    return head_motion, face, frames, hands
 
+
+@pytest.mark.media
+def test_the_head_motion_is_read_on_the_skin_round_a_hand_gliding_over_the_forehead(portrait_path: Path, media_dir: Path) -> None:
+    """A real portrait moved by a known similarity, a real hand photo pasted over its forehead and
+    eyes (fingers up, the palm over the eyes and nose) gliding 30 px up against it: the motion read
+    is the head's, not the hand's."""
+    head_motion, face, frames, hands = _hand_over_the_face(portrait_path, media_dir, 10, 0.15, -30.0, -90.0)
     reader = FaceMotionReader()
     assert reader.read(frames[0], face.points_norm, [hands[0]]) is None  # nothing to compare with yet
     motion = reader.read(frames[1], None, [hands[1]])  # the face lost under the hand
     assert motion is not None
+    height, width = frames[0].shape[:2]
+    face_px = face.points_norm[:, :2] * np.array([width, height])
     expected = face_px @ head_motion[:, :2].T + head_motion[:, 2]
     measured = face_px @ motion[:, :2].T + motion[:, 2]
     error = np.linalg.norm(measured - expected, axis=1)
     assert float(error.max()) < 1.0, f"head motion off by up to {error.max():.2f} px"
     # The hand moved 30 px against the head: had its pixels been read, the motion would be far off.
     assert float(np.linalg.norm(motion[:, 2] - head_motion[:, 2])) < 2.0
+
+
+@pytest.mark.media
+def test_a_hand_under_the_chin_costs_no_measurement(portrait_path: Path, media_dir: Path) -> None:
+    """A hand below the chin, its fingertip on the chin and the palm below (neck and jaw work): its
+    box overlaps the face's but it covers none of the face's stable points, where Face Mesh's fit
+    is sound: nothing is measured."""
+    _, face, frames, hands = _hand_over_the_face(portrait_path, media_dir, 152, -0.15, 10.0, -90.0)
+    height, width = frames[0].shape[:2]
+    assert hand_overlaps_face(face.points_norm[:, :2] * [width, height], [hands[1][:, :2] * [width, height]])
+    reader = FaceMotionReader()
+    assert reader.read(frames[0], face.points_norm, [hands[0]]) is None
+    assert reader.read(frames[1], face.points_norm, [hands[1]]) is None
 
 
 def test_no_hand_on_the_face_no_motion_is_measured(portrait_path: Path) -> None:

@@ -10,13 +10,13 @@ with the finger.
 The skin around the hand is still in view: the cheeks, mouth, chin and jaw. It moves with the
 head and not with the hand. Sparse optical flow on those pixels gives the head's in-plane motion
 between two frames, a similarity (scale, roll, shift). ``FaceMotionReader`` measures it only while
-a hand overlaps the face, where the mesh cannot be trusted. The stroke engine composes it onto the
+a hand covers part of the face (MEASURE_COVER), where the mesh cannot be trusted. The stroke engine composes it onto the
 pose of the frame before (``coach.geometry.face_frame.moved_pose``). On the composite above, the
 fingertip's path read that way went straight up by 0.30 face units, and over 9 s it drifted less
 than 0.02 face units. See the engine's use of ``TrackedFrame.face_motion``.
 
-Costs: nothing while no hand overlaps the face (the last frame is kept by reference); while one
-does, two grey crops of the face's box (scaled to at most ``MAX_SIDE_PX``), corners, pyramidal
+Costs: nothing while no hand covers the face (the last frame is kept by reference, the cover test
+is a hull); while one does, two grey crops of the face's box (scaled to at most ``MAX_SIDE_PX``), corners, pyramidal
 Lucas–Kanade both ways and a RANSAC similarity, about 2 ms a frame (``benchmarks/bench_face_motion.py``).
 OpenCV comes from mediapipe's own wheel.
 """
@@ -29,6 +29,9 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from coach.geometry.canonical import STABLE_LANDMARKS
+from coach.geometry.hull import share_under
+
 logger = logging.getLogger(__name__)
 
 MAX_SIDE_PX = 240  # the face's box is scaled so its longer side is at most this (flow needs texture, not detail)
@@ -39,6 +42,12 @@ MIN_INLIERS = 10  # fewer agreeing points than this is no measurement (the face 
 MIN_INLIER_SHARE = 0.5
 RANSAC_PX = 1.0  # in the scaled crop: half a pixel of the full frame or less on a typical face
 ROUND_TRIP_PX = 0.5  # a point tracked forward and back must land within this of where it began
+MEASURE_COVER = 0.1
+"""Share of the face's stable points under a hand from which the motion is measured; then it goes on
+being measured while a hand overlaps the face. The stroke engine starts carrying its face frame by
+it only once a hand covers 0.15 of them (coach.strokes.engine.FLOW_COVER) and goes on while the hand
+is on the face (switching back with a finger on the skin would move it), so a hand that never
+covers the face — beside or below it (the chin, the jaw, the neck, a gesture) — costs nothing here."""
 
 
 def hand_overlaps_face(face_px: np.ndarray, hands_px: Sequence[np.ndarray]) -> bool:
@@ -62,10 +71,12 @@ class FaceMotionReader:
     def __init__(self) -> None:
         self._previous_rgb: np.ndarray | None = None
         self._face_px: np.ndarray | None = None  # the last face's landmarks (pixels): stands in while the face is lost
+        self._measuring = False  # the last frame was measured (see MEASURE_COVER)
 
     def reset(self) -> None:
         self._previous_rgb = None
         self._face_px = None
+        self._measuring = False
 
     def read(self, rgb: np.ndarray, face_points_norm: np.ndarray | None, hands_points_norm: Sequence[np.ndarray]) -> np.ndarray | None:
         """This frame's head motion since the last frame (see the class docstring).
@@ -82,9 +93,20 @@ class FaceMotionReader:
         if previous_rgb is None or face_px is None or previous_rgb.shape != rgb.shape:
             return None
         hands_px = [np.asarray(points)[:, :2] * size for points in hands_points_norm]
-        if not hand_overlaps_face(face_px, hands_px):
+        if not hand_overlaps_face(face_px, hands_px) or not self._hand_covers_face(face_px, hands_px):
+            self._measuring = False
             return None
+        self._measuring = True
         return _motion(previous_rgb, rgb, face_px, hands_px)
+
+    def _hand_covers_face(self, face_px: np.ndarray, hands_px: Sequence[np.ndarray]) -> bool:
+        """Whether to measure: a hand covers MEASURE_COVER of the face's stable points, or the last
+        frame was measured (a hand overlapping the face since)."""
+        if self._measuring:
+            return True  # measured on the last frame and a hand still overlaps the face: go on
+        stable = face_px[list(STABLE_LANDMARKS)]
+        # The margin: a fifth of the palm (wrist to middle knuckle), as the engine's cover test.
+        return any(share_under(stable, hand, 0.2 * float(np.linalg.norm(hand[9] - hand[0]))) >= MEASURE_COVER for hand in hands_px)
 
 
 def _gray(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:

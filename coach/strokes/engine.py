@@ -52,11 +52,11 @@ import math
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 
-import cv2
 import numpy as np
 
 from coach.geometry.canonical import STABLE_LANDMARKS, canonical_face
 from coach.geometry.face_frame import FacePose, image_to_face_between, moved_pose, pose_part_way
+from coach.geometry.hull import share_under
 from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
 from coach.strokes.glides import path_length, still_bounds, time_leg, traced_length
@@ -398,34 +398,8 @@ def _covered_share(pose: FacePose, hand: HandLandmarks, width: int, height: int,
     image: inside its landmarks' convex hull, widened by a fifth of a palm (landmarks run along the
     middle of each finger, and fingers have a width)."""
     points = hand.points_px(width, height)
-    edges = _hull_edges(points)
-    if edges is None:  # landmarks on a line: nothing covered
-        return 0.0
-    normals, offsets = edges
     margin = 0.2 * float(np.linalg.norm(points[HAND_MIDDLE_MCP] - points[HAND_WRIST]))
-    face_px = pose.face_to_image(core_fu)
-    outside = face_px @ normals.T + offsets
-    return float(np.mean(outside.max(axis=1) <= margin))
-
-
-def _hull_edges(points: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """The convex hull of 2-D points as half-planes: unit outward normals n and offsets c, a point
-    p inside where n·p + c ≤ 0 for every edge (None when the points lie on a line). OpenCV's hull
-    (from mediapipe's own cv2): SciPy's Qhull cost a fifth of a second to import at start-up."""
-    hull = np.asarray(cv2.convexHull(np.asarray(points, dtype=np.float32)), dtype=float).reshape(-1, 2)
-    if len(hull) < 3:
-        return None
-    edges = np.roll(hull, -1, axis=0) - hull
-    lengths = np.hypot(edges[:, 0], edges[:, 1])
-    keep = lengths > 1e-9
-    hull, edges, lengths = hull[keep], edges[keep], lengths[keep]
-    if len(hull) < 3:
-        return None
-    normals = np.column_stack([edges[:, 1], -edges[:, 0]]) / lengths[:, None]
-    # Outward: away from the hull's centre, whichever way round OpenCV listed the vertices.
-    if float(np.mean(np.sum(normals * (hull - hull.mean(axis=0)), axis=1))) < 0:
-        normals = -normals
-    return normals, -np.sum(normals * hull, axis=1)
+    return share_under(pose.face_to_image(core_fu), points, margin)
 
 
 @dataclass
