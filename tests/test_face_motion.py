@@ -42,10 +42,11 @@ def test_a_pose_moved_by_an_image_motion_maps_the_face_where_the_image_moved_it(
 
 
 def _hand_over_the_face(portrait_path: Path, media_dir: Path, tip_at: int, below_fu: float, lift_px: float,
-                        pointing_deg: float) -> tuple[np.ndarray, FaceLandmarks, list[np.ndarray], list[np.ndarray]]:
+                        pointing_deg: float, palm_share: float = 0.6) -> tuple[np.ndarray, FaceLandmarks, list[np.ndarray], list[np.ndarray]]:
     """The real portrait, then moved by a known similarity, each with a real hand photo pasted
     (its fingertip ``below_fu`` face widths below landmark ``tip_at``, moved by ``lift_px`` in the
-    second frame, fingers pointing ``pointing_deg`` from the image's x axis): the head motion, the
+    second frame, fingers pointing ``pointing_deg`` from the image's x axis, the palm ``palm_share``
+    of the face's width): the head motion, the
     face as last seen, the two frames (RGB) and the hand's landmarks in each (normalised)."""
     from coach.evaluation.composites import HandPhotos, paste_hand
 
@@ -64,7 +65,7 @@ def _hand_over_the_face(portrait_path: Path, media_dir: Path, tip_at: int, below
     face_width = float(np.ptp(face_px[:, 0]))
     frames, hands = [], []
     for image, lift in ((portrait, 0.0), (moved, lift_px)):
-        scale = 0.6 * face_width / photo.palm_px
+        scale = palm_share * face_width / photo.palm_px
         tip = face_px[tip_at] + np.array([0.0, below_fu * face_width + lift])
         angle = math.radians(pointing_deg - photo.axis_deg)
         linear = scale * np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
@@ -119,3 +120,33 @@ def test_no_hand_on_the_face_no_motion_is_measured(portrait_path: Path) -> None:
     assert reader.read(portrait, face.points_norm, [beside]) is None
     assert reader.read(portrait, face.points_norm, [beside]) is None
     assert reader.read(portrait, face.points_norm, []) is None
+
+
+@pytest.mark.media
+def test_the_tracker_reads_the_head_motion_unless_stepped_down_to_its_lightest_mode(media_dir: Path) -> None:
+    """The real Tracker on a real-pixel tuning clip's forehead glides (a hand photo over the forehead
+    and eyes): the head's motion comes with the frames in full tracking, and not once the live
+    governor has stepped down to its lightest mode (a machine that cannot keep up: the 2-4 ms a
+    frame are given back)."""
+    from itertools import islice
+
+    from coach.evaluation.composites import TUNING_RECIPES, HandPhotos, render_clip
+    from coach.perception import Tracker
+    from coach.perception.degradation import FULL, LITE_HANDS_HALF_FACE
+
+    recipe = next(recipe for recipe in TUNING_RECIPES if recipe.name == "tune_selfie_forehead_glides")
+    photos = HandPhotos(media_dir)
+    try:
+        # The hand arriving and its first glide up the forehead (0-4.7 s): tracked from the start, as MediaPipe
+        # finds a hand more readily coming in than already lying over the eyes.
+        frames = list(islice(render_clip(recipe, media_dir, photos).frames(), 140))
+    finally:
+        photos.close()
+    measured: dict[str, int] = {}
+    for mode in (FULL, LITE_HANDS_HALF_FACE):
+        with Tracker(mode="video") as tracker:
+            tracker.set_mode(mode)
+            tracked = [tracker.track(frame) for frame in frames]
+        assert sum(1 for frame in tracked if frame.hands) > 60, "the pasted hand was not found"
+        measured[mode.name] = sum(1 for frame in tracked if frame.face_motion is not None)
+    assert measured["full"] > 20 and measured["lite-hands-half-face"] == 0, measured

@@ -8,7 +8,9 @@ another program busy), tracking steps down one level at a time:
 2. ``lite-hands``: Hands with its lite model (about half the cost, slightly less precise fingertips);
 3. ``lite-hands-half-face``: also the Face Mesh on every other frame only, the last face carried
    over the frame in between (a face moves little in 33 ms; the hand, measured every frame, is what
-   strokes are made of).
+   strokes are made of), and the head's motion no longer read round a hand on the face
+   (coach.perception.face_motion: 2–4 ms of the worker's frame while a hand covers the face; without
+   it a face read through the hand is followed slowly, as the stroke engine did before it).
 
 It never steps back up within a session: a machine that was too slow a moment ago is likely to be
 again, and switching back and forth would change the character of the landmarks mid-routine. The
@@ -30,6 +32,7 @@ class TrackingMode:
     hand_model_complexity: int  # MediaPipe Hands: 1 full, 0 lite
     face_every: int  # run the Face Mesh on one frame in this many; the face is carried in between
     user_message: str  # the one line the window shows when this mode starts (empty for full)
+    head_motion: bool = True  # read the head's motion round a hand on the face (coach.perception.face_motion)
 
 
 FULL = TrackingMode("full", hand_model_complexity=1, face_every=1, user_message="")
@@ -44,6 +47,7 @@ LITE_HANDS_HALF_FACE = TrackingMode(
     hand_model_complexity=0,
     face_every=2,
     user_message="Your computer is still too busy: tracking the face every other frame to keep up",
+    head_motion=False,
 )
 TRACKING_MODES: tuple[TrackingMode, ...] = (FULL, LITE_HANDS, LITE_HANDS_HALF_FACE)
 """From the most to the least work; the governor moves down this list only."""

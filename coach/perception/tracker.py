@@ -337,7 +337,7 @@ class Tracker(ClosesOnExit):
             self._carried_face = (face_points, faces_seen)
         after_smoothing = time.perf_counter()
         face_motion = (self._face_motion.read(rgb, face_points, [points for _, _, points in raw_hands])
-                       if self._face_motion is not None else None)
+                       if self._face_motion is not None and self.tracking_mode.head_motion else None)
 
         tracked = TrackedFrame(
             index=frame.index,
