@@ -28,7 +28,10 @@ Whether the hand touches at all is judged, as before, from the point lying on a 
 region (or within a finger's width of one) and the hand's apparent size: a hand lifted toward the
 camera looks larger than its size resting at the face's depth, which is learnt per hand.
 
-While a hand covers the face (forehead work) the last face pose stands in for up to 12 s; the
+While a hand covers the face (forehead work) and the tracker measured the head's motion on the
+skin round it (TrackedFrame.face_motion, from pixels), the face frame is carried by that motion
+instead of Face Mesh's fit, which follows the hand (FLOW_COVER). Without it (landmark recordings,
+the lightest live mode) the last face pose stands in for up to 12 s; the
 points are bridged when the face returns within 0.5 s, and the stand-in's offset fades out after.
 The glides reported meanwhile are then re-judged with poses part-way between the last pose before
 the loss and the first after (the head moved under the hand): one whose direction or region changes
@@ -619,8 +622,9 @@ class StrokeEngine:
     def _carried_by_face_motion(self, tracked: TrackedFrame, fit: FacePose | None, fit_time_s: float | None) -> FacePose | None:
         """The face frame carried from the last frame's by the head's motion read on the skin round
         a hand on the face (TrackedFrame.face_motion), while Face Mesh's fit cannot be trusted: the
-        face lost, or a hand covering FLOW_COVER of its stable points; then until no hand overlaps
-        the face. None otherwise (landmark streams, no hand on the face, the fit sound).
+        face lost, or a hand covering FLOW_COVER of its stable points; then while the motion is
+        measured, until the hands cover under half that and none touches the face. None otherwise
+        (landmark streams, no hand on the face, the fit sound).
 
         Why: under a hand, Face Mesh's fit follows the hand or the face is lost; the skin the hand
         leaves in view moves with the head alone (coach.perception.face_motion)."""
