@@ -129,7 +129,7 @@ class ClipRecipe:
     seed: int
     face_offset_s: float = 0.0  # where in the footage the clip starts
     hand_size: float = 1.0  # hand size relative to PALM_FU
-    talking: bool = False  # a still face whose jaw and mouth move as in speech (see _PortraitBackground)
+    talking: bool = False  # a still face whose jaw and mouth move as in speech (see _TalkingJaw)
 
 
 def _photos(right: str | None = None, left: str | None = None) -> tuple[tuple[str, str], ...]:
