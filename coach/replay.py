@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-
 from coach.errors import RecordingError, SourceError
 from coach.interrupts import SignalHold, interruption_behind
 from coach.outputs import ReportStage, refuse_input_overwrite

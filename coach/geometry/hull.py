@@ -10,6 +10,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from coach.types import HAND_MIDDLE_MCP, HAND_WRIST
+
+HAND_WIDTH_PALMS = 0.2
+"""A hand's landmarks run along the middle of each finger, and fingers have a width: what lies this
+many palm lengths (wrist to middle knuckle) outside their hull is still under the hand."""
+
 
 def hull_half_planes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """The convex hull of 2-D points as half-planes: unit outward normals n and offsets c, a point
@@ -41,4 +47,15 @@ def share_under(points_px: np.ndarray, hull_points_px: np.ndarray, margin_px: fl
     return float(np.mean(outside.max(axis=1) <= margin_px))
 
 
-__all__ = ["hull_half_planes", "share_under"]
+def palm_length_px(hand_px: np.ndarray) -> float:
+    """Wrist to middle knuckle, in the hand's pixels (21×2)."""
+    return float(np.linalg.norm(hand_px[HAND_MIDDLE_MCP] - hand_px[HAND_WRIST]))
+
+
+def share_under_hand(points_px: np.ndarray, hand_px: np.ndarray) -> float:
+    """Share of ``points_px`` under a hand (its 21 landmarks in pixels): inside their convex hull
+    widened by HAND_WIDTH_PALMS of its palm."""
+    return share_under(points_px, hand_px, HAND_WIDTH_PALMS * palm_length_px(hand_px))
+
+
+__all__ = ["HAND_WIDTH_PALMS", "hull_half_planes", "palm_length_px", "share_under", "share_under_hand"]

@@ -23,16 +23,13 @@ OpenCV comes from mediapipe's own wheel.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
 from coach.geometry.canonical import STABLE_LANDMARKS
-from coach.geometry.hull import share_under
-
-logger = logging.getLogger(__name__)
+from coach.geometry.hull import palm_length_px, share_under_hand
 
 MAX_SIDE_PX = 240  # the face's box is scaled so its longer side is at most this (flow needs texture, not detail)
 FACE_MARGIN = 0.1  # the box reaches this share of its size beyond the face's landmarks
@@ -48,6 +45,9 @@ being measured while a hand overlaps the face. The stroke engine starts carrying
 it only once a hand covers 0.15 of them (coach.strokes.engine.FLOW_COVER) and goes on while the hand
 is on the face (switching back with a finger on the skin would move it), so a hand that never
 covers the face — beside or below it (the chin, the jaw, the neck, a gesture) — costs nothing here."""
+
+
+_STABLE = np.array(STABLE_LANDMARKS)
 
 
 def hand_overlaps_face(face_px: np.ndarray, hands_px: Sequence[np.ndarray]) -> bool:
@@ -104,9 +104,8 @@ class FaceMotionReader:
         frame was measured (a hand overlapping the face since)."""
         if self._measuring:
             return True  # measured on the last frame and a hand still overlaps the face: go on
-        stable = face_px[list(STABLE_LANDMARKS)]
-        # The margin: a fifth of the palm (wrist to middle knuckle), as the engine's cover test.
-        return any(share_under(stable, hand, 0.2 * float(np.linalg.norm(hand[9] - hand[0]))) >= MEASURE_COVER for hand in hands_px)
+        stable = face_px[_STABLE]
+        return any(share_under_hand(stable, hand) >= MEASURE_COVER for hand in hands_px)  # as the engine's cover test
 
 
 def _gray(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -131,7 +130,7 @@ def _motion(previous_rgb: np.ndarray, rgb: np.ndarray, face_px: np.ndarray, hand
     cv2.fillConvexPoly(mask, cv2.convexHull(((face_px - origin) * factor).astype(np.float32)).astype(np.int32), (255,))
     for hand in hands_px:
         outline = cv2.convexHull(((hand - origin) * factor).astype(np.float32)).astype(np.int32)
-        palm = float(np.linalg.norm(hand[9] - hand[0])) * factor  # wrist to middle knuckle
+        palm = palm_length_px(hand) * factor
         cv2.fillConvexPoly(mask, outline, (0,))
         cv2.polylines(mask, [outline], True, (0,), thickness=max(1, int(2 * HAND_MARGIN_PALMS * palm)))
     features = cv2.goodFeaturesToTrack(before, MAX_FEATURES, 0.01, 5, mask=mask)

@@ -59,14 +59,14 @@ import numpy as np
 
 from coach.geometry.canonical import STABLE_LANDMARKS, canonical_face
 from coach.geometry.face_frame import FacePose, image_to_face_between, moved_pose, pose_part_way
-from coach.geometry.hull import share_under
+from coach.geometry.hull import share_under_hand
 from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
 from coach.strokes.glides import path_length, still_bounds, time_leg, traced_length
 from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_knead, find_run, rhythm_amplitude
 from coach.strokes.signals import gradient, median, pad_edge, savgol_centre_weights
 from coach.technique.directions import circle_direction, glide_direction
-from coach.types import HAND_MIDDLE_MCP, HAND_WRIST, ContactPoint, Handedness, HandLandmarks, Stroke, TrackedFrame
+from coach.types import ContactPoint, Handedness, HandLandmarks, Stroke, TrackedFrame
 
 logger = logging.getLogger(__name__)
 
@@ -400,9 +400,7 @@ def _covered_share(pose: FacePose, hand: HandLandmarks, width: int, height: int,
     """Share of the face's stable points (``core_fu``, face units) that lie under ``hand`` in the
     image: inside its landmarks' convex hull, widened by a fifth of a palm (landmarks run along the
     middle of each finger, and fingers have a width)."""
-    points = hand.points_px(width, height)
-    margin = 0.2 * float(np.linalg.norm(points[HAND_MIDDLE_MCP] - points[HAND_WRIST]))
-    return share_under(pose.face_to_image(core_fu), points, margin)
+    return share_under_hand(pose.face_to_image(core_fu), hand.points_px(width, height))
 
 
 @dataclass
