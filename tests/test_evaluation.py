@@ -141,6 +141,37 @@ def test_forehead_glide_with_the_hand_over_the_eyes_loses_the_face() -> None:
     assert all(frame.face is not None for frame in kept.frames) and not kept.face_lost.any()
 
 
+def test_minjerk_gives_the_heads_motion_where_the_tracker_reads_it() -> None:
+    """The head's motion round a covering hand (TrackedFrame.face_motion) is given only on frames with
+    a hand over the face, carries the face from one frame to the next, and leaves the landmarks as
+    they are without it."""
+    from coach.geometry.canonical import STABLE_LANDMARKS
+
+    blocks = [Block("glide", "forehead", hand="right", direction="up", reps=2, flat=True), Block("hold", "chin", hand="left")]
+    exact = MinJerkSpec(noise=False, tracker_smoothing=False, head_motion=1.0, fps=30.0, face_loss_share=0.0)
+    session = generate_scripted(blocks, seed=5, spec=exact)
+    without = generate_scripted(blocks, seed=5, spec=MinJerkSpec(noise=False, tracker_smoothing=False, head_motion=1.0, fps=30.0,
+                                                                  face_loss_share=0.0, head_motion_reading=False))
+    assert all(frame.face_motion is None for frame in without.frames)
+    for frame, plain in zip(session.frames, without.frames, strict=True):
+        assert frame.face is not None and plain.face is not None
+        np.testing.assert_array_equal(frame.face.points_norm, plain.face.points_norm)
+    read = [index for index, frame in enumerate(session.frames) if frame.face_motion is not None]
+    assert len(read) > 30
+    stable = np.array(STABLE_LANDMARKS)
+    for index in read:
+        frame, before = session.frames[index], session.frames[index - 1]
+        assert frame.hands and frame.face is not None and before.face is not None
+        previous = before.face.points_px(frame.width, frame.height)[stable]
+        moved = previous @ frame.face_motion[:, :2].T + frame.face_motion[:, 2]  # type: ignore[index]
+        assert np.abs(moved - frame.face.points_px(frame.width, frame.height)[stable]).max() < 0.5
+    glide_frames = [index for index, frame in enumerate(session.frames)
+                    if any(label.pattern == "glide" and label.start_s <= frame.timestamp_s <= label.end_s for label in session.labels)]
+    assert set(glide_frames) <= set(read)  # the hand over the forehead: read on every glide frame
+    chin_hold = [label for label in session.labels if label.pattern == "hold"][0]
+    assert not any(chin_hold.start_s <= session.frames[index].timestamp_s <= chin_hold.end_s for index in read)  # a hand on the chin covers nothing
+
+
 def test_a_glide_series_has_unlabelled_lifted_returns_that_grow_the_hand() -> None:
     session = generate_scripted([Block("glide", "left_cheek", hand="left", direction="down", reps=2)], seed=8, spec=STILL)
     first, second = session.labels

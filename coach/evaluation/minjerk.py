@@ -21,7 +21,12 @@ are reused) and moves the way people do:
   sizes; the head turning, nodding, tilting and moving closer; the hand leaving the image and
   coming back; the idle hand sometimes in view beside the face;
 - tracking noise of the size measured from real MediaPipe output (see the constants below), then
-  the Tracker's own One-Euro smoothing, as a recording of a video would be.
+  the Tracker's own One-Euro smoothing, as a recording of a video would be;
+- the head's motion as the Tracker reads it on the skin round a hand covering the face
+  (``TrackedFrame.face_motion``, coach.perception.face_motion): on the frames its gate opens, the
+  true head motion with the error bench_face_motion measured (``MOTION_ERROR_FU``). Drawn from a
+  generator of its own, so the landmarks are the same with it or without
+  (``MinJerkSpec.head_motion_reading``).
 
 Geometry: a pinhole camera ``camera_distance_fu`` from the head, so anything nearer the lens looks
 larger. The head is the canonical mesh in face units (coach.geometry.canonical), rotated and moved
@@ -51,9 +56,10 @@ from functools import lru_cache
 import numpy as np
 
 from coach.evaluation.matching import EvalSession
-from coach.geometry.canonical import canonical_face
+from coach.geometry.canonical import STABLE_LANDMARKS, canonical_face
 from coach.geometry.face_frame import FaceSurface
 from coach.geometry.regions import FaceRegions, side_of_region
+from coach.perception.face_motion import MotionGate
 from coach.technique.directions import circle_direction, glide_direction, glide_direction_vector
 from coach.types import FaceLandmarks, Handedness, HandLandmarks, TrackedFrame
 
@@ -104,6 +110,14 @@ HIDDEN_DRIFT_FACTOR = 3.0  # covered points drift this much more while the key p
 FACE_REFOUND_FRAMES = 3  # frames of a clear view before the face is found again
 FINGER_RADIUS_FU = 0.09  # half a finger's width
 COVERED_DRIFT_FU = 0.02  # extra wander of face landmarks under the hand
+MOTION_ERROR_FU = 0.0023
+"""Per-frame error (each axis) of the head's motion as the Tracker reads it round a covering hand
+(coach.perception.face_motion), as a shift of the face: benchmarks/bench_face_motion.py measured a
+median 0.21 px per frame at the face's landmarks on a 640×480 clip whose face is 77 px per FU
+(0.16 px at 117 px per FU on 1280×720), i.e. 0.0027 FU (0.0014) as a distance, 0.0023 (0.0012)
+on each axis; the webcam-sized figure is used."""
+MOTION_TURN_ERROR = 0.002  # its error in scale (share) and roll (radians): about the same shift at the face's edge
+STABLE_POINTS = np.array(STABLE_LANDMARKS)
 
 # Skeleton in palm lengths (wrist → middle knuckle = 1): u along the fingers, v toward the thumb,
 # n out of the palm toward the face. Index pointing and slightly bent; middle, ring, pinky curled.
@@ -360,6 +374,7 @@ class MinJerkSpec:
     fps: float | None = None  # None: 30 (sometimes 25 or 24)
     lead_in_s: float = 1.0
     tail_s: float = 1.0
+    head_motion_reading: bool = True  # the Tracker's reading of the head's motion round a covering hand
 
 
 @dataclass(frozen=True)
@@ -797,6 +812,13 @@ def render(rng: np.random.Generator, scripter: _Scripter, duration_s: float, spe
     episode_loses = False  # whether this occlusion loses the face (else its landmarks drift)
     dropout_left = {"left": 0, "right": 0}
     key = np.array(FACE_KEY_POINTS)
+    # The head's motion as the Tracker reads it on the skin round a hand (its own generator, so the
+    # landmarks are the same with the reading or without it).
+    motion_rng = np.random.default_rng([seed, 0xF10])
+    motion_gate = MotionGate()
+    previous_face_px: np.ndarray | None = None  # the true face, last frame
+    seen_face_px: np.ndarray | None = None  # the tracked face as last seen (the gate's, as the Tracker's)
+    previous_had_hands = False
     for index, t in enumerate(times):
         rotation = _rotation(yaw[index], pitch[index], roll[index])
         offset = np.array([shift_x[index], shift_y[index], closer[index]])
@@ -862,12 +884,38 @@ def render(rng: np.random.Generator, scripter: _Scripter, duration_s: float, spe
                 noisy_face[covered_any] += drift[index] * head_scale * (HIDDEN_DRIFT_FACTOR if hidden else 1.0)
             z = -(face_cam[:, 2] - face_cam[:, 2].mean()) * head_scale / width
             face = FaceLandmarks(np.column_stack([noisy_face[:, 0] / width, noisy_face[:, 1] / height, z]))
+        face_motion = None
+        if spec.head_motion_reading:
+            hands_px = [hand.points_px(width, height) for hand in hands]
+            if (previous_had_hands and seen_face_px is not None and previous_face_px is not None
+                    and motion_gate.open(seen_face_px, hands_px)):
+                face_motion = _read_head_motion(previous_face_px, face_px, head_scale if spec.noise else 0.0, motion_rng)
+            previous_had_hands = bool(hands)
+            previous_face_px = face_px
+            if face is not None:
+                seen_face_px = face.points_px(width, height)
         frames.append(TrackedFrame(index=index, timestamp_s=float(t), width=width, height=height, face=face,
-                                   hands=tuple(hands), faces_seen=0 if face is None else 1))
+                                   hands=tuple(hands), faces_seen=0 if face is None else 1, face_motion=face_motion))
     if spec.tracker_smoothing:
         frames = smooth_like_tracker(frames)
     return MinJerkSession(seed=seed, frames=frames, labels=[], unseen=(), scale_px_per_fu=scale,
                           truth_tip_px=truth_tip, truth_palm_px=truth_palm, face_lost=face_lost)
+
+
+def _read_head_motion(before_px: np.ndarray, after_px: np.ndarray, px_per_fu: float, rng: np.random.Generator) -> np.ndarray:
+    """The 2×3 similarity carrying the true face from the last frame to this one (least squares over
+    its stable points, as complex numbers: z' = a·z + b), with the reading's measured error (none
+    when ``px_per_fu`` is 0: a session without noise)."""
+    before = before_px[STABLE_POINTS] @ np.array([1.0, 1j])
+    after = after_px[STABLE_POINTS] @ np.array([1.0, 1j])
+    before_mean, after_mean = before.mean(), after.mean()
+    turn = complex(np.vdot(before - before_mean, after - after_mean) / np.vdot(before - before_mean, before - before_mean))
+    error = 0j
+    if px_per_fu > 0:  # scale and roll errors about the face's centre, and a shift
+        turn *= (1.0 + MOTION_TURN_ERROR * rng.standard_normal()) * np.exp(1j * MOTION_TURN_ERROR * rng.standard_normal())
+        error = complex(*(MOTION_ERROR_FU * px_per_fu * rng.standard_normal(2)))
+    shift = after_mean - turn * before_mean + error
+    return np.array([[turn.real, -turn.imag, shift.real], [turn.imag, turn.real, shift.imag]])
 
 
 def smooth_like_tracker(frames: Sequence[TrackedFrame]) -> list[TrackedFrame]:

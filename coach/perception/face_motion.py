@@ -60,6 +60,31 @@ def hand_overlaps_face(face_px: np.ndarray, hands_px: Sequence[np.ndarray]) -> b
     return False
 
 
+class MotionGate:
+    """When the head's motion is read: from the frame a hand covers MEASURE_COVER of the face's
+    stable points, then on every frame a hand still overlaps the face's box.
+
+    Apart from the pixels so that the landmark-stream families (coach.evaluation.minjerk) can give
+    the engine the reading on exactly the frames the Tracker would.
+    """
+
+    def __init__(self) -> None:
+        self._measuring = False  # the last frame was measured
+
+    def reset(self) -> None:
+        self._measuring = False
+
+    def open(self, face_px: np.ndarray, hands_px: Sequence[np.ndarray]) -> bool:
+        """Whether to measure this frame, given the face as last seen and this frame's hands (pixels)."""
+        self._measuring = hand_overlaps_face(face_px, hands_px) and (self._measuring or self._hand_covers_face(face_px, hands_px))
+        return self._measuring
+
+    @staticmethod
+    def _hand_covers_face(face_px: np.ndarray, hands_px: Sequence[np.ndarray]) -> bool:
+        stable = face_px[_STABLE]
+        return any(share_under_hand(stable, hand) >= MEASURE_COVER for hand in hands_px)  # as the engine's cover test
+
+
 class FaceMotionReader:
     """Per frame: the 2×3 similarity (full-frame pixels) carrying the last frame's face to this one's.
 
@@ -71,12 +96,12 @@ class FaceMotionReader:
     def __init__(self) -> None:
         self._previous_rgb: np.ndarray | None = None
         self._face_px: np.ndarray | None = None  # the last face's landmarks (pixels): stands in while the face is lost
-        self._measuring = False  # the last frame was measured (see MEASURE_COVER)
+        self._gate = MotionGate()
 
     def reset(self) -> None:
         self._previous_rgb = None
         self._face_px = None
-        self._measuring = False
+        self._gate.reset()
 
     def read(self, rgb: np.ndarray, face_points_norm: np.ndarray | None, hands_points_norm: Sequence[np.ndarray]) -> np.ndarray | None:
         """This frame's head motion since the last frame (see the class docstring).
@@ -93,19 +118,9 @@ class FaceMotionReader:
         if previous_rgb is None or face_px is None or previous_rgb.shape != rgb.shape:
             return None
         hands_px = [np.asarray(points)[:, :2] * size for points in hands_points_norm]
-        if not hand_overlaps_face(face_px, hands_px) or not self._hand_covers_face(face_px, hands_px):
-            self._measuring = False
+        if not self._gate.open(face_px, hands_px):
             return None
-        self._measuring = True
         return _motion(previous_rgb, rgb, face_px, hands_px)
-
-    def _hand_covers_face(self, face_px: np.ndarray, hands_px: Sequence[np.ndarray]) -> bool:
-        """Whether to measure: a hand covers MEASURE_COVER of the face's stable points, or the last
-        frame was measured (a hand overlapping the face since)."""
-        if self._measuring:
-            return True  # measured on the last frame and a hand still overlaps the face: go on
-        stable = face_px[_STABLE]
-        return any(share_under_hand(stable, hand) >= MEASURE_COVER for hand in hands_px)  # as the engine's cover test
 
 
 def _gray(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -153,4 +168,4 @@ def _motion(previous_rgb: np.ndarray, rgb: np.ndarray, face_px: np.ndarray, hand
     return np.column_stack([linear, shift / factor + origin - linear @ origin])
 
 
-__all__ = ["FaceMotionReader", "hand_overlaps_face"]
+__all__ = ["FaceMotionReader", "MotionGate", "hand_overlaps_face"]

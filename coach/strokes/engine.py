@@ -97,6 +97,15 @@ the skin would move it by the fit's error (up to 0.1 FU at rest under a hand), w
 stroke; and carrying it longer than needed only adds the flow's drift (on a talking face the
 mouth and jaw move too)."""
 FLOW_ANCHOR_S = 10.0  # while carried, a pull toward the fit this slow keeps the flow's own small drift from adding up over a long session (0.01 FU/s for a 0.1 FU offset: jitter)
+FLOW_AGREE_FU = 0.05
+"""While the face frame is carried by the head's motion, a fit of Face Mesh that lies within this
+of it (4–5 mm, at the eye corners, nose and chin) is sound, and the carried frame is pulled to it
+within FLOW_AGREE_PULL_S, so the flow's own error (0.002–0.003 FU a frame, bench_face_motion) does
+not add up over a series of strokes. A fit dragged by a hand on the skin (the case the flow is
+for) moves with the finger, 0.2–0.7 FU/s, and is past this within a few frames; that one share of
+the way it was followed first stays under this too. Chosen on the tuning sets (0.03–0.08 tried)."""
+FLOW_AGREE_PULL_S = 0.5
+_AGREEMENT_PROBES_FU = np.array([[-0.5, 0.0], [0.5, 0.0], [0.0, 0.8], [0.0, -0.6]])  # the eye corners, up the forehead, down toward the mouth
 BRIDGE_WAIT_S = 0.5  # wait this long for the face to come back and bridge the points; after that, go on with the stand-in pose
 REFOUND_BLEND_S = 0.5  # after a longer loss the head has moved: fade the stand-in pose's offset out over this time
 HIDDEN_TRUST_S = 2.0  # the head's sways, turns and nods (periods of 3 s and more) are near-straight only over a couple of seconds...
@@ -649,7 +658,11 @@ class StrokeEngine:
         self._carrying = True
         if fit is None:
             return carried
-        return pose_part_way(carried, fit, min(1.0, max(t - previous[0], 0.0) / FLOW_ANCHOR_S))
+        # A fit that agrees with the carried frame is sound (a fit dragged by a hand leaves it at the
+        # finger's speed within a few frames): follow it, so the flow's own drift does not add up.
+        apart = float(np.hypot(*(carried.face_to_image(_AGREEMENT_PROBES_FU) - fit.face_to_image(_AGREEMENT_PROBES_FU)).T).max())
+        anchor_s = FLOW_AGREE_PULL_S if apart < FLOW_AGREE_FU * fit.scale_px_per_fu else FLOW_ANCHOR_S
+        return pose_part_way(carried, fit, min(1.0, max(t - previous[0], 0.0) / anchor_s))
 
     def _read_through_hand(self, tracked: TrackedFrame, pose: FacePose) -> bool:
         """Whether this frame's face fit is Face Mesh reading the face through a covering hand
