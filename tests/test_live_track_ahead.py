@@ -1,0 +1,92 @@
+"""Live tracking a frame ahead of the analysis changes nothing but the timing: on a real clip with
+real MediaPipe, the live worker gives the same report, stroke for stroke, whether each frame is
+tracked then analysed on the worker (the reference order) or tracked on the tracking thread while
+the worker analyses the frame before it; and that thread is gone when the session ends.
+
+The worker's ``run`` is called on the test's own thread (no QThread started), as in
+test_live_degradation.py, so this runs in the main test process. The capture slot is lossless
+here (every frame processed, none replaced by a newer one), so both runs see the same frames.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+CIRCLE_CLIP = "composite/clip_circle_Rcheek205_point.mp4"  # real pixels: a hand circling on a real face
+
+
+def tracking_threads() -> list[str]:
+    return [thread.name for thread in threading.enumerate() if thread.name.startswith("coach-tracking")]
+
+
+def run_worker(clip: Path, out_dir: Path, track_ahead: bool) -> tuple[dict[str, Any], Any, set[str]]:
+    from coach.technique import find_technique
+    from coach.ui.worker import LiveWorker, SourceSpec
+
+    worker = LiveWorker(
+        SourceSpec(path=clip),
+        technique=find_technique("circular_motions"),
+        out_dir=out_dir,
+        write_html=False,
+        history=False,
+        adapt_tracking=False,  # the same tracking mode throughout, whatever the machine's load
+        track_ahead=track_ahead,
+        lossless=True,
+    )
+    threads_seen: set[str] = set()
+
+    def on_frame(*_: object) -> None:
+        threads_seen.update(tracking_threads())
+
+    worker.frame_ready.connect(on_frame)
+    worker.run()
+    assert worker.outcome is not None, "the session must have been saved"
+    return worker.outcome.report, worker, threads_seen
+
+
+@pytest.mark.media
+@pytest.mark.slow
+def test_tracking_ahead_gives_the_same_strokes_as_tracking_in_turn(qapp, media_dir: Path, tmp_path: Path) -> None:
+    clip = media_dir / CIRCLE_CLIP
+    in_turn, serial_worker, serial_threads = run_worker(clip, tmp_path / "in_turn", track_ahead=False)
+    ahead, ahead_worker, ahead_threads = run_worker(clip, tmp_path / "ahead", track_ahead=True)
+
+    assert in_turn["frames"] == 60 and in_turn["hands_found_ratio"] > 0.9, "the clip's hand must be tracked for this to mean much"
+    assert in_turn["strokes"], "the clip's circle must give strokes for this to mean much"
+    assert serial_worker.timing().frames_dropped == 0 and ahead_worker.timing().frames_dropped == 0
+    assert ahead == in_turn  # every stroke, score, step and count, to the last digit
+    # The tracking ran on its own thread only when asked, and no such thread outlives the session.
+    assert serial_threads == set() and ahead_threads == {"coach-tracking"}
+    assert tracking_threads() == []
+    # Per-frame figures: tracking and analysis each timed; a frame's time is their sum in turn, and
+    # the slower of the two when they overlap.
+    assert len(ahead_worker.tracking_ms) == len(ahead_worker.analysis_ms) == ahead_worker.processed == 60
+    assert all(total == max(track, analyse) for total, track, analyse
+               in zip(ahead_worker.processing_ms, ahead_worker.tracking_ms, ahead_worker.analysis_ms))
+    assert all(total == track + analyse for total, track, analyse
+               in zip(serial_worker.processing_ms, serial_worker.tracking_ms, serial_worker.analysis_ms))
+    assert min(ahead_worker.tracking_ms) > 1.0  # real MediaPipe work was timed on the tracking thread
+
+
+@pytest.mark.media
+def test_stopping_midway_leaves_no_tracking_thread_and_keeps_the_frames_analysed(qapp, media_dir: Path, tmp_path: Path) -> None:
+    from coach.ui.worker import LiveWorker, SourceSpec
+
+    worker = LiveWorker(SourceSpec(path=media_dir / CIRCLE_CLIP), out_dir=tmp_path / "stopped", write_html=False,
+                        history=False, adapt_tracking=False, lossless=True)
+
+    def on_frame(*_: object) -> None:
+        if worker.processed == 10:
+            worker.stop()  # while the tracking thread is already on the next frame
+
+    worker.frame_ready.connect(on_frame)
+    worker.run()
+    assert worker.outcome is not None and worker.outcome.reason == "stopped" and worker.outcome.partial
+    assert worker.outcome.report["frames"] == 10
+    assert tracking_threads() == []
