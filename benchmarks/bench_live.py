@@ -203,6 +203,8 @@ def main() -> int:
         worker_ms = np.array(worker.processing_ms)
         tracking_ms = np.array(worker.tracking_ms)
         analysis_ms = np.array(worker.analysis_ms)
+        waited_ms = np.array(worker.waited_ms)
+        to_window_ms = np.array(worker.to_window_ms)
         # Settled: from a second after the last step to lighter tracking (or after the warm-up).
         settled_from = max([stamps[0] + WARM_UP_S if stamps else 0.0, *(moment + 1.0 for moment in worker.mode_changed_at)])
 
@@ -247,6 +249,12 @@ def main() -> int:
     a50, a95 = (float(np.percentile(analysis_ms, q)) if analysis_ms.size else float("nan") for q in (50, 95))
     print(f"  of which tracking       p50 {t50:5.1f} ms, p95 {t95:5.1f} ms; analysis p50 {a50:5.1f} ms, p95 {a95:5.1f} ms   "
           f"({'serial' if args.serial else 'tracking on its own thread, a frame ahead'})")
+    # Where the capture → paint latency goes, stage by stage (each its own p50 / p95).
+    stages = {"waiting for the tracker": waited_ms, "tracking": tracking_ms, "tracked → sent to the window": to_window_ms,
+              "GUI thread (wall)": gui}
+    print("latency by stage          " + "; ".join(
+        f"{name} {np.percentile(values, 50):.1f} / {np.percentile(values, 95):.1f}" for name, values in stages.items() if values.size)
+        + " ms (p50 / p95)")
 
     # The same once tracking has settled in its mode (the window's steady state on this machine).
     settled_processed = processed_at[processed_at >= settled_from]

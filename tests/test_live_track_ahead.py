@@ -72,6 +72,10 @@ def test_tracking_ahead_gives_the_same_strokes_as_tracking_in_turn(qapp, media_d
     assert all(total == track + analyse for total, track, analyse
                in zip(serial_worker.processing_ms, serial_worker.tracking_ms, serial_worker.analysis_ms))
     assert min(ahead_worker.tracking_ms) > 1.0  # real MediaPipe work was timed on the tracking thread
+    # Where each frame's latency went before the window: waiting for the tracker, then from tracked to sent.
+    for worker in (serial_worker, ahead_worker):
+        assert len(worker.waited_ms) == len(worker.to_window_ms) == 60
+        assert min(worker.waited_ms) >= 0.0 and min(worker.to_window_ms) > 0.0
 
 
 @pytest.mark.media

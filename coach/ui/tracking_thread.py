@@ -46,6 +46,7 @@ class TrackedCapture:
     captured: "Captured"
     tracked: TrackedFrame
     tracking_ms: float  # the tracking thread's wall time on this frame (0 for a recorded frame)
+    tracking_started_at: float  # perf_counter when tracking began: the frame waited in the capture slot until then
 
 
 class _End:
@@ -145,9 +146,9 @@ class TrackingThread(threading.Thread):
                     self._apply_requested_mode()
                     started = time.perf_counter()
                     tracked = self._tracker.track(item)
-                    handed = TrackedCapture(captured, tracked, (time.perf_counter() - started) * 1000.0)
+                    handed = TrackedCapture(captured, tracked, (time.perf_counter() - started) * 1000.0, started)
                 else:
-                    handed = TrackedCapture(captured, item, 0.0)
+                    handed = TrackedCapture(captured, item, 0.0, time.perf_counter())
                 if not self._hand_over(handed):
                     return
         except BaseException as error:  # raised in the worker, which reports it to the user

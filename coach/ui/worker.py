@@ -442,6 +442,11 @@ class LiveWorker(QThread):
         self.processing_ms: list[float] = []  # per frame: tracking + analysis, or the slower of the two when tracking ahead
         self.tracking_ms: list[float] = []  # per frame: tracking alone (0 for a recorded frame)
         self.analysis_ms: list[float] = []  # per frame: the pipeline after tracking
+        # Per frame, where its capture → paint time goes before the GUI thread: waiting in the capture
+        # slot for the tracker, and from the end of tracking until it is sent to the window (waiting
+        # for the worker to take it, the analysis, the conversion for painting).
+        self.waited_ms: list[float] = []
+        self.to_window_ms: list[float] = []
         self.processed_at: list[float] = []  # perf_counter when each frame was done, for sustained fps
         self.mode_changed_at: list[float] = []  # perf_counter of each step to lighter tracking
         self.outcome: SessionOutcome | None = None
@@ -587,6 +592,8 @@ class LiveWorker(QThread):
                 if self._paused:
                     continue
                 result = self._analyse(pipeline, handed.tracked, handed.tracking_ms)
+                tracked_at = handed.tracking_started_at + handed.tracking_ms / 1000.0
+                self.waited_ms.append((handed.tracking_started_at - captured.captured_at) * 1000.0)
             else:
                 taken = self._slot.take(STOP_POLL_S)
                 if taken is None:
@@ -596,12 +603,16 @@ class LiveWorker(QThread):
                 captured = taken
                 if self._paused:
                     continue
+                self.waited_ms.append((time.perf_counter() - captured.captured_at) * 1000.0)
                 result = self._process(pipeline, captured.item)
+                tracked_at = self.processed_at[-1] - self.analysis_ms[-1] / 1000.0
             self._history.add(result.new_strokes)
             if tracker is not None and isinstance(captured.item, Frame):
                 self._adapt(tracker)
             image = captured.item.image if isinstance(captured.item, Frame) else None
-            self.frame_ready.emit(result, bgr_to_qimage(image) if image is not None else None, captured.captured_at)
+            picture = bgr_to_qimage(image) if image is not None else None
+            self.to_window_ms.append((time.perf_counter() - tracked_at) * 1000.0)
+            self.frame_ready.emit(result, picture, captured.captured_at)
             self._maybe_emit_steps_done(pipeline, result)
             if result.progress is not None and result.progress.finished and not self._routine_reported:
                 self._routine_reported = True
