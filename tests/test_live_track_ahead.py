@@ -94,3 +94,61 @@ def test_stopping_midway_leaves_no_tracking_thread_and_keeps_the_frames_analysed
     assert worker.outcome is not None and worker.outcome.reason == "stopped" and worker.outcome.partial
     assert worker.outcome.report["frames"] == 10
     assert tracking_threads() == []
+
+
+def test_a_lossless_slot_hands_over_every_frame_in_order_and_a_normal_one_keeps_the_newest(portrait_path: Path) -> None:
+    import time
+
+    import cv2
+
+    from coach.types import Frame
+    from coach.ui.worker import Captured, LatestFrameSlot
+
+    image = cv2.imread(str(portrait_path))
+    for lossless in (True, False):
+        slot = LatestFrameSlot(lossless=lossless)
+
+        def produce(slot: LatestFrameSlot = slot) -> None:
+            for index in range(6):
+                slot.put(Captured(Frame(index, index / 30.0, image), time.perf_counter()))
+            slot.producer_done()
+
+        producer = threading.Thread(target=produce)
+        producer.start()
+        taken: list[int] = []
+        while not slot.exhausted:
+            time.sleep(0.02)  # a consumer slower than the producer
+            captured = slot.take(0.05)
+            if captured is not None:
+                taken.append(captured.item.index)
+        producer.join(5.0)
+        if lossless:
+            assert taken == [0, 1, 2, 3, 4, 5] and slot.dropped == 0
+        else:
+            assert taken[-1] == 5 and taken == sorted(taken) and slot.dropped == 6 - len(taken) > 0
+
+
+def test_a_tracking_error_reaches_the_worker_after_the_thread_ends(portrait_path: Path) -> None:
+    """A real tracker closed under the thread (as when the window closes mid-frame) fails its next
+    frame: ``take`` raises that error in the worker, and the thread is gone."""
+    import time
+
+    import cv2
+
+    from coach.perception import create_tracker
+    from coach.types import Frame
+    from coach.ui.tracking_thread import TrackingThread
+    from coach.ui.worker import Captured, LatestFrameSlot
+
+    tracker = create_tracker(mode="video")
+    tracker.close()
+    slot = LatestFrameSlot()
+    tracking = TrackingThread(slot, tracker)
+    tracking.start()
+    slot.put(Captured(Frame(0, 0.0, cv2.imread(str(portrait_path))), time.perf_counter()))
+    with pytest.raises(RuntimeError, match="after close"):
+        for _ in range(100):
+            tracking.take(0.05)
+    tracking.join(5.0)
+    assert not tracking.is_alive() and tracking.finished
+    tracking.close()
