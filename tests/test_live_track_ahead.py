@@ -83,7 +83,7 @@ def test_stopping_midway_leaves_no_tracking_thread_and_keeps_the_frames_analysed
     from coach.ui.worker import LiveWorker, SourceSpec
 
     worker = LiveWorker(SourceSpec(path=media_dir / CIRCLE_CLIP), out_dir=tmp_path / "stopped", write_html=False,
-                        history=False, adapt_tracking=False, lossless=True)
+                        history=False, adapt_tracking=False, lossless=True, track_ahead=True)
 
     def on_frame(*_: object) -> None:
         if worker.processed == 10:

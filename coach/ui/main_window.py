@@ -260,10 +260,10 @@ class LiveWindow(QMainWindow):
         voice: bool = True,
         voice_player: object | None = None,
         show_summary: bool | None = None,
-        track_ahead: bool = True,
+        track_ahead: bool = False,
     ) -> None:
         super().__init__()
-        self._track_ahead = track_ahead  # tracking overlaps the analysis (coach.ui.tracking_thread); False: serial
+        self._track_ahead = track_ahead  # track on a thread of its own, overlapping the analysis (coach.ui.tracking_thread)
         self._history = history  # store sessions in the history database (--no-history: False)
         from coach.geometry import FaceRegions
 

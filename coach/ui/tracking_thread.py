@@ -15,6 +15,17 @@ the same as tracking and analysing each frame in turn (tests/test_live_track_ahe
 
 The tracker is used by this thread only: a lighter tracking mode chosen by the worker's governor
 is requested here and applied between two frames (``request_mode``).
+
+Measured, it does not pay on two cores, so the live window does not use it by default
+(``LiveWorker(track_ahead=True)`` and ``bench_live.py --track-ahead`` do). Face Mesh and Hands
+already keep both cores busy while a frame is tracked, and the analysis is small (1.5–2 ms of a
+25–35 ms frame), while a fourth thread wanting Python's lock (beside the window, the Hands helper
+and the worker) slowed tracking and the analysis: in five interleaved pairs of ``bench_live.py``
+(load 2–3 from other work; medians) tracking took 35.2 ms a frame instead of 27.5, the analysis
+p95 7.4 ms instead of 3.3, 26.6 fps were processed instead of 28.0, and capture → paint p95 was
+92 ms instead of 82. (Before the frame conversion for painting left the lock free, overlapping hid
+that 3 ms hold and measured slightly better: 27–30 fps against 26–29.) It may pay on a machine with
+a core to spare.
 """
 
 from __future__ import annotations

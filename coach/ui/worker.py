@@ -405,14 +405,15 @@ class LiveWorker(QThread):
         history: bool = True,
         adapt_tracking: bool = True,
         make_governor: "Callable[[float], TrackingGovernor] | None" = None,
-        track_ahead: bool = True,
+        track_ahead: bool = False,
         lossless: bool = False,
     ) -> None:
         """``adapt_tracking``: make tracking lighter when frames take longer than the source's frame
         interval; ``make_governor`` builds the judge from the source's fps (default
         ``TrackingGovernor(fps)``; tests pass a quicker one). ``track_ahead``: track the next frame on
-        a thread of its own while this one analyses the last (coach.ui.tracking_thread); without it,
-        each frame is tracked then analysed here, the reference order. ``lossless``: every captured
+        a thread of its own while this one analyses the last (coach.ui.tracking_thread); by default
+        each frame is tracked then analysed here, which measured better on two cores (see that
+        module's docstring). ``lossless``: every captured
         frame is processed, none replaced by a newer one (tests comparing two runs frame for frame)."""
         super().__init__(parent)
         from coach.storage.history_writer import LiveHistory
