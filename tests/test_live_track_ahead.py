@@ -6,6 +6,8 @@ the worker analyses the frame before it; and that thread is gone when the sessio
 The worker's ``run`` is called on the test's own thread (no QThread started), as in
 test_live_degradation.py, so this runs in the main test process. The capture slot is lossless
 here (every frame processed, none replaced by a newer one), so both runs see the same frames.
+The window itself tracks in turn by default (tracking ahead measured slower on two cores; see
+coach/ui/tracking_thread.py), so this keeps the option honest for a machine with a core to spare.
 """
 
 from __future__ import annotations
