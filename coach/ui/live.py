@@ -42,7 +42,7 @@ class LiveTimingSummary:
     dropped_share: float
     gui_p50_ms: float  # GUI thread per painted frame (frame hand-over + paint)
     gui_p95_ms: float
-    processing_p50_ms: float  # the pipeline's own time per frame, on the worker
+    processing_p50_ms: float  # the worker's time per frame: tracking + analysis (the slower of the two when tracking runs ahead)
     processing_p95_ms: float
 
     def lines(self) -> list[str]:

@@ -260,8 +260,10 @@ class LiveWindow(QMainWindow):
         voice: bool = True,
         voice_player: object | None = None,
         show_summary: bool | None = None,
+        track_ahead: bool = False,
     ) -> None:
         super().__init__()
+        self._track_ahead = track_ahead  # track on a thread of its own, overlapping the analysis (coach.ui.tracking_thread)
         self._history = history  # store sessions in the history database (--no-history: False)
         from coach.geometry import FaceRegions
 
@@ -477,6 +479,7 @@ class LiveWindow(QMainWindow):
             out_dir=self._out_dir if self._out_dir is not None else default_out_dir(),
             write_html=self._write_html,
             history=self._history,
+            track_ahead=self._track_ahead,
         )
         worker.frame_ready.connect(self._on_frame)
         worker.timing_changed.connect(self._on_timing)

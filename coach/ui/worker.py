@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from coach.perception import LandmarkTracker
     from coach.pipeline import Pipeline
     from coach.storage.profiles import Profile
+    from coach.ui.tracking_thread import TrackingThread
     from coach.technique import Technique
 
 logger = logging.getLogger(__name__)
@@ -132,8 +133,9 @@ class LatestFrameSlot:
     This is how "newest frame wins" is enforced without the producer ever waiting on the consumer.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, lossless: bool = False) -> None:
         self._condition = threading.Condition()
+        self._lossless = lossless
         self._item: Captured | None = None
         self._producer_done = False
         self._closed = False
@@ -141,7 +143,11 @@ class LatestFrameSlot:
         self.dropped = 0
 
     def put(self, captured: Captured) -> None:
+        """Replace a waiting frame (counted as dropped); a ``lossless`` slot waits until it is taken
+        instead (a test comparing two runs frame for frame: every frame is processed)."""
         with self._condition:
+            while self._lossless and self._item is not None and not self._closed:
+                self._condition.wait(STOP_POLL_S)
             if self._closed:
                 return
             if self._item is not None:
@@ -156,6 +162,8 @@ class LatestFrameSlot:
             if self._item is None and not self._producer_done and not self._closed:
                 self._condition.wait(timeout_s)
             item, self._item = self._item, None
+            if item is not None and self._lossless:
+                self._condition.notify_all()  # a producer waiting to put the next frame
             return item
 
     def discard(self) -> None:
@@ -331,11 +339,22 @@ def bgr_to_qimage(image: np.ndarray) -> QImage:
     Converting on the worker keeps the GUI thread to a plain copy when it paints (about 0.3 ms
     instead of 1.6 ms for a 640×480 frame scaled into the window). The result owns its pixels, so
     it outlives the array and can cross threads.
+
+    OpenCV converts (BGR → BGRA, which is RGB32's byte order on a little-endian machine, alpha 255)
+    and releases Python's lock while it does; Qt's own ``convertToFormat`` held the lock for the
+    whole conversion, about 3 ms a frame of a busy live window (Qt splits a large conversion over
+    its thread pool and waits for it), and the GUI thread could not paint meanwhile.
     """
-    contiguous = np.ascontiguousarray(image)
-    height, width = contiguous.shape[:2]
-    view = QImage(contiguous.data, width, height, contiguous.strides[0], QImage.Format.Format_BGR888)
-    return view.convertToFormat(QImage.Format.Format_RGB32)
+    import cv2
+
+    if sys.byteorder != "little" or image.ndim != 3 or image.shape[2] != 3:
+        contiguous = np.ascontiguousarray(image)
+        height, width = contiguous.shape[:2]
+        view = QImage(contiguous.data, width, height, contiguous.strides[0], QImage.Format.Format_BGR888)
+        return view.convertToFormat(QImage.Format.Format_RGB32)
+    bgra = cv2.cvtColor(image, cv2.COLOR_BGR2BGRA)
+    height, width = bgra.shape[:2]
+    return QImage(bgra.data, width, height, bgra.strides[0], QImage.Format.Format_RGB32).copy()
 
 
 def user_message(error: BaseException) -> str:
@@ -386,10 +405,16 @@ class LiveWorker(QThread):
         history: bool = True,
         adapt_tracking: bool = True,
         make_governor: "Callable[[float], TrackingGovernor] | None" = None,
+        track_ahead: bool = False,
+        lossless: bool = False,
     ) -> None:
         """``adapt_tracking``: make tracking lighter when frames take longer than the source's frame
         interval; ``make_governor`` builds the judge from the source's fps (default
-        ``TrackingGovernor(fps)``; tests pass a quicker one)."""
+        ``TrackingGovernor(fps)``; tests pass a quicker one). ``track_ahead``: track the next frame on
+        a thread of its own while this one analyses the last (coach.ui.tracking_thread); by default
+        each frame is tracked then analysed here, which measured better on two cores (see that
+        module's docstring). ``lossless``: every captured
+        frame is processed, none replaced by a newer one (tests comparing two runs frame for frame)."""
         super().__init__(parent)
         from coach.storage.history_writer import LiveHistory
 
@@ -405,15 +430,24 @@ class LiveWorker(QThread):
         self._commands: collections.deque[Command] = collections.deque()
         self._commands_lock = threading.Lock()
         self._stop_requested = threading.Event()
-        self._slot = LatestFrameSlot()
+        self._slot = LatestFrameSlot(lossless=lossless)
         self._capture: CaptureThread | None = None
+        self._track_ahead = track_ahead
+        self._tracking: "TrackingThread | None" = None
         self._paused = False
         self._routine_reported = False
         self._progress_key: tuple[object, ...] | None = None
         self._recent: collections.deque[tuple[float, float]] = collections.deque()  # (finished_at, ms)
         self._last_timing_emit = 0.0
         self.processed = 0
-        self.processing_ms: list[float] = []
+        self.processing_ms: list[float] = []  # per frame: tracking + analysis, or the slower of the two when tracking ahead
+        self.tracking_ms: list[float] = []  # per frame: tracking alone (0 for a recorded frame)
+        self.analysis_ms: list[float] = []  # per frame: the pipeline after tracking
+        # Per frame, where its capture → paint time goes before the GUI thread: waiting in the capture
+        # slot for the tracker, and from the end of tracking until it is sent to the window (waiting
+        # for the worker to take it, the analysis, the conversion for painting).
+        self.waited_ms: list[float] = []
+        self.to_window_ms: list[float] = []
         self.processed_at: list[float] = []  # perf_counter when each frame was done, for sustained fps
         self.mode_changed_at: list[float] = []  # perf_counter of each step to lighter tracking
         self.outcome: SessionOutcome | None = None
@@ -426,6 +460,9 @@ class LiveWorker(QThread):
         with self._commands_lock:
             self._commands.append(command)
         self._slot.wake()
+        tracking = self._tracking
+        if tracking is not None:
+            tracking.wake()
 
     def stop(self) -> None:
         """Ask the worker to end: the capture thread stops and closes the camera at once."""
@@ -497,6 +534,11 @@ class LiveWorker(QThread):
             pipeline = self._new_pipeline(self._technique, tracker)
             if self._stop_requested.is_set():  # closed while the camera was opening
                 return
+            if self._track_ahead:
+                from coach.ui.tracking_thread import TrackingThread
+
+                self._tracking = TrackingThread(self._slot, tracker)
+                self._tracking.start()
             capture = CaptureThread(opened, self._slot)
             capture.start()
             self._capture = capture
@@ -520,6 +562,9 @@ class LiveWorker(QThread):
                 capture.join(1.0)
             elif opened is not None:  # opened, but failed or stopped before capture took it over
                 opened.close()
+            if self._tracking is not None:
+                self._slot.close()
+                self._tracking.close()  # before the tracker closes: the thread must be done with it
             if pipeline is not None:
                 self._finish(pipeline, reason)
             self._history.close()
@@ -538,19 +583,37 @@ class LiveWorker(QThread):
     def _loop(self, pipeline: "Pipeline", tracker: "LandmarkTracker | None") -> "Pipeline":
         while not self._stop_requested.is_set():
             pipeline = self._apply_commands(pipeline, tracker)
-            captured = self._slot.take(STOP_POLL_S)
-            if captured is None:
-                if self._slot.exhausted:
-                    break
-                continue
-            if self._paused:
-                continue
-            result = self._process(pipeline, captured.item)
+            if self._tracking is not None:
+                handed = self._tracking.take(STOP_POLL_S)
+                if handed is None:
+                    if self._tracking.finished:
+                        break
+                    continue
+                captured = handed.captured
+                if self._paused:
+                    continue
+                result = self._analyse(pipeline, handed.tracked, handed.tracking_ms)
+                tracked_at = handed.tracking_started_at + handed.tracking_ms / 1000.0
+                self.waited_ms.append((handed.tracking_started_at - captured.captured_at) * 1000.0)
+            else:
+                taken = self._slot.take(STOP_POLL_S)
+                if taken is None:
+                    if self._slot.exhausted:
+                        break
+                    continue
+                captured = taken
+                if self._paused:
+                    continue
+                self.waited_ms.append((time.perf_counter() - captured.captured_at) * 1000.0)
+                result = self._process(pipeline, captured.item)
+                tracked_at = self.processed_at[-1] - self.analysis_ms[-1] / 1000.0
             self._history.add(result.new_strokes)
             if tracker is not None and isinstance(captured.item, Frame):
                 self._adapt(tracker)
             image = captured.item.image if isinstance(captured.item, Frame) else None
-            self.frame_ready.emit(result, bgr_to_qimage(image) if image is not None else None, captured.captured_at)
+            picture = bgr_to_qimage(image) if image is not None else None
+            self.to_window_ms.append((time.perf_counter() - tracked_at) * 1000.0)
+            self.frame_ready.emit(result, picture, captured.captured_at)
             self._maybe_emit_steps_done(pipeline, result)
             if result.progress is not None and result.progress.finished and not self._routine_reported:
                 self._routine_reported = True
@@ -559,17 +622,36 @@ class LiveWorker(QThread):
         return pipeline
 
     def _process(self, pipeline: "Pipeline", item: CaptureItem) -> FrameResult:
+        """Track (a camera or clip frame) and analyse, one after the other, on this thread."""
         started = time.perf_counter()
-        result = pipeline.process_frame(item) if isinstance(item, Frame) else pipeline.process_tracked(item)
+        tracked = pipeline.tracker.track(item) if isinstance(item, Frame) else item
+        tracked_at = time.perf_counter()
+        result = pipeline.process_tracked(tracked, started=started)
         finished = time.perf_counter()
-        elapsed_ms = (finished - started) * 1000.0
+        self._count(finished, (tracked_at - started) * 1000.0, (finished - tracked_at) * 1000.0, serial=True)
+        return result
+
+    def _analyse(self, pipeline: "Pipeline", tracked: TrackedFrame, tracking_ms: float) -> FrameResult:
+        """Analyse a frame the tracking thread tracked (it is already tracking the next one)."""
+        started = time.perf_counter()
+        result = pipeline.process_tracked(tracked)
+        finished = time.perf_counter()
+        self._count(finished, tracking_ms, (finished - started) * 1000.0, serial=False)
+        return result
+
+    def _count(self, finished: float, tracking_ms: float, analysis_ms: float, serial: bool) -> None:
+        """One processed frame's figures. Its time per frame, what the governor judges and the
+        status line shows: tracking + analysis when serial; tracking ahead, the slower of the two
+        (the two stages overlap, so that is what limits the frame rate)."""
+        elapsed_ms = tracking_ms + analysis_ms if serial else max(tracking_ms, analysis_ms)
         self.processed += 1
         self.processing_ms.append(elapsed_ms)
+        self.tracking_ms.append(tracking_ms)
+        self.analysis_ms.append(analysis_ms)
         self.processed_at.append(finished)
         self._recent.append((finished, elapsed_ms))
         while self._recent and finished - self._recent[0][0] > TIMING_WINDOW_S:
             self._recent.popleft()
-        return result
 
     def _adapt(self, tracker: "LandmarkTracker") -> None:
         """Lighter tracking when frames keep taking longer than the source's frame interval."""
@@ -582,7 +664,10 @@ class LiveWorker(QThread):
         if mode is not None:
             logger.warning("live: %.1f ms per frame (median) is over the %.1f ms budget; tracking mode %s",
                            self._governor.judged_ms, self._governor.budget_ms, mode.name)
-            set_mode(mode)
+            if self._tracking is not None:
+                self._tracking.request_mode(mode)  # applied on the tracking thread, before its next frame
+            else:
+                set_mode(mode)
             self.mode_changed_at.append(time.perf_counter())
             self.tracking_mode_changed.emit(mode.user_message)
 
@@ -618,6 +703,8 @@ class LiveWorker(QThread):
                 self._paused = command.paused
                 if self._capture is not None:
                     self._capture.set_paused(command.paused)
+                if self._tracking is not None:
+                    self._tracking.set_paused(command.paused)
                 if command.paused:
                     self._slot.discard()
             elif isinstance(command, SkipStep):
