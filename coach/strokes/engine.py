@@ -62,7 +62,7 @@ from coach.geometry.face_frame import FacePose, image_to_face_between, moved_pos
 from coach.geometry.hull import share_under_hand
 from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
-from coach.strokes.glides import path_length, still_bounds, time_leg, traced_length
+from coach.strokes.glides import LegTiming, path_length, still_bounds, time_leg, traced_length
 from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_knead, find_run, rhythm_amplitude
 from coach.strokes.signals import gradient, median, pad_edge, savgol_centre_weights
 from coach.technique.directions import circle_direction, glide_direction
@@ -191,6 +191,7 @@ LIFT_END_SLOW_SHARE = 0.3
 LIFT_END_BASE_SAMPLES = (4, 13)
 MIN_GLIDE_FU = 0.1  # 9 mm: shorter travel is a wobble or a landing slide
 MIN_GLIDE_S = 0.15
+MIN_SEEN_SHARE = 0.5  # a glide's onset is placed before its slide's first sample only when the samples cover at least this share of its fitted progress (the rest is extrapolation)
 MAX_GLIDE_FU_S = 1.2  # 11 cm/s, half again the fastest glide any technique asks for (0.8): faster is the hand travelling
 MIN_STRAIGHTNESS = 0.7  # chord / path: a glide is nearly straight; half a circle is 0.64
 MAX_LEG_S = 8.0
@@ -235,6 +236,21 @@ HOLD_RADIUS_FU = 0.05  # 4.5 mm: a pressing finger's drift and tremor
 MIN_HOLD_S = 1.0
 HOLD_RESUME_S = 0.4  # a finger back on its spot this soon goes on holding
 HOLD_UPDATE_S = 0.25
+
+
+def _with_unseen_start(timing: LegTiming, length: float, first_s: float, stop_s: float) -> tuple[float, float]:
+    """A glide's length and onset when its fitted onset lies before the slide's first sample.
+
+    A glide starts slowly (its speed rises from rest), so its first tenth of a second or two is often
+    taken for rest and left out of the slide; the fitted speed shape still places the onset where
+    the speed crossed 10 % of its peak. The convention measures from there: the length the samples
+    show is scaled by the share of the fitted progress they cover (measured from ``first_s``), as
+    long as they cover at least MIN_SEEN_SHARE of it (else the samples are kept as they are)."""
+    whole = timing.progress_at(stop_s) - timing.progress_at(timing.onset_s)
+    seen = timing.progress_at(stop_s) - timing.progress_at(first_s)
+    if whole <= 0 or seen < MIN_SEEN_SHARE * whole:
+        return length, first_s
+    return length * whole / seen, timing.onset_s
 
 
 def _clamp(value: float, low: float, high: float) -> float:
@@ -1316,6 +1332,10 @@ class StrokeEngine:
         if duration < MIN_GLIDE_S:
             return _rejected(track.hand, times, "brief", duration)
         length, ends = path_length(times, points, onset, stop)
+        traced_part = length  # (what the samples show, for the straightness)
+        if timing.onset_s < onset - 0.5 * DT:
+            length, onset = _with_unseen_start(timing, length, onset, stop)
+            duration = stop - onset
         if length < MIN_GLIDE_FU:
             return _rejected(track.hand, times, "short", length)
         speed = length / duration
@@ -1328,7 +1348,7 @@ class StrokeEngine:
         if len(path) < 4:
             return None
         # Straightness from the traced shape (hooks and S-bends show), speed from the single bow.
-        straightness = float(np.hypot(*(ends[1] - ends[0]))) / max(traced_length(path, ends), length, 1e-9)
+        straightness = float(np.hypot(*(ends[1] - ends[0]))) / max(traced_length(path, ends), traced_part, 1e-9)
         if straightness < MIN_STRAIGHTNESS:
             track.other_leg_s = stop
             return _rejected(track.hand, times, "curved", straightness)

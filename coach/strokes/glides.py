@@ -65,6 +65,13 @@ class LegTiming:
     stop_s: float
     shape: str
     fit_error: float  # rms residual over the progress range (0 perfect, ~0.3 no fit at all)
+    fit_start_s: float = 0.0  # the fitted shape spans fit_start_s .. fit_start_s + fit_duration_s
+    fit_duration_s: float = 1.0
+
+    def progress_at(self, moment: float) -> float:
+        """The fitted shape's progress (0 at its start, 1 at its end) at a moment."""
+        shape = next(shape for shape in speed_shapes() if shape.name == self.shape)
+        return float(np.interp((moment - self.fit_start_s) / self.fit_duration_s, shape.tau, shape.progress))
 
 
 @lru_cache(maxsize=1)
@@ -171,6 +178,8 @@ def time_leg(times: np.ndarray, progress: np.ndarray) -> LegTiming:
         stop_s=float(start[winner] + shape.stop_tau * duration[winner]),
         shape=shape.name,
         fit_error=float(np.sqrt(max(float(best_residual[winner]), 0.0) / len(p))) / travel,
+        fit_start_s=float(start[winner]),
+        fit_duration_s=float(duration[winner]),
     )
 
 
