@@ -99,11 +99,12 @@ mouth and jaw move too)."""
 FLOW_ANCHOR_S = 10.0  # while carried, a pull toward the fit this slow keeps the flow's own small drift from adding up over a long session (0.01 FU/s for a 0.1 FU offset: jitter)
 FLOW_AGREE_FU = 0.05
 """While the face frame is carried by the head's motion, a fit of Face Mesh that lies within this
-of it (4–5 mm, at the eye corners, nose and chin) is sound, and the carried frame is pulled to it
-within FLOW_AGREE_PULL_S, so the flow's own error (0.002–0.003 FU a frame, bench_face_motion) does
-not add up over a series of strokes. A fit dragged by a hand on the skin (the case the flow is
-for) moves with the finger, 0.2–0.7 FU/s, and is past this within a few frames; that one share of
-the way it was followed first stays under this too. Chosen on the tuning sets (0.03–0.08 tried)."""
+of it (4–5 mm, at the eye corners, up the forehead and down toward the mouth) is sound, and the
+carried frame is pulled to it within FLOW_AGREE_PULL_S, so the flow's own error (0.002–0.003 FU a
+frame, bench_face_motion) does not add up over a series of strokes. A fit dragged by a hand on the
+skin (the case the flow is for) moves with the finger, 0.2–0.7 FU/s, and leaves this band within a
+few frames, over which the carried frame follows it a fifteenth of the way a frame. Chosen on the
+tuning sets (0.03–0.08 tried)."""
 FLOW_AGREE_PULL_S = 0.5
 _AGREEMENT_PROBES_FU = np.array([[-0.5, 0.0], [0.5, 0.0], [0.0, 0.8], [0.0, -0.6]])  # the eye corners, up the forehead, down toward the mouth
 BRIDGE_WAIT_S = 0.5  # wait this long for the face to come back and bridge the points; after that, go on with the stand-in pose
