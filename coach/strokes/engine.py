@@ -1333,13 +1333,14 @@ class StrokeEngine:
         if duration < MIN_GLIDE_S:
             return _rejected(track.hand, times, "brief", duration)
         length, ends = path_length(times, points, onset, stop)
-        traced_part = length  # (what the samples show, for the straightness)
+        # Whether this is a glide is judged on what the samples show; its speed and start, by the
+        # convention, from the onset (which the fit may place before the first sample).
+        measured_length, measured_onset = length, onset
         if timing.onset_s < onset - 0.5 * DT:
-            length, onset = _with_unseen_start(timing, length, onset, stop)
-            duration = stop - onset
+            measured_length, measured_onset = _with_unseen_start(timing, length, onset, stop)
         if length < MIN_GLIDE_FU:
             return _rejected(track.hand, times, "short", length)
-        speed = length / duration
+        speed = measured_length / (stop - measured_onset)
         if speed > MAX_GLIDE_FU_S:
             track.other_leg_s = stop
             return _rejected(track.hand, times, "fast", speed)
@@ -1349,7 +1350,7 @@ class StrokeEngine:
         if len(path) < 4:
             return None
         # Straightness from the traced shape (hooks and S-bends show), speed from the single bow.
-        straightness = float(np.hypot(*(ends[1] - ends[0]))) / max(traced_length(path, ends), traced_part, 1e-9)
+        straightness = float(np.hypot(*(ends[1] - ends[0]))) / max(traced_length(path, ends), length, 1e-9)
         if straightness < MIN_STRAIGHTNESS:
             track.other_leg_s = stop
             return _rejected(track.hand, times, "curved", straightness)
@@ -1384,7 +1385,7 @@ class StrokeEngine:
         moving = np.hypot(*gradient(path, path_times).T)
         regularity = _clamp(float(1.0 - np.std(moving) / max(float(np.mean(moving)), 1e-9)), 0.0, 1.0)
         stroke = self._stroke(track.hand, path_times, path, "glide", direction, speed, 1, None, regularity,
-                              confidence, self._new_id(), True, start_s=onset, end_s=stop)
+                              confidence, self._new_id(), True, start_s=measured_onset, end_s=stop)
         track.glides.append(_Glide(direction_vector, speed, lift, stop, stroke))
         if track.hold is not None and track.hold.stroke_id is None and buffer.t[track.hold.start] < stop:
             track.hold = None  # the finger was still sliding: a hold can only begin where the glide stopped
