@@ -125,6 +125,7 @@ def _command_replay(args: argparse.Namespace) -> int:
             write_html=not args.no_html,
             progress=progress,
             history=not args.no_history,
+            interrupts=args.interrupts,
         )
     finally:
         progress.close()

@@ -12,13 +12,14 @@ failed or killed run leaves the previous report as it was and never a half-writt
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coach.errors import RecordingError, SourceError
-from coach.interrupts import SignalHold, interruption_behind
+from coach.interrupts import InterruptGuard, SignalHold, interruption_behind
 from coach.outputs import ReportStage, refuse_input_overwrite
 from coach.recording import is_recording_path
 from coach.report.json_report import build_report, write_json_report
@@ -146,11 +147,16 @@ def run_replay(
     progress: ProgressCallback | None = None,
     history: bool = True,
     track_ahead: bool = True,
+    interrupts: InterruptGuard | None = None,
 ) -> ReplayOutcome:
     """Run one clip through the pipeline and write report.json (+ report.html, annotated.mp4).
 
     ``track_ahead=False`` tracks and analyses each frame in turn on this thread: the reference order
     the default (tracking on its own thread, ahead of the analysis) must match, result for result.
+    ``interrupts`` (the CLI's guard) holds a signal back while a frame is drawn with Qt and raises
+    it once the frame is done: an exception raised inside the binding's argument conversion comes
+    out as ``SystemError`` (sometimes without the interruption as its context), and a frame cut
+    midway would be missing from the video although the report counts it.
     With ``history`` the session is also stored in the history database (see coach.storage.history).
     The files appear in ``out_dir`` together when the run completes (or is interrupted, with a
     partial report); until then a previous report there is untouched. Raises CoachError (one line)
@@ -195,7 +201,8 @@ def run_replay(
                     for tracked in clip.frames:
                         result = pipeline.process_tracked(tracked)
                         if video_writer is not None:
-                            video_writer.write(tracked.image, result)
+                            with nullcontext() if interrupts is None else interrupts.deferred():
+                                video_writer.write(tracked.image, result)
                         done += 1
                         if progress is not None:
                             progress(done, clip.total_frames, result.tracked.timestamp_s)

@@ -214,3 +214,34 @@ def test_a_signal_that_lands_inside_a_qt_call_stops_the_replay_cleanly(workspace
     report = json.loads((out / "report.json").read_text())
     assert report["partial"] is True and "SIGTERM" in report["partial_reason"], report["partial_reason"]
     assert playable_frames(out / "annotated.mp4") == 19
+
+
+def test_a_signal_that_arrives_while_a_frame_is_drawn_waits_for_the_frame(workspace: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """The signal is not raised inside the drawing at all: it is held until the frame is written,
+    then stops the replay. So the video holds every frame the partial report counts (a frame cut
+    midway used to be counted but missing, or to fail inside Qt as above). The signal is sent from
+    inside the 20th frame's drawing, where Python would otherwise raise it at once."""
+    from coach.cli import main as coach_main
+    from coach.render.video import AnnotatedVideoWriter
+
+    drawn = AnnotatedVideoWriter.write
+    calls = {"count": 0}
+
+    def signalled_while_drawing(self: AnnotatedVideoWriter, image, result) -> None:  # type: ignore[no-untyped-def]
+        calls["count"] += 1
+        if calls["count"] == 20:
+            os.kill(os.getpid(), signal.SIGTERM)
+        drawn(self, image, result)
+
+    monkeypatch.setattr(AnnotatedVideoWriter, "write", signalled_while_drawing)
+    out = tmp_path / "report"
+    code = coach_main(["replay", str(workspace / "session.jsonl"), "--out", str(out), "--quiet", "--no-html"])
+    captured = capsys.readouterr()
+    assert code == 143, captured.err
+    assert "Traceback" not in captured.err, captured.err
+    report = json.loads((out / "report.json").read_text())
+    assert report["partial"] is True and "SIGTERM" in report["partial_reason"], report["partial_reason"]
+    assert report["frames"] == 20
+    assert playable_frames(out / "annotated.mp4") == 20
