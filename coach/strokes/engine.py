@@ -134,6 +134,16 @@ altogether — the speaker's fist on a microphone at the bottom of the picture m
 learnt as the resting size, made the working hand look three times too large (lifted) for a whole
 set of glides. (0.6 was tried: a gesturing hand below a real chin, 0.64 FU, then counted as on the
 neck; see docs/stroke_engine_tuning.md.)"""
+SAME_PERSON_SHARE = 0.7
+"""A hand whose resting size is under this share of the other hand's (settled) is judged against
+the other's. One person's two hands measure the same at the face's depth (within the few per cent
+of tilt the resting size's low percentile leaves); a "hand" at under 0.7 of the other is not the
+user's own on this face, and against the user's own hand size it is behind the face (BEHIND_RATIO).
+MediaPipe found one in a collar below a real chin at 0.4 of the working hand, in view before the
+working hand: its first, larger readings (0.5-0.6) became its resting size, against which its size
+jitter read as a sure tap run on the neck for four seconds, and the user's real left hand, when it
+came, looked lifted and its glides were lost. The other hand's size is taken as no more than
+RESTING_SIZE_PRIOR_FU (a larger "hand" was nearer the camera than the face)."""
 SIZE_HISTORY = 900  # samples (~30 s) of in-region sizes to learn the resting size from
 EDGE_MARGIN_FU = 0.12
 _EDGE_OFFSETS = np.array([(1, 0), (-1, 0), (0, 1), (0, -1)]) * EDGE_MARGIN_FU
@@ -435,7 +445,8 @@ class _HandTrack:
 
     hand: Handedness
     sizes: deque[float] = field(default_factory=lambda: deque(maxlen=SIZE_HISTORY))
-    resting_size: float = RESTING_SIZE_PRIOR_FU
+    resting_size: float = RESTING_SIZE_PRIOR_FU  # learnt from this hand's own sizes
+    judged_size: float = RESTING_SIZE_PRIOR_FU  # what its sizes are judged against (see SAME_PERSON_SHARE)
     last_raw: tuple[float, np.ndarray, bool, bool] | None = None  # t, values, in_region, fresh
     next_grid_s: float | None = None
     last_seen_s: float | None = None
@@ -479,13 +490,21 @@ class _HandTrack:
         (self.sizes if trusted else self.guessed_sizes).append(size_fu)
         self.sizes_seen += 1
         sizes = self.sizes if len(self.sizes) >= 15 else list(self.sizes) + list(self.guessed_sizes)
-        previous = self.resting_size
         if len(sizes) < 15:
             self.resting_size = min(RESTING_SIZE_PRIOR_FU, min(sizes))
         elif self.sizes_seen % 10 == 0 or len(sizes) == 15:  # (the history stays full after 30 s)
             self.resting_size = float(np.percentile(sizes, 10))
-        if self.resting_size != previous:
-            self._rescale(previous / self.resting_size)
+
+    @property
+    def size_settled(self) -> bool:
+        """Whether the resting size comes from enough sizes read on a face found in the same frame."""
+        return len(self.sizes) >= 15
+
+    def use_resting_size(self, size_fu: float) -> None:
+        """Judge sizes against ``size_fu`` from now on (re-expressing the ratios kept, see _rescale)."""
+        if size_fu != self.judged_size:
+            self._rescale(self.judged_size / size_fu)
+            self.judged_size = size_fu
 
     def _rescale(self, factor: float) -> None:
         """Size ratios kept from before the resting size changed are re-expressed in the new one, so
@@ -611,7 +630,8 @@ class StrokeEngine:
             in_region = self._near_face(point_fu)
             if in_region:
                 track.learn_size(size_fu, trusted=fresh_pose)
-            values = np.array([t, point_fu[0], point_fu[1], size_fu / track.resting_size,
+            track.use_resting_size(self._resting_size(track))
+            values = np.array([t, point_fu[0], point_fu[1], size_fu / track.judged_size,
                                measure.pinch_px / scale, measure.tip_depth_px / scale])
             if track.last_seen_s is not None and t - track.last_seen_s > HAND_GAP_S:
                 events += self._lose(track)
@@ -1785,6 +1805,16 @@ class StrokeEngine:
     def _new_id(self) -> int:
         self._next_id += 1
         return self._next_id - 1
+
+    def _resting_size(self, track: _HandTrack) -> float:
+        """The size ``track``'s hand is judged against: its own resting size, or the other hand's
+        (settled) when its own is under SAME_PERSON_SHARE of that."""
+        other = self._hands["left" if track.hand == "right" else "right"]
+        if not other.size_settled:
+            return track.resting_size
+        # No more than an adult palm at the face's depth: a larger "hand" was nearer the camera.
+        reference = min(other.resting_size, RESTING_SIZE_PRIOR_FU)
+        return reference if track.resting_size < SAME_PERSON_SHARE * reference else track.resting_size
 
     def _near_face(self, point_fu: np.ndarray) -> bool:
         """Inside a face or neck region, or within a finger's width of one.
