@@ -206,13 +206,7 @@ MIN_SEEN_SHARE = 0.5  # a glide's onset is placed before its slide's first sampl
 MAX_GLIDE_FU_S = 1.2  # 11 cm/s, half again the fastest glide any technique asks for (0.8): faster is the hand travelling
 MIN_STRAIGHTNESS = 0.7  # chord / path: a glide is nearly straight; half a circle is 0.64
 MAX_LEG_S = 8.0
-MAX_LIFT_CHANGE = 0.12  # a hand's size swings by up to ~0.08 at the skin (tilting as it circles or turns along the face)
-GLIDE_LIFT_CHANGE = 0.09
-"""A glide stays at the skin's depth: turning along the face changes the hand's size by up to ~0.08.
-A slide over which it grows or shrinks more is the hand rising off the skin as it moves away, or
-coming down (0.10 on real pixels: a hand moving off the jaw to hover nearby, read as a sure glide
-with the 0.12 that MAX_LIFT_CHANGE allows a circling hand). Session 9: real tuning F1 0.941 -> 0.952,
-minjerk 0.961 -> 0.963, synthetic 0.959 -> 0.958."""
+MAX_LIFT_CHANGE = 0.12  # a glide stays at the skin's depth (turning along the face changes the size by up to ~0.08)...
 LANDING_LIFT_CHANGE = 0.08  # a slide as the contact begins or ends (or a hold) whose hand grows or shrinks more than turning along the face does (~0.08) is landing or leaving
 TRIM_LIFT = 0.04  # a slide's samples this much larger than its typical hand size are landing or lifting
 RETURN_WINDOW_S = 3.0  # a leg this soon after a glide, going back, may be its return
@@ -1385,7 +1379,7 @@ class StrokeEngine:
         third = max(2, len(ratios) // 3)
         lift_change = float(median(ratios[-third:]) - median(ratios[:third]))
         at_edge = at_contact_end or leg.start <= START_SAMPLES + LAG
-        if abs(lift_change) > (LANDING_LIFT_CHANGE if at_edge else GLIDE_LIFT_CHANGE):
+        if abs(lift_change) > (LANDING_LIFT_CHANGE if at_edge else MAX_LIFT_CHANGE):
             track.other_leg_s = stop
             return _rejected(track.hand, times, "lands or leaves (size change)", lift_change)
         direction_vector = (ends[1] - ends[0]) / max(float(np.hypot(*(ends[1] - ends[0]))), 1e-9)
