@@ -63,6 +63,21 @@ def glide_direction(start_fu: np.ndarray, end_fu: np.ndarray, side_x: float | No
     "up-out" (22.5°, 67.5°], and so on counter-clockwise. Raises ValueError for a zero displacement,
     which has no direction.
     """
+    angle_deg = _outward_angle_deg(start_fu, end_fu, side_x)
+    # Shift by half a sector so that each sector's upper boundary belongs to it, then bin.
+    sector = math.ceil((angle_deg - 22.5) / 45.0) % 8
+    return GLIDE_DIRECTION_RING[sector]
+
+
+def direction_margin_deg(start_fu: np.ndarray, end_fu: np.ndarray, side_x: float | None = None) -> float:
+    """How far, in degrees, the start→end displacement lies from the nearest sector boundary of
+    ``glide_direction`` (0 on a boundary, 22.5 at a sector's centre). Raises ValueError as it does."""
+    offset = (_outward_angle_deg(start_fu, end_fu, side_x) - 22.5) % 45.0
+    return min(offset, 45.0 - offset)
+
+
+def _outward_angle_deg(start_fu: np.ndarray, end_fu: np.ndarray, side_x: float | None) -> float:
+    """The displacement's angle in the (out, up) plane of the half of the face it is on (see glide_direction)."""
     start = np.asarray(start_fu, dtype=float).reshape(2)
     end = np.asarray(end_fu, dtype=float).reshape(2)
     dx, dy = end - start
@@ -73,10 +88,7 @@ def glide_direction(start_fu: np.ndarray, end_fu: np.ndarray, side_x: float | No
         outward = abs(dx)
     else:
         outward = dx * outward_sign(reference_x)
-    angle_deg = math.degrees(math.atan2(dy, outward))
-    # Shift by half a sector so that each sector's upper boundary belongs to it, then bin.
-    sector = math.ceil((angle_deg - 22.5) / 45.0) % 8
-    return GLIDE_DIRECTION_RING[sector]
+    return math.degrees(math.atan2(dy, outward))
 
 
 def glide_direction_vector(direction: str, side_x: float) -> np.ndarray:
