@@ -115,7 +115,7 @@ def test_replay_killed_at_a_random_moment(workspace: Path, tmp_path: Path, signa
         return
     assert result.returncode == EXIT_CODES[signal_number], (where, result.returncode, result.stderr)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and f"stopped by" in lines[0] and DESCRIPTIONS[signal_number] in lines[0], (where, result.stderr)
+    assert len(lines) == 1 and "stopped by" in lines[0] and DESCRIPTIONS[signal_number] in lines[0], (where, result.stderr)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["report"], where  # no staging folder left
     report = json.loads((out / "report.json").read_text())
     if tree(out) == before:
