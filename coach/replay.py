@@ -12,8 +12,8 @@ failed or killed run leaves the previous report as it was and never a half-writt
 from __future__ import annotations
 
 import logging
-from contextlib import nullcontext
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any

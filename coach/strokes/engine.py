@@ -141,7 +141,7 @@ of tilt the resting size's low percentile leaves); a "hand" at under 0.7 of the 
 user's own on this face, and against the user's own hand size it is behind the face (BEHIND_RATIO).
 MediaPipe found one in a collar below a real chin at 0.4 of the working hand, in view before the
 working hand: its first, larger readings (0.5-0.6) became its resting size, against which its size
-jitter read as a sure tap run on the neck for four seconds, and the user's real left hand, when it
+jitter read as sure tap runs on the neck for six seconds, and the user's real left hand, when it
 came, looked lifted and its glides were lost. The other hand's size is taken as no more than
 RESTING_SIZE_PRIOR_FU (a larger "hand" was nearer the camera than the face)."""
 SIZE_HISTORY = 900  # samples (~30 s) of in-region sizes to learn the resting size from
