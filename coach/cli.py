@@ -155,7 +155,8 @@ def _command_track(args: argparse.Namespace) -> int:
     args.interrupts.allow()
     progress = _Progress("track", enabled=not args.quiet)
     try:
-        stats = track_video_to_recording(args.clip, args.output, progress=lambda done, total: progress(done, total, 0.0))
+        stats = track_video_to_recording(args.clip, args.output, progress=lambda done, total: progress(done, total, 0.0),
+                                         interrupts=args.interrupts)
     finally:
         progress.close()
     if stats.interruption is not None:

@@ -97,6 +97,13 @@ def _inside_import(frame: FrameType | None) -> bool:
     return False
 
 
+def _blocked_on_this_thread(signal_number: int) -> bool:
+    """Whether the calling thread (for a Python signal handler, the main thread) blocks the signal."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return False
+    return signal_number in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
 def _send_again(signal_number: int) -> None:
     os.kill(os.getpid(), signal_number)
 
@@ -113,6 +120,7 @@ class InterruptGuard:
     def __init__(self) -> None:
         self.pending: int | None = None
         self._deferring = True
+        self._held_by_mask: list[int] = []  # signals taken while SignalHold blocked them on this thread
         self._previous: dict[int, object] = {}
         self._listeners: list[Callable[[int], None]] = []
 
@@ -146,6 +154,12 @@ class InterruptGuard:
             listener(signal_number)
         if self._deferring:
             return
+        if _blocked_on_this_thread(signal_number):
+            # A SignalHold blocks it on the main thread (a report is being put in place), but the OS
+            # handed it to another thread of ours (MediaPipe's, the read-ahead): Python still runs this
+            # handler on the main thread. Keep it for the hold instead of raising midway.
+            self._held_by_mask.append(signal_number)
+            return
         if _inside_import(frame):
             # A module imported lazily mid-run (matplotlib for a region lookup, say) must not be
             # left half-initialised: ask again in a moment, when the import is done.
@@ -154,6 +168,11 @@ class InterruptGuard:
             timer.start()
             return
         raise Interrupted(signal_number)
+
+    def take_held(self) -> list[int]:
+        """The signals kept while a SignalHold blocked them (see _handle); forgotten once taken."""
+        held, self._held_by_mask = self._held_by_mask, []
+        return held
 
     def allow(self) -> None:
         """From here on signals interrupt at once; one that came while deferring is raised now."""
@@ -190,11 +209,16 @@ class SignalHold:
     For the short stretch where a run finishes its files (writing a report, renaming it into
     place): a second Ctrl-C there would otherwise throw away work that is seconds from done.
     Does nothing off the main thread or where the OS has no signal masks.
+
+    A mask is per thread: with other threads running, the OS hands a signal to one that does not
+    block it, and Python then runs its handler on the main thread all the same. Given the command's
+    ``guard``, such a signal is kept by the guard (InterruptGuard.take_held) and counted here too.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, guard: InterruptGuard | None = None) -> None:
         self.arrived: list[int] = []
         self._previous: set[int | signal.Signals] | None = None
+        self._guard = guard
 
     def start(self) -> None:
         if self._previous is not None or not hasattr(signal, "pthread_sigmask"):
@@ -210,6 +234,8 @@ class SignalHold:
         for number in sorted(waiting):
             if signal.sigtimedwait([number], 0) is not None:
                 self.arrived.append(int(number))
+        if self._guard is not None:
+            self.arrived += self._guard.take_held()
         signal.pthread_sigmask(signal.SIG_SETMASK, self._previous)
         self._previous = None
 

@@ -59,7 +59,7 @@ import zlib
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -67,6 +67,9 @@ from coach.closing import ClosesOnExit
 from coach.errors import RecordingError
 from coach.outputs import describe_os_error, dumps_json, refuse_input_overwrite, temporary_sibling
 from coach.types import FaceLandmarks, HandLandmarks, TrackedFrame
+
+if TYPE_CHECKING:
+    from coach.interrupts import InterruptGuard
 
 logger = logging.getLogger(__name__)
 
@@ -547,13 +550,15 @@ def track_video_to_recording(
     out_path: str | Path,
     progress: Callable[[int, int | None], None] | None = None,
     mirrored: bool = False,
+    interrupts: InterruptGuard | None = None,
 ) -> TrackingStats:
     """Track every frame of a clip (as fast as possible, video mode, smoothed) into a recording.
 
     ``progress(done, total)`` is called after each frame; ``total`` is the container's frame count
     (an estimate, or None when unknown). Interrupting (Ctrl-C, SIGTERM, SIGHUP) keeps a valid
     recording of the frames done so far (none at all when no frame was done) and says so in the
-    returned stats. The output appears under its name only when it is complete. Raises
+    returned stats (``interrupts``, the CLI's guard, also catches a signal the OS hands to one of
+    MediaPipe's threads while the file is being put in place). The output appears under its name only when it is complete. Raises
     ``SourceError`` for a bad clip, ``RecordingError`` for a bad output.
     """
     from coach.interrupts import SignalHold, describe_signal, exit_code_for, interruption_of
@@ -598,7 +603,7 @@ def track_video_to_recording(
                 writer.abandon()
                 raise
             frames = writer.frames_written  # an interrupt can land between a frame's write and its count
-            with SignalHold() as finishing:
+            with SignalHold(interrupts) as finishing:
                 finishing.start()  # a signal now waits until the file has its name
                 if frames:
                     writer.close()

@@ -174,7 +174,7 @@ def run_replay(
     partial_reason: str | None = None
     exit_code = 0
     names: dict[str, str] = {}
-    finishing = SignalHold()
+    finishing = SignalHold(interrupts)
     with ReportStage(out_dir) as stage:
         clip = _open_clip(input_path, track_ahead)
         try:

@@ -244,3 +244,34 @@ def test_a_signal_that_arrives_while_a_frame_is_drawn_waits_for_the_frame(worksp
     assert report["partial"] is True and "SIGTERM" in report["partial_reason"], report["partial_reason"]
     assert report["frames"] == 20
     assert playable_frames(out / "annotated.mp4") == 20
+
+
+def test_a_signal_the_os_hands_to_another_thread_waits_while_the_report_is_put_in_place() -> None:
+    """SignalHold blocks the signals on the main thread while a finished run's files are put in
+    place; but a mask is per thread, and with MediaPipe's (or the read-ahead's) threads running the
+    OS hands a signal to one of them, and Python runs its handler on the main thread all the same.
+    It used to raise there, midway through writing the report. Now the guard keeps it for the hold."""
+    import threading
+
+    from coach.interrupts import Interrupted, InterruptGuard, SignalHold
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)  # started before the hold: it does not block the signal
+    other.start()
+    raised: BaseException | None = None
+    try:
+        with InterruptGuard() as guard:
+            guard.allow()
+            try:
+                with SignalHold(guard) as hold:
+                    hold.start()
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    for _ in range(40):  # the handler runs on this thread meanwhile
+                        time.sleep(0.005)
+            except Interrupted as error:
+                raised = error
+    finally:
+        stop.set()
+    assert raised is None, "the signal was raised while the report was being put in place"
+    assert hold.arrived == [signal.SIGTERM]
+    assert guard.pending == signal.SIGTERM
