@@ -7,6 +7,7 @@ Library code below this module logs; only this module prints.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
 import logging
 import os
@@ -129,6 +130,9 @@ def _command_replay(args: argparse.Namespace) -> int:
         )
     finally:
         progress.close()
+    if outcome.exit_code == 0 and args.interrupts.exit_code is not None:
+        # Asked to stop just after the report was in place (the guard held the signal): it is complete.
+        outcome = dataclasses.replace(outcome, exit_code=args.interrupts.exit_code, interrupted=True)
     for line in summary_lines(outcome.report):
         print(line)
     for path in outcome.files.values():
@@ -159,6 +163,9 @@ def _command_track(args: argparse.Namespace) -> int:
                                          interrupts=args.interrupts)
     finally:
         progress.close()
+    if stats.interruption is None and stats.path is not None and args.interrupts.pending is not None:
+        # Asked to stop just after the recording was in place (the guard held the signal): it is complete.
+        stats = dataclasses.replace(stats, interruption=_described(args.interrupts.pending), exit_code=args.interrupts.exit_code)
     if stats.interruption is not None:
         kept = (
             f"{stats.path} holds the {stats.frames} frames tracked so far"

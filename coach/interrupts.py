@@ -97,13 +97,6 @@ def _inside_import(frame: FrameType | None) -> bool:
     return False
 
 
-def _blocked_on_this_thread(signal_number: int) -> bool:
-    """Whether the calling thread (for a Python signal handler, the main thread) blocks the signal."""
-    if not hasattr(signal, "pthread_sigmask"):
-        return False
-    return signal_number in signal.pthread_sigmask(signal.SIG_BLOCK, [])
-
-
 def _send_again(signal_number: int) -> None:
     os.kill(os.getpid(), signal_number)
 
@@ -120,7 +113,8 @@ class InterruptGuard:
     def __init__(self) -> None:
         self.pending: int | None = None
         self._deferring = True
-        self._held_by_mask: list[int] = []  # signals taken while SignalHold blocked them on this thread
+        self._holding = False  # the command is putting its finished work in place: no signal raises any more
+        self._held: list[int] = []  # signals that came since, for the SignalHold to count
         self._previous: dict[int, object] = {}
         self._listeners: list[Callable[[int], None]] = []
 
@@ -152,13 +146,10 @@ class InterruptGuard:
             self.pending = signal_number
         for listener in list(self._listeners):
             listener(signal_number)
-        if self._deferring:
+        if self._holding:
+            self._held.append(signal_number)
             return
-        if _blocked_on_this_thread(signal_number):
-            # A SignalHold blocks it on the main thread (a report is being put in place), but the OS
-            # handed it to another thread of ours (MediaPipe's, the read-ahead): Python still runs this
-            # handler on the main thread. Keep it for the hold instead of raising midway.
-            self._held_by_mask.append(signal_number)
+        if self._deferring:
             return
         if _inside_import(frame):
             # A module imported lazily mid-run (matplotlib for a region lookup, say) must not be
@@ -169,9 +160,18 @@ class InterruptGuard:
             return
         raise Interrupted(signal_number)
 
+    def hold_signals(self) -> None:
+        """From here to the end of the command no signal raises: it finishes its files (SignalHold).
+
+        The OS mask SignalHold sets is the main thread's only. With MediaPipe's or the read-ahead's
+        threads running, the OS hands a signal to one of them, and Python runs this guard's handler
+        on the main thread all the same, whenever that thread next looks: during the hold, or just
+        after it (the work then complete). Either way it is kept (``take_held``), not raised."""
+        self._holding = True
+
     def take_held(self) -> list[int]:
-        """The signals kept while a SignalHold blocked them (see _handle); forgotten once taken."""
-        held, self._held_by_mask = self._held_by_mask, []
+        """The signals that came since ``hold_signals``, oldest first; forgotten once taken."""
+        held, self._held = self._held, []
         return held
 
     def allow(self) -> None:
@@ -212,7 +212,8 @@ class SignalHold:
 
     A mask is per thread: with other threads running, the OS hands a signal to one that does not
     block it, and Python then runs its handler on the main thread all the same. Given the command's
-    ``guard``, such a signal is kept by the guard (InterruptGuard.take_held) and counted here too.
+    ``guard``, no signal raises from ``start()`` on (InterruptGuard.hold_signals); those its handler
+    took are counted here too.
     """
 
     def __init__(self, guard: InterruptGuard | None = None) -> None:
@@ -221,6 +222,8 @@ class SignalHold:
         self._guard = guard
 
     def start(self) -> None:
+        if self._guard is not None:
+            self._guard.hold_signals()
         if self._previous is not None or not hasattr(signal, "pthread_sigmask"):
             return
         if threading.current_thread() is not threading.main_thread():
@@ -228,16 +231,15 @@ class SignalHold:
         self._previous = signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED_SIGNALS)
 
     def stop(self) -> None:
-        if self._previous is None:
-            return
-        waiting = signal.sigpending() & set(HANDLED_SIGNALS)
-        for number in sorted(waiting):
-            if signal.sigtimedwait([number], 0) is not None:
-                self.arrived.append(int(number))
+        if self._previous is not None:
+            waiting = signal.sigpending() & set(HANDLED_SIGNALS)
+            for number in sorted(waiting):
+                if signal.sigtimedwait([number], 0) is not None:
+                    self.arrived.append(int(number))
+            signal.pthread_sigmask(signal.SIG_SETMASK, self._previous)
+            self._previous = None
         if self._guard is not None:
             self.arrived += self._guard.take_held()
-        signal.pthread_sigmask(signal.SIG_SETMASK, self._previous)
-        self._previous = None
 
     @property
     def exit_code(self) -> int | None:
