@@ -1386,8 +1386,10 @@ class StrokeEngine:
         path_times = times[inside]
         if len(path) < 4:
             return None
+        fitted_chord = ends[1] - ends[0]  # between the ends the timing fitted (the sample chord above is the raw one)
+        fitted_chord_fu = float(np.hypot(*fitted_chord))
         # Straightness from the traced shape (hooks and S-bends show), speed from the single bow.
-        straightness = float(np.hypot(*(ends[1] - ends[0]))) / max(traced_length(path, ends), length, 1e-9)
+        straightness = fitted_chord_fu / max(traced_length(path, ends), length, 1e-9)
         if straightness < MIN_STRAIGHTNESS:
             track.other_leg_s = stop
             return _rejected(track.hand, times, "curved", straightness)
@@ -1399,7 +1401,7 @@ class StrokeEngine:
         if abs(lift_change) > (LANDING_LIFT_CHANGE if at_edge else MAX_LIFT_CHANGE):
             track.other_leg_s = stop
             return _rejected(track.hand, times, "lands or leaves (size change)", lift_change)
-        direction_vector = (ends[1] - ends[0]) / max(float(np.hypot(*(ends[1] - ends[0]))), 1e-9)
+        direction_vector = fitted_chord / max(fitted_chord_fu, 1e-9)
         return_evidence = self._return_evidence(track, direction_vector, speed, lift, onset)
         if return_evidence >= 1.0:
             self._restart_hold_after(track, stop)
@@ -1420,7 +1422,7 @@ class StrokeEngine:
         ) * (0.6 + 0.4 * fresh_share)
         if confidence < MIN_REPORT_CONFIDENCE:
             return _rejected(track.hand, times, "too unsure to report (confidence)", confidence)
-        if margin_deg < direction_uncertainty_deg(float(np.hypot(*(ends[1] - ends[0])))):
+        if margin_deg < direction_uncertainty_deg(fitted_chord_fu):
             # Surely a glide, but which of two neighbouring directions it went cannot be told.
             confidence = min(confidence, UNSURE_DIRECTION_CONFIDENCE)
         moving = np.hypot(*gradient(path, path_times).T)
