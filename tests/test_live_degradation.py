@@ -36,7 +36,7 @@ def test_worker_steps_down_says_so_once_per_step_and_the_report_records_it(qapp,
     worker.tracking_mode_changed.connect(messages.append)
     faces: list[bool] = []
 
-    def on_frame(result, image, captured_at) -> None:  # noqa: ANN001 (Qt signal arguments)
+    def on_frame(result, image, captured_at, composed) -> None:  # noqa: ANN001 (Qt signal arguments)
         faces.append(result.tracked.face is not None)
         if worker.processed >= 16:
             worker.stop()

@@ -66,13 +66,13 @@ def test_tracking_ahead_gives_the_same_strokes_as_tracking_in_turn(qapp, media_d
     # The tracking ran on its own thread only when asked, and no such thread outlives the session.
     assert serial_threads == set() and ahead_threads == {"coach-tracking"}
     assert tracking_threads() == []
-    # Per-frame figures: tracking and analysis each timed; a frame's time is their sum in turn, and
-    # the slower of the two when they overlap.
-    assert len(ahead_worker.tracking_ms) == len(ahead_worker.analysis_ms) == ahead_worker.processed == 60
-    assert all(total == max(track, analyse) for total, track, analyse
-               in zip(ahead_worker.processing_ms, ahead_worker.tracking_ms, ahead_worker.analysis_ms))
-    assert all(total == track + analyse for total, track, analyse
-               in zip(serial_worker.processing_ms, serial_worker.tracking_ms, serial_worker.analysis_ms))
+    # Per-frame figures: tracking, analysis and drawing each timed; a frame's time is their sum in
+    # turn, and the slower of tracking and the rest when they overlap.
+    assert len(ahead_worker.tracking_ms) == len(ahead_worker.analysis_ms) == len(ahead_worker.drawing_ms) == ahead_worker.processed == 60
+    assert all(total == max(track, analyse + draw) for total, track, analyse, draw
+               in zip(ahead_worker.processing_ms, ahead_worker.tracking_ms, ahead_worker.analysis_ms, ahead_worker.drawing_ms))
+    assert all(total == track + analyse + draw for total, track, analyse, draw
+               in zip(serial_worker.processing_ms, serial_worker.tracking_ms, serial_worker.analysis_ms, serial_worker.drawing_ms))
     assert min(ahead_worker.tracking_ms) > 1.0  # real MediaPipe work was timed on the tracking thread
     # Where each frame's latency went before the window: waiting for the tracker, then from tracked to sent.
     for worker in (serial_worker, ahead_worker):

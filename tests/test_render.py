@@ -395,3 +395,60 @@ def test_finished_routine_shows_no_target(face: FaceLandmarks, pose: FacePose, r
     overlay = _overlay_only(OverlayRenderer(regions), _result(face, pose, size, progress=_progress(finished=True)), 0.0)
     assert _yellow(overlay).sum() == 0
     assert (overlay[:80, : size[0] // 2].max(axis=2) > 200).sum() > 100  # "Routine finished"
+
+
+def test_live_view_copies_the_frame_the_worker_drew_and_draws_itself_when_that_no_longer_fits(
+    qtbot, face: FaceLandmarks, pose: FacePose, regions: FaceRegions, portrait: np.ndarray
+) -> None:
+    """The worker draws each frame at the picture's size (coach.ui.composer); the window copies it.
+    A resize or the mirror switched while no new frame comes makes the copy wrong: drawn afresh."""
+    import time
+
+    from PySide6.QtGui import QColor
+
+    from coach.ui.composer import ComposedFrame, FrameComposer
+    from coach.ui.main_window import VideoView
+    from coach.ui.worker import bgr_to_qimage
+
+    renderer = OverlayRenderer(regions, mirrored=True)
+    renderer.draw_panels = False
+    view = VideoView(renderer)
+    qtbot.addWidget(view)
+    view.resize(700, 560)
+    view.show()
+    height, width = portrait.shape[:2]
+    trail = GLIDE_PATH_FU[:12]
+    result = _result(face, pose, (width, height), progress=_progress(), trails={"left": trail})
+    picture = bgr_to_qimage(portrait)
+    composer = FrameComposer(renderer.twin())
+    view.composer = composer
+
+    view.show_frame(result, picture, time.perf_counter())
+    drawn_here = qimage_to_numpy(view.grab().toImage())  # no composed frame yet: the view draws it
+    assert composer.size == view.picture_size(), "the view tells the worker the picture's size when it paints"
+    composed = composer.compose(picture, result)
+    assert composed is not None and composed.size == view.picture_size() and composed.mirrored
+    view.show_frame(result, picture, time.perf_counter(), composed)
+    copied = qimage_to_numpy(view.grab().toImage())
+    assert np.mean(np.abs(copied.astype(int) - drawn_here.astype(int)).max(axis=2) > 8) < 0.005, \
+        "the worker's drawing must be the window's own"
+
+    # The copy is what is shown while it fits: a marker picture of the right size shows as it is.
+    target = view.image_rect().toAlignedRect()
+    marker = QImage(*composed.size, QImage.Format.Format_RGB32)
+    marker.fill(QColor(255, 0, 255))
+    inside = (slice(target.top() + 2, target.bottom() - 2), slice(target.left() + 2, target.right() - 2))
+
+    def shows_marker() -> bool:
+        shown = qimage_to_numpy(view.grab().toImage())[inside]
+        return bool(np.all(shown == np.array([255, 0, 255], dtype=np.uint8)))  # BGR order of magenta is the same
+
+    view.show_frame(result, picture, time.perf_counter(), ComposedFrame(marker, composed.size, True))
+    assert shows_marker()
+    renderer.mirrored = False  # the mirror switched: the copy is mirrored the wrong way
+    assert not shows_marker()
+    renderer.mirrored = True
+    assert shows_marker()
+    view.resize(820, 600)  # a resize: the copy no longer fits
+    assert not shows_marker()
+    assert composer.size == view.picture_size() != composed.size

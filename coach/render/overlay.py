@@ -232,6 +232,13 @@ class OverlayRenderer:
 
     # ---- public -----------------------------------------------------------------------------
 
+    def twin(self) -> "OverlayRenderer":
+        """A renderer with the same regions and settings and caches of its own: for drawing on
+        another thread (a renderer's caches are not shared between threads)."""
+        twin = OverlayRenderer(self.regions, mirrored=self.mirrored)
+        twin.draw_panels, twin.demo, twin.speed_scale = self.draw_panels, self.demo, self.speed_scale
+        return twin
+
     def render(
         self,
         image_bgr: np.ndarray | None,

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from coach.render.overlay import OverlayRenderer, letterbox_rect
+from coach.ui.composer import ComposedFrame, FrameComposer
 from coach.ui.history_panel import make_history_panel
 from coach.render.text import display_name
 from coach.technique.guidance import GuidedMode, LaterStepWatcher, SpeedScale, VoicePrompter
@@ -126,6 +127,10 @@ class VideoView(QWidget):
         self.timing = DisplayTiming()
         self.result: FrameResult | None = None
         self.image: QImage | None = None
+        # The frame with its overlay as the worker drew it (coach.ui.composer): copied as it is
+        # when it fits the picture; otherwise (a resize, the mirror switched) drawn here.
+        self.composed: ComposedFrame | None = None
+        self.composer: FrameComposer | None = None
         self.message = ""
         self.paused = False
         self.beat_enabled = False
@@ -139,9 +144,11 @@ class VideoView(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-    def show_frame(self, result: FrameResult, image: QImage | None, captured_at: float) -> None:
+    def show_frame(
+        self, result: FrameResult, image: QImage | None, captured_at: float, composed: ComposedFrame | None = None
+    ) -> None:
         started, started_cpu = time.perf_counter(), time.thread_time()
-        self.result, self.image, self._captured_at = result, image, captured_at
+        self.result, self.image, self._captured_at, self.composed = result, image, captured_at, composed
         self.message = ""
         self.timing.frames_received += 1
         self.update()
@@ -154,8 +161,15 @@ class VideoView(QWidget):
         self.update()
 
     def clear(self) -> None:
-        self.result, self.image, self._captured_at = None, None, None
+        self.result, self.image, self._captured_at, self.composed = None, None, None, None
         self.update()
+
+    def picture_size(self) -> tuple[int, int] | None:
+        """The picture's size in pixels as painted now (None before the first frame)."""
+        if self.result is None:
+            return None
+        target = self.image_rect()
+        return max(1, round(target.width())), max(1, round(target.height()))
 
     def beat(self) -> None:
         self._last_beat = time.perf_counter()
@@ -177,11 +191,17 @@ class VideoView(QWidget):
             for bar in outside:  # type: ignore[attr-defined]  # QRegion iterates its rectangles
                 painter.fillRect(bar, QColor(0, 0, 0))
             if self.result is not None:
-                painter.save()
-                painter.translate(target.topLeft())
                 size = (max(1, round(target.width())), max(1, round(target.height())))
-                self.renderer.paint_frame(painter, self.image, self.result, size, self.result.tracked.timestamp_s)
-                painter.restore()
+                composed = self.composed
+                if composed is not None and composed.size == size and composed.mirrored == self.renderer.mirrored:
+                    painter.drawImage(round(target.left()), round(target.top()), composed.image)
+                else:
+                    painter.save()
+                    painter.translate(target.topLeft())
+                    self.renderer.paint_frame(painter, self.image, self.result, size, self.result.tracked.timestamp_s)
+                    painter.restore()
+                if self.composer is not None:
+                    self.composer.size = size  # the worker draws the next frames at this size
             if self.message:
                 self._paint_banner(painter, self.message, Qt.AlignmentFlag.AlignCenter)
             elif self.paused:
@@ -480,6 +500,7 @@ class LiveWindow(QMainWindow):
             write_html=self._write_html,
             history=self._history,
             track_ahead=self._track_ahead,
+            composer=self._new_composer(),
         )
         worker.frame_ready.connect(self._on_frame)
         worker.timing_changed.connect(self._on_timing)
@@ -494,6 +515,19 @@ class LiveWindow(QMainWindow):
         self.worker = worker
         self._reset_coaching()
         worker.start()
+
+    def _new_composer(self) -> FrameComposer:
+        """The worker's drawing of each frame (coach.ui.composer), with a twin of the window's
+        renderer: the same settings, caches of its own."""
+        composer = FrameComposer(self.renderer.twin())
+        composer.size = self.view.picture_size()
+        self.view.composer = composer
+        return composer
+
+    def _overlay_renderers(self) -> list[OverlayRenderer]:
+        """The window's renderer and the worker's: a setting the user changes applies to both."""
+        composer = self.view.composer
+        return [self.renderer] + ([composer.renderer] if composer is not None else [])
 
     def open_calibration(self) -> None:
         """Calibrate on the same source in a modal dialog, then coach with the new profile.
@@ -590,7 +624,8 @@ class LiveWindow(QMainWindow):
         self.side_panel.set_technique(self._technique)
         self.side_panel.set_jump_offer(None)
         self.side_panel.set_last_stroke(None)
-        self.renderer.demo = False
+        for renderer in self._overlay_renderers():
+            renderer.demo = False
 
     def set_status_line(self, text: str) -> None:
         """One line of news in the side panel under the coaching (e.g. "Last time: …", or "your
@@ -624,7 +659,8 @@ class LiveWindow(QMainWindow):
             self.worker.post(ChangeTechnique(technique))
 
     def _on_mirror_toggled(self, checked: bool) -> None:
-        self.renderer.mirrored = checked
+        for renderer in self._overlay_renderers():
+            renderer.mirrored = checked
         self.view.update()
 
     def _on_sound_toggled(self, checked: bool) -> None:
@@ -651,13 +687,13 @@ class LiveWindow(QMainWindow):
 
     # ---- from the worker --------------------------------------------------------------------
 
-    def _on_frame(self, result: FrameResult, image: QImage | None, captured_at: float) -> None:
+    def _on_frame(self, result: FrameResult, image: QImage | None, captured_at: float, composed: ComposedFrame | None) -> None:
         if self.sender() is not self.worker:
             return  # a late frame from a worker being replaced
         started, started_cpu = time.perf_counter(), time.thread_time()
         self._coach(result)
         handover_cpu_before = self.view._pending_gui_cpu_ms
-        self.view.show_frame(result, image, captured_at)
+        self.view.show_frame(result, image, captured_at, composed)
         handover_cpu_ms = self.view._pending_gui_cpu_ms - handover_cpu_before
         # The side panel's share of the GUI thread counts in the per-frame GUI time too.
         self.view._pending_gui_ms += (time.perf_counter() - started) * 1000.0 - self.view.last_handover_ms
@@ -684,7 +720,8 @@ class LiveWindow(QMainWindow):
         now = self._session_seconds()
         guidance = self._guided.update(progress, now)
         self.side_panel.set_guidance(guidance)
-        self.renderer.demo = guidance.demo
+        for renderer in self._overlay_renderers():
+            renderer.demo = guidance.demo
         self.side_panel.set_progress(progress, self._steps_done)
         self.side_panel.set_tracking_message(result.status)
         if result.new_strokes:

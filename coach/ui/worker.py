@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from coach.perception import LandmarkTracker
     from coach.pipeline import Pipeline
     from coach.storage.profiles import Profile
+    from coach.ui.composer import FrameComposer
     from coach.ui.tracking_thread import TrackingThread
     from coach.technique import Technique
 
@@ -372,8 +373,10 @@ class LiveWorker(QThread):
 
     Signals (delivered to the GUI thread through Qt's queued connections):
 
-    - ``frame_ready(FrameResult, QImage | None, captured_at)``: ``captured_at`` is perf_counter
-      seconds when the frame was captured; ``QImage`` is None for a landmark recording.
+    - ``frame_ready(FrameResult, QImage | None, captured_at, ComposedFrame | None)``: ``captured_at``
+      is perf_counter seconds when the frame was captured; ``QImage`` is None for a landmark
+      recording; the composed frame is the picture with its overlay, drawn here when the worker
+      has a composer.
     - ``timing_changed(WorkerTiming)`` about twice a second.
     - ``failed(str)``: a user-facing line (no camera, camera lost, unreadable clip, a bug).
     - ``source_ended(str)``: the clip ended or the camera stopped.
@@ -384,7 +387,7 @@ class LiveWorker(QThread):
       the modes too).
     """
 
-    frame_ready = Signal(object, object, float)
+    frame_ready = Signal(object, object, float, object)
     timing_changed = Signal(object)
     failed = Signal(str)
     source_ended = Signal(str)
@@ -407,6 +410,7 @@ class LiveWorker(QThread):
         make_governor: "Callable[[float], TrackingGovernor] | None" = None,
         track_ahead: bool = False,
         lossless: bool = False,
+        composer: "FrameComposer | None" = None,
     ) -> None:
         """``adapt_tracking``: make tracking lighter when frames take longer than the source's frame
         interval; ``make_governor`` builds the judge from the source's fps (default
@@ -414,7 +418,9 @@ class LiveWorker(QThread):
         a thread of its own while this one analyses the last (coach.ui.tracking_thread); by default
         each frame is tracked then analysed here, which measured better on two cores (see that
         module's docstring). ``lossless``: every captured
-        frame is processed, none replaced by a newer one (tests comparing two runs frame for frame)."""
+        frame is processed, none replaced by a newer one (tests comparing two runs frame for frame).
+        ``composer``: draws each frame with its overlay here, at the size the window shows it, so the
+        GUI thread only copies it (coach.ui.composer); without one the window draws the overlay."""
         super().__init__(parent)
         from coach.storage.history_writer import LiveHistory
 
@@ -433,6 +439,7 @@ class LiveWorker(QThread):
         self._slot = LatestFrameSlot(lossless=lossless)
         self._capture: CaptureThread | None = None
         self._track_ahead = track_ahead
+        self._composer = composer
         self._tracking: "TrackingThread | None" = None
         self._paused = False
         self._routine_reported = False
@@ -443,6 +450,7 @@ class LiveWorker(QThread):
         self.processing_ms: list[float] = []  # per frame: tracking + analysis, or the slower of the two when tracking ahead
         self.tracking_ms: list[float] = []  # per frame: tracking alone (0 for a recorded frame)
         self.analysis_ms: list[float] = []  # per frame: the pipeline after tracking
+        self.drawing_ms: list[float] = []  # per frame: the picture and its overlay drawn for the window (0 without a composer)
         # Per frame, where its capture → paint time goes before the GUI thread: waiting in the capture
         # slot for the tracker, and from the end of tracking until it is sent to the window (waiting
         # for the worker to take it, the analysis, the conversion for painting).
@@ -592,9 +600,10 @@ class LiveWorker(QThread):
                 captured = handed.captured
                 if self._paused:
                     continue
-                result = self._analyse(pipeline, handed.tracked, handed.tracking_ms)
-                tracked_at = handed.tracking_started_at + handed.tracking_ms / 1000.0
                 self.waited_ms.append((handed.tracking_started_at - captured.captured_at) * 1000.0)
+                tracking_ms = handed.tracking_ms
+                tracked_at = handed.tracking_started_at + tracking_ms / 1000.0
+                result, analysis_ms = self._analyse(pipeline, handed.tracked)
             else:
                 taken = self._slot.take(STOP_POLL_S)
                 if taken is None:
@@ -605,15 +614,18 @@ class LiveWorker(QThread):
                 if self._paused:
                     continue
                 self.waited_ms.append((time.perf_counter() - captured.captured_at) * 1000.0)
-                result = self._process(pipeline, captured.item)
-                tracked_at = self.processed_at[-1] - self.analysis_ms[-1] / 1000.0
+                result, tracked_at, tracking_ms, analysis_ms = self._process(pipeline, captured.item)
             self._history.add(result.new_strokes)
-            if tracker is not None and isinstance(captured.item, Frame):
-                self._adapt(tracker)
             image = captured.item.image if isinstance(captured.item, Frame) else None
             picture = bgr_to_qimage(image) if image is not None else None
+            drawn_from = time.perf_counter()
+            composed = self._composer.compose(picture, result) if self._composer is not None else None
+            finished = time.perf_counter()
+            self._count(finished, tracking_ms, analysis_ms, (finished - drawn_from) * 1000.0, serial=self._tracking is None)
+            if tracker is not None and isinstance(captured.item, Frame):
+                self._adapt(tracker)
             self.to_window_ms.append((time.perf_counter() - tracked_at) * 1000.0)
-            self.frame_ready.emit(result, picture, captured.captured_at)
+            self.frame_ready.emit(result, picture, captured.captured_at, composed)
             self._maybe_emit_steps_done(pipeline, result)
             if result.progress is not None and result.progress.finished and not self._routine_reported:
                 self._routine_reported = True
@@ -621,33 +633,32 @@ class LiveWorker(QThread):
             self._maybe_emit_timing()
         return pipeline
 
-    def _process(self, pipeline: "Pipeline", item: CaptureItem) -> FrameResult:
-        """Track (a camera or clip frame) and analyse, one after the other, on this thread."""
+    def _process(self, pipeline: "Pipeline", item: CaptureItem) -> tuple[FrameResult, float, float, float]:
+        """Track (a camera or clip frame) and analyse, one after the other, on this thread: the
+        result, when tracking ended (perf_counter), and the ms tracking and the analysis took."""
         started = time.perf_counter()
         tracked = pipeline.tracker.track(item) if isinstance(item, Frame) else item
         tracked_at = time.perf_counter()
         result = pipeline.process_tracked(tracked, started=started)
-        finished = time.perf_counter()
-        self._count(finished, (tracked_at - started) * 1000.0, (finished - tracked_at) * 1000.0, serial=True)
-        return result
+        return result, tracked_at, (tracked_at - started) * 1000.0, (time.perf_counter() - tracked_at) * 1000.0
 
-    def _analyse(self, pipeline: "Pipeline", tracked: TrackedFrame, tracking_ms: float) -> FrameResult:
-        """Analyse a frame the tracking thread tracked (it is already tracking the next one)."""
+    def _analyse(self, pipeline: "Pipeline", tracked: TrackedFrame) -> tuple[FrameResult, float]:
+        """Analyse a frame the tracking thread tracked (it is already tracking the next one); the
+        result and the ms the analysis took."""
         started = time.perf_counter()
         result = pipeline.process_tracked(tracked)
-        finished = time.perf_counter()
-        self._count(finished, tracking_ms, (finished - started) * 1000.0, serial=False)
-        return result
+        return result, (time.perf_counter() - started) * 1000.0
 
-    def _count(self, finished: float, tracking_ms: float, analysis_ms: float, serial: bool) -> None:
+    def _count(self, finished: float, tracking_ms: float, analysis_ms: float, drawing_ms: float, serial: bool) -> None:
         """One processed frame's figures. Its time per frame, what the governor judges and the
-        status line shows: tracking + analysis when serial; tracking ahead, the slower of the two
-        (the two stages overlap, so that is what limits the frame rate)."""
-        elapsed_ms = tracking_ms + analysis_ms if serial else max(tracking_ms, analysis_ms)
+        status line shows: tracking + analysis + drawing when serial; tracking ahead, the slower of
+        tracking and the rest (the two stages overlap, so that is what limits the frame rate)."""
+        elapsed_ms = tracking_ms + analysis_ms + drawing_ms if serial else max(tracking_ms, analysis_ms + drawing_ms)
         self.processed += 1
         self.processing_ms.append(elapsed_ms)
         self.tracking_ms.append(tracking_ms)
         self.analysis_ms.append(analysis_ms)
+        self.drawing_ms.append(drawing_ms)
         self.processed_at.append(finished)
         self._recent.append((finished, elapsed_ms))
         while self._recent and finished - self._recent[0][0] > TIMING_WINDOW_S:
