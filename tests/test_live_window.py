@@ -130,7 +130,7 @@ def test_clip_frames_flow_and_overlay_shows_target_region_and_arrow(qtbot, long_
 
     # The worker drew this frame at the picture's size (coach.ui.composer) and the window copies it;
     # either way it is exactly what the shared renderer paints for this frame.
-    assert view.composed is not None and view.composed.size == size
+    assert view.composed is not None and (view.composed.size.width, view.composed.size.height) == size
     expected = qimage_rgb(window.renderer.render(_bgr(image), result, size))
     assert np.mean(np.abs(painted - expected) > 8) < 0.01
 

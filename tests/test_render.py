@@ -402,6 +402,7 @@ def test_live_view_copies_the_frame_the_worker_drew_and_draws_itself_when_that_n
 ) -> None:
     """The worker draws each frame at the picture's size (coach.ui.composer); the window copies it.
     A resize or the mirror switched while no new frame comes makes the copy wrong: drawn afresh."""
+    import dataclasses
     import time
 
     from PySide6.QtGui import QColor
@@ -433,9 +434,17 @@ def test_live_view_copies_the_frame_the_worker_drew_and_draws_itself_when_that_n
     assert np.mean(np.abs(copied.astype(int) - drawn_here.astype(int)).max(axis=2) > 8) < 0.005, \
         "the worker's drawing must be the window's own"
 
+    # On a high-density screen the worker draws at the screen's pixels: the same picture, sharper.
+    composer.size = dataclasses.replace(composed.size, pixel_ratio=2.0)
+    sharp = composer.compose(picture, result)
+    assert sharp is not None and sharp.image.devicePixelRatio() == 2.0
+    assert (sharp.image.width(), sharp.image.height()) == (2 * composed.size.width, 2 * composed.size.height)
+    halved = cv2.resize(qimage_to_numpy(sharp.image), (composed.size.width, composed.size.height), interpolation=cv2.INTER_AREA)
+    assert np.mean(np.abs(halved.astype(int) - qimage_to_numpy(composed.image).astype(int))) < 4.0
+
     # The copy is what is shown while it fits: a marker picture of the right size shows as it is.
     target = view.image_rect().toAlignedRect()
-    marker = QImage(*composed.size, QImage.Format.Format_RGB32)
+    marker = QImage(composed.size.width, composed.size.height, QImage.Format.Format_RGB32)
     marker.fill(QColor(255, 0, 255))
     inside = (slice(target.top() + 2, target.bottom() - 2), slice(target.left() + 2, target.right() - 2))
 

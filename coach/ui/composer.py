@@ -24,35 +24,46 @@ from coach.types import FrameResult
 
 
 @dataclass(frozen=True)
+class PictureSize:
+    """The picture's size in the window: logical pixels and the screen's pixels per logical pixel
+    (2 on a high-density screen, where the picture is drawn at twice the size to stay sharp)."""
+
+    width: int
+    height: int
+    pixel_ratio: float = 1.0
+
+
+@dataclass(frozen=True)
 class ComposedFrame:
     """One frame drawn with its overlay, and what it was drawn for (the window checks both)."""
 
     image: QImage
-    size: tuple[int, int]
+    size: PictureSize
     mirrored: bool
 
 
 class FrameComposer:
     """Draws each frame with its overlay at ``size``, the picture's size in the window.
 
-    ``size`` is set by the GUI thread (when the window's picture changes size) and read once per
-    frame by the worker; a tuple is replaced whole, so the worker never sees half of one. ``None``
-    until the window has said: nothing is drawn then.
+    ``size`` is set by the GUI thread (when it paints) and read once per frame by the worker; it is
+    replaced whole, so the worker never sees half of one. ``None`` until the window has painted a
+    frame: nothing is drawn then.
     """
 
     def __init__(self, renderer: OverlayRenderer) -> None:
         self.renderer = renderer
-        self.size: tuple[int, int] | None = None
+        self.size: PictureSize | None = None
 
     def compose(self, picture: QImage | None, result: FrameResult) -> ComposedFrame | None:
         size = self.size
         if size is None:
             return None
         mirrored = self.renderer.mirrored
-        image = QImage(size[0], size[1], QImage.Format.Format_RGB32)
+        image = QImage(round(size.width * size.pixel_ratio), round(size.height * size.pixel_ratio), QImage.Format.Format_RGB32)
+        image.setDevicePixelRatio(size.pixel_ratio)  # the painter then works in logical pixels, as on the window
         painter = QPainter(image)
         try:
-            self.renderer.paint_frame(painter, picture, result, size, result.tracked.timestamp_s)
+            self.renderer.paint_frame(painter, picture, result, (size.width, size.height), result.tracked.timestamp_s)
         finally:
             painter.end()
         return ComposedFrame(image, size, mirrored)

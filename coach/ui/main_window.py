@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from coach.render.overlay import OverlayRenderer, letterbox_rect
-from coach.ui.composer import ComposedFrame, FrameComposer
+from coach.ui.composer import ComposedFrame, FrameComposer, PictureSize
 from coach.ui.history_panel import make_history_panel
 from coach.render.text import display_name
 from coach.technique.guidance import GuidedMode, LaterStepWatcher, SpeedScale, VoicePrompter
@@ -164,12 +164,12 @@ class VideoView(QWidget):
         self.result, self.image, self._captured_at, self.composed = None, None, None, None
         self.update()
 
-    def picture_size(self) -> tuple[int, int] | None:
-        """The picture's size in pixels as painted now (None before the first frame)."""
+    def picture_size(self) -> PictureSize | None:
+        """The picture's size as painted now (None before the first frame)."""
         if self.result is None:
             return None
         target = self.image_rect()
-        return max(1, round(target.width())), max(1, round(target.height()))
+        return PictureSize(max(1, round(target.width())), max(1, round(target.height())), self.devicePixelRatioF())
 
     def beat(self) -> None:
         self._last_beat = time.perf_counter()
@@ -190,18 +190,19 @@ class VideoView(QWidget):
             outside = QRegion(self.rect()).subtracted(QRegion(target.toAlignedRect())) if self.result is not None else QRegion(self.rect())
             for bar in outside:  # type: ignore[attr-defined]  # QRegion iterates its rectangles
                 painter.fillRect(bar, QColor(0, 0, 0))
-            if self.result is not None:
-                size = (max(1, round(target.width())), max(1, round(target.height())))
+            picture_size = self.picture_size()
+            if self.result is not None and picture_size is not None:
                 composed = self.composed
-                if composed is not None and composed.size == size and composed.mirrored == self.renderer.mirrored:
-                    painter.drawImage(round(target.left()), round(target.top()), composed.image)
+                if composed is not None and composed.size == picture_size and composed.mirrored == self.renderer.mirrored:
+                    painter.drawImage(QPointF(round(target.left()), round(target.top())), composed.image)
                 else:
                     painter.save()
                     painter.translate(target.topLeft())
+                    size = (picture_size.width, picture_size.height)
                     self.renderer.paint_frame(painter, self.image, self.result, size, self.result.tracked.timestamp_s)
                     painter.restore()
                 if self.composer is not None:
-                    self.composer.size = size  # the worker draws the next frames at this size
+                    self.composer.size = picture_size  # the worker draws the next frames at this size
             if self.message:
                 self._paint_banner(painter, self.message, Qt.AlignmentFlag.AlignCenter)
             elif self.paused:
