@@ -73,6 +73,13 @@ def long_clip(portrait_path: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="module")
+def clip_20s(portrait_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Long enough to outlast a test that walks through many controls on a busy machine: when a
+    clip ends, its summary shows at once and closing the window then closes it too."""
+    return write_clip(portrait_path, tmp_path_factory.mktemp("clips") / "portrait_20s.mp4", 20.0)
+
+
+@pytest.fixture(scope="module")
 def short_clip(portrait_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_clip(portrait_path, tmp_path_factory.mktemp("clips") / "portrait_1s.mp4", 1.0)
 
@@ -161,9 +168,9 @@ def _bgr(image: QImage) -> np.ndarray:
     return qimage_to_numpy(image)
 
 
-def test_shortcuts_pause_next_step_mirror_restart_and_close_stops_everything(qtbot, long_clip: Path, library, tmp_path: Path) -> None:
+def test_shortcuts_pause_next_step_mirror_restart_and_close_stops_everything(qtbot, clip_20s: Path, library, tmp_path: Path) -> None:
     threads_before = {thread.ident for thread in our_threads()}
-    spec = SourceSpec(path=long_clip)
+    spec = SourceSpec(path=clip_20s)
     window = open_window(qtbot, [spec], spec, library, technique=library[TECHNIQUE], out_dir=tmp_path / "out")
     qtbot.waitUntil(lambda: window.view.timing.frames_painted >= 5, timeout=15_000)
     worker = window.worker
@@ -204,6 +211,7 @@ def test_shortcuts_pause_next_step_mirror_restart_and_close_stops_everything(qtb
 
     # Closing keeps the work: the GUI thread never waits, the capture stops (camera released), the
     # full report (HTML too, marked partial) is saved on the worker, then the summary shows.
+    assert worker.isRunning() and window.summary_dialog is None, "the clip ended before the window was closed"
     started = time.perf_counter()
     window.close()
     closing_s = time.perf_counter() - started
