@@ -587,3 +587,30 @@ def test_tracking_threads_run_below_the_painting_thread(qtbot, long_clip: Path, 
     assert thread_nice(threading.get_native_id()) == gui_nice
     window.close()
     qtbot.waitUntil(lambda: window.worker is None or not window.worker.isRunning(), timeout=20_000)
+
+
+def test_a_new_calibration_moves_the_overlay_regions_and_the_next_session_draws_with_them(qtbot, long_clip: Path, library) -> None:
+    """After calibrating, the worker analyses with the profile's regions: the overlay must show the
+    same ones, in the window's own drawing and in the worker's (a twin made for each session)."""
+    from coach.geometry import FaceRegions
+    from coach.storage.profiles import Profile
+
+    spec = SourceSpec(path=long_clip)
+    window = open_window(qtbot, [spec], spec, library, technique=library[TECHNIQUE])
+    qtbot.waitUntil(lambda: window.view.timing.frames_painted > 0, timeout=20_000)
+    default_regions = window.renderer.regions
+    moved = {name: np.asarray(polygon) + np.array([0.05, 0.02]) for name, polygon in default_regions.polygons_fu.items()}
+    profile = Profile("calibrated", regions=FaceRegions(moved), cm_per_fu=7.5)
+    mirrored = window.mirrored
+
+    window.use_profile(profile)
+    window.start_session()  # as after the calibration dialog closes
+    assert window.renderer.regions is profile.regions and window.view.renderer is window.renderer
+    assert window.mirrored is mirrored, "the new renderer keeps the view's mirroring"
+    assert window.view.composer is not None and window.view.composer.renderer.regions is profile.regions
+    assert window.side_panel._speed_scale.cm_per_fu == pytest.approx(7.5)
+    first_painted = window.view.timing.frames_painted
+    qtbot.waitUntil(lambda: window.view.timing.frames_painted > first_painted + 3, timeout=20_000)
+    assert window.view.composed is not None  # the new session's frames were drawn by the worker, with the new regions
+    window.close()
+    assert window.wait_for_workers(10.0)

@@ -323,7 +323,7 @@ class LiveWindow(QMainWindow):
 
         resolved_regions = regions if regions is not None else (profile.regions if profile is not None else FaceRegions())
         self.renderer = OverlayRenderer(resolved_regions, mirrored=mirrored)
-        self.renderer.draw_panels = False  # words live in the side panel, beside the picture
+        self.renderer.draw_panels = False  # words live in the side panel, beside the picture (as in use_profile)
         self.renderer.speed_scale = self._speed_scale
         self.view = VideoView(self.renderer)
         self.side_panel = SidePanel()
@@ -556,9 +556,22 @@ class LiveWindow(QMainWindow):
         view.stop()
         self.calibration_dialog = None
         if view.profile is not None:
-            self._profile = view.profile
+            self.use_profile(view.profile)
             self.statusBar().showMessage(f"Calibrated: using profile '{view.profile.name}'", 5000)
         self.start_session()
+
+    def use_profile(self, profile: "Profile") -> None:
+        """Coach with this calibration from the next session on: the worker analyses with it, and the
+        overlay draws its regions and speaks its speeds (the window's renderer is made anew; the
+        next session's worker draws with a twin of it)."""
+        self._profile = profile
+        self._speed_scale = SpeedScale.for_profile(profile)
+        renderer = OverlayRenderer(profile.regions, mirrored=self.renderer.mirrored)
+        renderer.draw_panels = False
+        renderer.speed_scale = self._speed_scale
+        self.renderer = renderer
+        self.view.renderer = renderer
+        self.side_panel.set_speed_scale(self._speed_scale)
 
     def stop_worker(self, timeout_s: float = 1.0) -> bool:
         """Stop the worker and wait for it (and its capture thread); True when both have ended."""
