@@ -447,13 +447,13 @@ class LiveWorker(QThread):
         self._recent: collections.deque[tuple[float, float]] = collections.deque()  # (finished_at, ms)
         self._last_timing_emit = 0.0
         self.processed = 0
-        self.processing_ms: list[float] = []  # per frame: tracking + analysis, or the slower of the two when tracking ahead
+        self.processing_ms: list[float] = []  # per frame: tracking + analysis + drawing, or tracking and the rest, the slower, when tracking ahead
         self.tracking_ms: list[float] = []  # per frame: tracking alone (0 for a recorded frame)
         self.analysis_ms: list[float] = []  # per frame: the pipeline after tracking
         self.drawing_ms: list[float] = []  # per frame: the picture and its overlay drawn for the window (0 without a composer)
         # Per frame, where its capture → paint time goes before the GUI thread: waiting in the capture
         # slot for the tracker, and from the end of tracking until it is sent to the window (waiting
-        # for the worker to take it, the analysis, the conversion for painting).
+        # for the worker to take it, the analysis, the conversion for painting, the drawing).
         self.waited_ms: list[float] = []
         self.to_window_ms: list[float] = []
         self.processed_at: list[float] = []  # perf_counter when each frame was done, for sustained fps
