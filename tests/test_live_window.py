@@ -603,8 +603,12 @@ def test_a_new_calibration_moves_the_overlay_regions_and_the_next_session_draws_
     profile = Profile("calibrated", regions=FaceRegions(moved), cm_per_fu=7.5)
     mirrored = window.mirrored
 
+    # As calibrating does: the session stops (the calibration view takes the camera), then coaching
+    # starts again with the new profile. The first worker is waited for here: with a new session
+    # started while it was still saving, CI once saw the process abort in native code (cause not found).
+    assert window.stop_worker(timeout_s=20.0)
     window.use_profile(profile)
-    window.start_session()  # as after the calibration dialog closes
+    window.start_session()
     assert window.renderer.regions is profile.regions and window.view.renderer is window.renderer
     assert window.mirrored is mirrored, "the new renderer keeps the view's mirroring"
     assert window.view.composer is not None and window.view.composer.renderer.regions is profile.regions
