@@ -586,7 +586,9 @@ def test_tracking_threads_run_below_the_painting_thread(qtbot, long_clip: Path, 
     assert len(lowered_tasks) >= 4, {task: thread_nice(int(task)) for task in new_tasks}
     assert thread_nice(threading.get_native_id()) == gui_nice
     window.close()
-    qtbot.waitUntil(lambda: window.worker is None or not window.worker.isRunning(), timeout=20_000)
+    # Closing hands the worker over to save in the background (window.worker is None at once): wait
+    # for it, or it is still running when this window is collected during the next test.
+    assert window.wait_for_workers(20.0)
 
 
 def test_a_new_calibration_moves_the_overlay_regions_and_the_next_session_draws_with_them(qtbot, long_clip: Path, library) -> None:
@@ -604,8 +606,7 @@ def test_a_new_calibration_moves_the_overlay_regions_and_the_next_session_draws_
     mirrored = window.mirrored
 
     # As calibrating does: the session stops (the calibration view takes the camera), then coaching
-    # starts again with the new profile. The first worker is waited for here: with a new session
-    # started while it was still saving, CI once saw the process abort in native code (cause not found).
+    # starts again with the new profile.
     assert window.stop_worker(timeout_s=20.0)
     window.use_profile(profile)
     window.start_session()
@@ -618,3 +619,31 @@ def test_a_new_calibration_moves_the_overlay_regions_and_the_next_session_draws_
     assert window.view.composed is not None  # the new session's frames were drawn by the worker, with the new regions
     window.close()
     assert window.wait_for_workers(10.0)
+
+
+def test_a_window_collected_while_its_worker_still_saves_leaves_the_worker_to_finish(qtbot, long_clip: Path, library, tmp_path: Path) -> None:
+    """Closing hands the running worker over to save the report in the background. If the window is
+    then collected, the worker must not go with it: a QThread destroyed while it runs aborts the
+    whole program (it did, in the next test, before the application owned the worker)."""
+    import gc
+    import weakref
+
+    from PySide6.QtCore import QThread
+    from PySide6.QtWidgets import QApplication
+
+    from coach.ui.main_window import LiveWindow
+
+    spec = SourceSpec(path=long_clip)
+    window = LiveWindow([spec], spec, library, technique=library[TECHNIQUE], out_dir=tmp_path / "out", voice=False)
+    window.show()
+    qtbot.waitUntil(lambda: window.view.timing.frames_painted >= 3, timeout=20_000)
+    worker = weakref.ref(window.worker)
+    window.close()  # the quit path: the summary waits for the worker's report
+    assert window.worker is None and worker() is not None and worker().isRunning()
+    del window
+    gc.collect()  # the window and its list of workers are gone; the worker is still saving
+    app = QApplication.instance()
+    saving = [thread for thread in app.findChildren(QThread) if thread.isRunning()]
+    assert saving, "the worker must be owned by the application while it saves"
+    qtbot.waitUntil(lambda: not any(thread.isRunning() for thread in saving), timeout=30_000)
+    assert (tmp_path / "out" / "report.json").is_file()

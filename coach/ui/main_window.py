@@ -866,6 +866,9 @@ class LiveWindow(QMainWindow):
             self.view.show_message("Saving your report…")
             self.message_label.setText("Saving your report…")
             current.stop()  # the capture thread releases the camera now; the worker saves
+            # Owned by the application while it saves: a QThread destroyed while it runs aborts the
+            # program, and this window may be gone first (as stop_worker does for a late worker).
+            current.setParent(QApplication.instance())
             self.finished_workers.append(current)
             self.worker = None
             return
