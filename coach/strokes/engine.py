@@ -1425,6 +1425,11 @@ class StrokeEngine:
         if margin_deg < direction_uncertainty_deg(fitted_chord_fu):
             # Surely a glide, but which of two neighbouring directions it went cannot be told.
             confidence = min(confidence, UNSURE_DIRECTION_CONFIDENCE)
+        if abs(lift_change) > LANDING_LIFT_CHANGE:
+            # The hand grew or shrank more than turning along the face explains: it may have been
+            # rising off the skin as it slid (a hand moving off after a stroke to wait nearby looks
+            # just so). Counted, but no correction is made from it.
+            confidence = min(confidence, UNSURE_DIRECTION_CONFIDENCE)
         moving = np.hypot(*gradient(path, path_times).T)
         regularity = _clamp(float(1.0 - np.std(moving) / max(float(np.mean(moving)), 1e-9)), 0.0, 1.0)
         stroke = self._stroke(track.hand, path_times, path, "glide", direction, speed, 1, None, regularity,
