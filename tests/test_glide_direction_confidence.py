@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pytest
 
-from coach.strokes.engine import UNSURE_DIRECTION_CONFIDENCE, direction_uncertainty_deg
+from coach.strokes.engine import UNSURE_GLIDE_CONFIDENCE, direction_uncertainty_deg
 from coach.synthetic import Block, SessionSpec, generate_scripted
 from coach.technique.directions import direction_margin_deg, glide_direction
 from coach.technique.scoring import SURE_CONFIDENCE
@@ -36,7 +36,7 @@ def test_the_margin_is_the_angle_to_the_nearest_sector_boundary() -> None:
 def test_the_uncertainty_grows_as_the_glide_gets_shorter() -> None:
     assert direction_uncertainty_deg(0.1) > direction_uncertainty_deg(0.2) > direction_uncertainty_deg(0.5) > 1.0
     assert direction_uncertainty_deg(0.2) == pytest.approx(math.degrees(math.atan2(0.01, 0.2)) + 1.0)
-    assert UNSURE_DIRECTION_CONFIDENCE < SURE_CONFIDENCE
+    assert UNSURE_GLIDE_CONFIDENCE < SURE_CONFIDENCE
 
 
 def _turned(frames: list[TrackedFrame], pivot_px: np.ndarray, angle_deg: float) -> list[TrackedFrame]:

@@ -217,13 +217,18 @@ DIRECTION_END_ERROR_FU = 0.01
 """How far off a glide's measured start or end may be (1 mm; the mean of three smoothed samples)."""
 FACE_ROLL_ERROR_DEG = 1.0
 """How far the face frame's tilt (roll) may be off, frame to frame."""
-UNSURE_DIRECTION_CONFIDENCE = 0.5
-"""A glide whose direction lies within its measurement's uncertainty of the line between two
-neighbouring directions (direction_uncertainty_deg) is unsure: below the 0.6 at which a correction
-is given, so "glide more outward" is never said of a glide that may have gone that way. On the
-tuning sets 7 of the 11 glides read in the wrong direction lay within 5 degrees of such a line,
-against 26 of the 619 read right; with this rule the sure but wrong ones fall from 8 to 3, and 25
-right ones (4 %) become unsure."""
+UNSURE_GLIDE_CONFIDENCE = 0.5
+"""The most a glide may be trusted when it is surely a glide but something about it cannot be told:
+below the 0.6 at which a correction is given. Two such cases:
+
+- its direction lies within its measurement's uncertainty of the line between two neighbouring
+  directions (direction_uncertainty_deg), so "glide more outward" is never said of a glide that may
+  have gone that way. On the tuning sets 7 of the 11 glides read in the wrong direction lay within
+  5 degrees of such a line, against 26 of the 619 read right; with this rule the sure but wrong
+  ones fall from 8 to 3, and 25 right ones (4 %) become unsure;
+- the hand grew or shrank during it by more than turning along the face explains
+  (LANDING_LIFT_CHANGE): it may have been rising off the skin as it slid (docs/stroke_engine_tuning.md,
+  session 10)."""
 MIN_REPORT_CONFIDENCE = 0.25
 """When unsure, say less: a glide or hold whose evidence clears its tests by so little that its
 confidence stays below this is not reported at all (a correction is already withheld below 0.6)."""
@@ -1424,12 +1429,12 @@ class StrokeEngine:
             return _rejected(track.hand, times, "too unsure to report (confidence)", confidence)
         if margin_deg < direction_uncertainty_deg(fitted_chord_fu):
             # Surely a glide, but which of two neighbouring directions it went cannot be told.
-            confidence = min(confidence, UNSURE_DIRECTION_CONFIDENCE)
+            confidence = min(confidence, UNSURE_GLIDE_CONFIDENCE)
         if abs(lift_change) > LANDING_LIFT_CHANGE:
             # The hand grew or shrank more than turning along the face explains: it may have been
             # rising off the skin as it slid (a hand moving off after a stroke to wait nearby looks
             # just so). Counted, but no correction is made from it.
-            confidence = min(confidence, UNSURE_DIRECTION_CONFIDENCE)
+            confidence = min(confidence, UNSURE_GLIDE_CONFIDENCE)
         moving = np.hypot(*gradient(path, path_times).T)
         regularity = _clamp(float(1.0 - np.std(moving) / max(float(np.mean(moving)), 1e-9)), 0.0, 1.0)
         stroke = self._stroke(track.hand, path_times, path, "glide", direction, speed, 1, None, regularity,
