@@ -322,9 +322,7 @@ class LiveWindow(QMainWindow):
         self.voice = self._make_voice(voice_player) if voice else None
 
         resolved_regions = regions if regions is not None else (profile.regions if profile is not None else FaceRegions())
-        self.renderer = OverlayRenderer(resolved_regions, mirrored=mirrored)
-        self.renderer.draw_panels = False  # words live in the side panel, beside the picture (as in use_profile)
-        self.renderer.speed_scale = self._speed_scale
+        self.renderer = self._make_renderer(resolved_regions, mirrored)
         self.view = VideoView(self.renderer)
         self.side_panel = SidePanel()
         self.side_panel.set_speed_scale(self._speed_scale)
@@ -566,12 +564,17 @@ class LiveWindow(QMainWindow):
         next session's worker draws with a twin of it)."""
         self._profile = profile
         self._speed_scale = SpeedScale.for_profile(profile)
-        renderer = OverlayRenderer(profile.regions, mirrored=self.renderer.mirrored)
+        self.renderer = self._make_renderer(profile.regions, self.renderer.mirrored)
+        self.view.renderer = self.renderer
+        self.side_panel.set_speed_scale(self._speed_scale)
+
+    def _make_renderer(self, regions: "FaceRegions", mirrored: bool) -> OverlayRenderer:
+        """The window's overlay renderer: no text panels (words live in the side panel, beside the
+        picture), speeds in this profile's scale."""
+        renderer = OverlayRenderer(regions, mirrored=mirrored)
         renderer.draw_panels = False
         renderer.speed_scale = self._speed_scale
-        self.renderer = renderer
-        self.view.renderer = renderer
-        self.side_panel.set_speed_scale(self._speed_scale)
+        return renderer
 
     def stop_worker(self, timeout_s: float = 1.0) -> bool:
         """Stop the worker and wait for it (and its capture thread); True when both have ended."""
