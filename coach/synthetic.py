@@ -53,6 +53,12 @@ TUNING_SEEDS: tuple[int, ...] = tuple(range(5000, 5030))
 """Seeds for tuning the engine, disjoint from the benchmark's, so its figures are not fitted to."""
 
 LABELS_SUFFIX = ".labels.json"
+RESTING_HOLD_S = 1.5
+"""A hand resting still on the skin this long between blocks (waiting for the other hand) is holding:
+labelled as a hold, since that is what the user did (and what a coach should see)."""
+AMBIGUOUS_REST_S = 1.0
+"""A rest from this long up to RESTING_HOLD_S is a hold by a hair (a hold is a second or more of
+stillness): left out of the count either way, as unseen strokes are."""
 
 # Regions each pattern is commonly done on (what massage routines name).
 PATTERN_REGIONS: dict[str, tuple[str, ...]] = {
@@ -156,7 +162,7 @@ class SessionInfo:
     fps: float
     duration_s: float
     frames: int
-    unseen: tuple[LabelledStroke, ...] = ()  # scripted strokes left out of the labels: the hand was mostly out of view
+    unseen: tuple[LabelledStroke, ...] = ()  # left out of the count: scripted strokes whose hand was mostly out of view, and rests on the skin too short to call a hold or not
 
     def header_extra(self) -> dict[str, Any]:
         return {"source": "synthetic", "synthetic_seed": self.seed}
@@ -406,6 +412,9 @@ class _Scripter:
         self.tracks: dict[Handedness, _Track] = {"left": _Track(), "right": _Track()}
         self.labels: list[LabelledStroke] = []
         self.on_face: dict[Handedness, bool] = {"left": False, "right": False}
+        # Stretches where a hand rests still on the skin between strokes (waiting for the other hand,
+        # or pausing before it leaves): a finger resting on the skin is a hold (see rest_labels).
+        self.rests: list[tuple[Handedness, float, float, np.ndarray]] = []
 
     # -- geometry helpers ---------------------------------------------------------------------
 
@@ -454,7 +463,8 @@ class _Scripter:
         start = track.last_state()
         if start is None:
             return
-        track.add(self.rng.uniform(0.05, 0.25), _still(start.xy_fu, 0.0, start.pinch_gap_fu))
+        begin, finish = track.add(self.rng.uniform(0.05, 0.25), _still(start.xy_fu, 0.0, start.pinch_gap_fu))
+        self.rests.append((hand, begin, finish, start.xy_fu))
         away = self._away_state(hand)
         duration = self.rng.uniform(0.5, 0.9)
         # Lift first, then drop away: reverse of an arrival.
@@ -490,10 +500,46 @@ class _Scripter:
             away = self._away_state(hand) if state is None else state
             track.add(t - track.end_s, _still(away.xy_fu, away.lift_fu, None, visible=False))
         else:
-            track.add(t - track.end_s, _still(state.xy_fu, state.lift_fu, state.pinch_gap_fu))
+            begin, finish = track.add(t - track.end_s, _still(state.xy_fu, state.lift_fu, state.pinch_gap_fu))
+            self.rests.append((hand, begin, finish, state.xy_fu))
 
     def label(self, **fields: Any) -> None:
         self.labels.append(LabelledStroke(**fields))
+
+    def rest_labels(self) -> tuple[list[LabelledStroke], list[LabelledStroke]]:
+        """The scripted labels with the hands' rests on the skin accounted for, and the rests too
+        short to say (to leave out of the count, as unseen strokes are).
+
+        A finger resting still on the skin is holding, whatever the script meant by it: a hold goes on
+        while its finger rests on its spot after the block (it ends when the finger moves), and a
+        hand that waits on the face for the other hand for RESTING_HOLD_S or more makes a hold of
+        its own. A rest between AMBIGUOUS_REST_S and that is a hold or not by a hair: neither a
+        report nor its absence is counted.
+        """
+        labels = list(self.labels)
+        ambiguous: list[LabelledStroke] = []
+        for hand in ("left", "right"):
+            merged: list[list[Any]] = []
+            for rest_hand, begin, finish, point in sorted(self.rests, key=lambda rest: rest[1]):
+                if rest_hand != hand or finish - begin <= 0:
+                    continue
+                if merged and abs(merged[-1][1] - begin) < 1e-9 and np.allclose(merged[-1][2], point):
+                    merged[-1][1] = finish
+                else:
+                    merged.append([begin, finish, point])
+            for begin, finish, point in merged:
+                held = [index for index, label in enumerate(labels)
+                        if label.hand == hand and label.pattern == "hold" and abs(label.end_s - begin) < 1e-9]
+                if held:
+                    labels[held[0]] = replace(labels[held[0]], end_s=finish)
+                    continue
+                region = self.regions.region_at(point)
+                if region is None or finish - begin < AMBIGUOUS_REST_S:
+                    continue
+                rest = LabelledStroke(start_s=begin, end_s=finish, hand=hand, region=region, pattern="hold",  # type: ignore[arg-type]
+                                      direction=None, speed_fu_s=None, count=1, rate_hz=None)
+                (labels if finish - begin >= RESTING_HOLD_S else ambiguous).append(rest)
+        return labels, ambiguous
 
     # -- patterns -----------------------------------------------------------------------------
 
@@ -938,11 +984,12 @@ def generate_scripted(
     frames = _render(rng, spec, scripter, duration)
     if spec.tracker_smoothing:
         frames = _smooth_like_tracker(frames)
-    scripted = sorted(scripter.labels, key=lambda label: (label.start_s, label.hand))
+    with_rests, ambiguous_rests = scripter.rest_labels()
+    scripted = sorted(with_rests, key=lambda label: (label.start_s, label.hand))
     labels = [label for label in scripted if _seen_share(frames, label) >= 0.8]
     info = SessionInfo(seed=seed, width=spec.width, height=spec.height, fps=spec.fps,
                        duration_s=frames[-1].timestamp_s if frames else 0.0, frames=len(frames),
-                       unseen=tuple(label for label in scripted if label not in labels))
+                       unseen=tuple(label for label in scripted if label not in labels) + tuple(ambiguous_rests))
     return frames, labels, info
 
 

@@ -70,7 +70,7 @@ def describe(family: str, tuning: bool = False, quick: bool = False) -> str:
         seeds = seeds[:QUICK_SESSIONS] if quick else seeds
         role = "TUNING seeds" if tuning else "evaluation seeds (engine tuned on TUNING_SEEDS 5000–5029 only)"
         return (f"family (a) coach.synthetic, {role} {seeds[0]}–{seeds[-1]} ({len(seeds)} sessions); "
-                "glide labels relabelled to the 10 %-of-peak convention")
+                "glide labels relabelled to the 10 %-of-peak convention; a hand resting on the skin is labelled as holding")
     if family == "minjerk":
         seeds = MINJERK_TUNING_SEEDS if tuning else MINJERK_EVALUATION_SEEDS
         seeds = seeds[:QUICK_SESSIONS] if quick else seeds
