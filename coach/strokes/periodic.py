@@ -317,20 +317,29 @@ def _tap(window: WindowSignals) -> RunFinding | None:
     if float(np.hypot(*spread)) > MAX_TAP_SPREAD_FU:
         return None
     signal = points[:, 0] + 1j * points[:, 1]
-    candidates: list[tuple[float, Oscillation, np.ndarray, str]] = []
     size = dominant_oscillation(window.size_ratio, dt, TAP_HZ, trend_order=3)
-    if size is not None and 2 * size.amplitude >= MIN_TAP_SIZE_SWING:
-        candidates.append((size.snr, size, window.size_ratio, "size_ratio"))
     lift = dominant_oscillation(window.tip_depth, dt, TAP_HZ, trend_order=3)
-    if lift is not None and lift.amplitude >= MIN_TAP_LIFT_FU:
-        # MediaPipe's hand depth is noisy: alone it needs twice the evidence.
-        agrees = any(abs(other.frequency_hz - lift.frequency_hz) < 0.3 for _, other, _, _ in candidates)
-        candidates.append((lift.snr if agrees else lift.snr / 2.0, lift, window.tip_depth, "tip_depth"))
     bob = dominant_oscillation(signal, dt, TAP_HZ, trend_order=3)
+    seen: list[tuple[Oscillation, np.ndarray, str]] = []
+    if size is not None and 2 * size.amplitude >= MIN_TAP_SIZE_SWING:
+        seen.append((size, window.size_ratio, "size_ratio"))
+    if lift is not None and lift.amplitude >= MIN_TAP_LIFT_FU:
+        seen.append((lift, window.tip_depth, "tip_depth"))
     if bob is not None and abs(bob.circularity) < 0.5 and bob.amplitude <= MAX_TAP_BOB_FU and bob.frequency_hz >= 2.0:
-        candidates.append((bob.snr, bob, signal, "points"))
-    if not candidates:
+        seen.append((bob, signal, "points"))
+    if not seen:
         return None
+    # A tapping finger lifts toward the camera: the hand's size and the fingertip's depth (and often
+    # the tip's bob, as the finger pivots) keep its tempo, each however faintly. Alone, each of them
+    # wanders with the tracking's noise (a still hand's size can show a faint 2-4 Hz "rhythm" for a
+    # second), so a tempo that no other of the three signals peaks at needs twice the evidence.
+    tempos = [other.frequency_hz for other in (size, lift, bob)
+              if other is not None and other.frequency_hz >= TAP_HZ[0] + 0.1]
+    candidates = [
+        (oscillation.snr if sum(abs(tempo - oscillation.frequency_hz) < 0.3 for tempo in tempos) >= 2
+         else oscillation.snr / 2.0, oscillation, source, name)
+        for oscillation, source, name in seen
+    ]
     snr, oscillation, source, source_name = max(candidates, key=lambda item: item[0])
     if snr < snr_needed(len(source)) or oscillation.frequency_hz < TAP_HZ[0] + 0.1:
         return None  # a peak on the band's lower edge is slower motion leaking in, not tapping
