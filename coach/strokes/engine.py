@@ -64,7 +64,7 @@ from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
 from coach.strokes.glides import LegTiming, path_length, still_bounds, time_leg, traced_length
 from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_knead, find_run, rhythm_amplitude
-from coach.strokes.signals import gradient, median, pad_edge, savgol_centre_weights
+from coach.strokes.signals import dominant_oscillation, gradient, median, pad_edge, savgol_centre_weights
 from coach.technique.directions import circle_direction, direction_margin_deg, glide_direction
 from coach.types import ContactPoint, Handedness, HandLandmarks, Stroke, TrackedFrame
 
@@ -1815,6 +1815,15 @@ class StrokeEngine:
         times = np.asarray(buffer.t[first:stop])
         points = np.column_stack([np.asarray(buffer.x[first:stop]), np.asarray(buffer.y[first:stop])])
         cycles = run.frequency_hz * (run.end_s - run.start_s)
+        rate = run.frequency_hz
+        if final and stop - first > RUN_WINDOW_SAMPLES:
+            # The windows the run was found and followed on were 1-2.5 s long; its whole length
+            # measures its tempo more finely (a spectral peak's width is one over the time it spans).
+            whole = dominant_oscillation(buffer.signal(run.source, first, stop - 1), DT,
+                                         (0.8 * run.frequency_hz, 1.25 * run.frequency_hz),
+                                         trend_order=3 if run.pattern == "tap" else 1)
+            if whole is not None:
+                rate = whole.frequency_hz
         count = max(1, int(round(cycles))) if final else max(1, run.counted)
         direction = None
         if run.pattern == "circle" and run.clockwise is not None:
@@ -1826,7 +1835,7 @@ class StrokeEngine:
         evidence = run.evidence * math.sqrt(max(1.0, cycles / run.found_cycles))
         confidence = min(_ramp(evidence, 1.0, 2.0),
                          _ramp(cycles, MIN_CYCLES[run.pattern], MIN_CYCLES[run.pattern] + 1.0)) * (0.6 + 0.4 * fresh_share)
-        stroke = self._stroke(track.hand, times, points, run.pattern, direction, None, count, run.frequency_hz,
+        stroke = self._stroke(track.hand, times, points, run.pattern, direction, None, count, rate,
                               run.regularity, confidence, run.stroke_id, final, start_s=run.start_s, end_s=run.end_s)
         if final:
             track.last_run_end_s = run.end_s
