@@ -179,6 +179,10 @@ def test_ctrl_c_during_startup_is_clean(workspace: Path, tmp_path: Path) -> None
         assert "no frames could be read" not in result.stderr
         if "before anything was written" in lines[0]:
             assert not out.exists(), where
+        elif "while the report was being written" in lines[0] or "the command had finished" in lines[0]:
+            # A fast machine replays the 24 frames within the second: every frame was done, and
+            # the report says so (complete, not partial), as test_replay_killed_at_a_random_moment allows.
+            assert json.loads((out / "report.json").read_text())["partial"] is False, where
         else:
             assert json.loads((out / "report.json").read_text())["partial"] is True, where
 
