@@ -10,11 +10,15 @@ engine's hold there counted as a false stroke). Its labels now say what the hand
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from coach.evaluation.families import synthetic_session
+from coach.geometry.canonical import canonical_face
+from coach.geometry.face_frame import FaceSurface
+from coach.geometry.regions import FaceRegions
 from coach.evaluation.matching import evaluate_session
 from coach.strokes import StrokeEngine
-from coach.synthetic import AMBIGUOUS_REST_S, RESTING_HOLD_S, Block, SessionSpec, generate_scripted
+from coach.synthetic import RESTING_HOLD_S, Block, SessionSpec, _Scripter, generate_scripted
 from coach.types import HAND_INDEX_TIP, Handedness, TrackedFrame
 
 STILL = SessionSpec(head_motion=0.0, face_jitter_px=0.0, hand_jitter_px=0.0, face_dropouts=False, hand_misses=False,
@@ -60,13 +64,42 @@ def test_a_hand_waiting_on_the_face_for_the_other_is_labelled_as_the_hold_it_is_
     assert not [stroke for stroke in evaluation.extra if stroke.pattern == "hold" and stroke.region == "right_jaw"]
 
 
-def test_rests_too_short_to_call_are_left_out_of_the_count_and_brief_ones_are_not_holds() -> None:
-    for seed in range(5000, 5010):
-        session = synthetic_session(seed)
-        for rest in session.unseen:
-            if rest.pattern == "hold" and AMBIGUOUS_REST_S <= rest.end_s - rest.start_s < RESTING_HOLD_S:
-                assert not any(label.start_s < rest.end_s and rest.start_s < label.end_s and label.hand == rest.hand
-                               for label in session.labels)
-        for label in session.labels:
-            if label.pattern == "hold":
-                assert label.end_s - label.start_s >= min(RESTING_HOLD_S, 2.0)
+def _scripter() -> _Scripter:
+    return _Scripter(np.random.default_rng(0), FaceRegions(), FaceSurface(np.asarray(canonical_face(), dtype=float)))
+
+
+@pytest.mark.parametrize(("rest_s", "kind"), [(0.6, "none"), (1.2, "not counted"), (2.0, "hold")])
+def test_a_rest_on_the_skin_is_a_hold_from_one_and_a_half_seconds_and_not_counted_just_below(rest_s: float, kind: str) -> None:
+    scripter = _scripter()
+    spot = scripter.regions.centre("left_cheek")
+    scripter.idle_until("left", 1.0)  # off the face: no rest
+    scripter.arrive("left", spot, None)
+    arrived_s = scripter.tracks["left"].end_s
+    scripter.idle_until("left", arrived_s + rest_s)
+    scripter.idle_until("right", arrived_s + rest_s + 3.0)  # the other hand, away: never a rest
+    labels, not_counted = scripter.rest_labels()
+    found = {"hold": labels, "not counted": not_counted}
+    for name, found_labels in found.items():
+        expected = 1 if name == kind else 0
+        assert len(found_labels) == expected, (name, found_labels)
+        for label in found_labels:
+            assert (label.hand, label.region, label.pattern) == ("left", "left_cheek", "hold")
+            assert label.start_s == pytest.approx(arrived_s) and label.end_s == pytest.approx(arrived_s + rest_s)
+
+
+def test_a_hold_goes_on_through_the_rest_after_it_and_the_pause_before_the_hand_leaves() -> None:
+    scripter = _scripter()
+    spot = scripter.regions.centre("right_cheek")
+    scripter.idle_until("right", 1.0)
+    scripter.hold(Block("hold", "right_cheek", hand="right"), "right", spot, {"duration": 2.5})
+    (scripted,) = scripter.labels
+    scripter.idle_until("right", scripted.end_s + 0.8)  # waiting for the other hand, still on the spot
+    scripter.leave("right")  # a moment's pause, then off the face
+    labels, not_counted = scripter.rest_labels()
+    assert not not_counted
+    (hold,) = labels
+    assert hold.start_s == scripted.start_s
+    assert hold.end_s > scripted.end_s + 0.8 + 0.04
+    # It ends where the hand starts to leave: after that the hand is on its way off the face.
+    assert scripter.tracks["right"].state(hold.end_s - 1e-6).xy_fu == pytest.approx(spot, abs=0.01)
+    assert scripter.tracks["right"].state(hold.end_s + 0.3).lift_fu > 0.0
