@@ -63,8 +63,8 @@ from coach.geometry.hull import share_under_hand
 from coach.geometry.regions import FaceRegions
 from coach.strokes.contact import CONTACT_MODES, measure_hand
 from coach.strokes.glides import LegTiming, path_length, still_bounds, time_leg, traced_length
-from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_knead, find_run, rhythm_amplitude
-from coach.strokes.signals import dominant_oscillation, gradient, median, pad_edge, savgol_centre_weights
+from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_knead, find_run, rhythm_amplitude, run_tempo
+from coach.strokes.signals import gradient, median, pad_edge, savgol_centre_weights
 from coach.technique.directions import circle_direction, direction_margin_deg, glide_direction
 from coach.types import ContactPoint, Handedness, HandLandmarks, Stroke, TrackedFrame
 
@@ -1819,11 +1819,7 @@ class StrokeEngine:
         if final and stop - first > RUN_WINDOW_SAMPLES:
             # The windows the run was found and followed on were 1-2.5 s long; its whole length
             # measures its tempo more finely (a spectral peak's width is one over the time it spans).
-            whole = dominant_oscillation(buffer.signal(run.source, first, stop - 1), DT,
-                                         (0.8 * run.frequency_hz, 1.25 * run.frequency_hz),
-                                         trend_order=3 if run.pattern == "tap" else 1)
-            if whole is not None:
-                rate = whole.frequency_hz
+            rate = run_tempo(buffer.signal(run.source, first, stop - 1), DT, run.pattern, run.frequency_hz) or rate
         count = max(1, int(round(cycles))) if final else max(1, run.counted)
         direction = None
         if run.pattern == "circle" and run.clockwise is not None:

@@ -30,6 +30,8 @@ from coach.strokes.signals import Oscillation, amplitude_at, dominant_oscillatio
 CIRCLE_HZ = (0.25, 3.0)
 TAP_HZ = (1.8, 10.0)
 KNEAD_HZ = (0.25, 3.0)
+SLOWEST_TAP_HZ = TAP_HZ[0] + 0.1
+"""A peak at the tap band's lower edge (below this) is slower motion leaking in, not tapping."""
 
 PERIODIC_SNR = 14.0
 """Spectral peak over the noise floor that a repetition needs (a 3-s window of jittery landmarks
@@ -204,7 +206,7 @@ def confirm_run(window: WindowSignals, pattern: str, frequency_hz: float, clockw
     best: tuple[float, Oscillation, np.ndarray, str] | None = None
     for source in sources:
         signal = source_signal(window, source)
-        oscillation = dominant_oscillation(signal, dt, band, trend_order=3 if pattern == "tap" else 1)
+        oscillation = dominant_oscillation(signal, dt, band, trend_order=_trend_order(pattern))
         if oscillation is None or not 0.75 * frequency_hz <= oscillation.frequency_hz <= 1.33 * frequency_hz:
             continue
         share = oscillation.snr / snr_needed(len(signal))
@@ -217,6 +219,19 @@ def confirm_run(window: WindowSignals, pattern: str, frequency_hz: float, clockw
         if (oscillation.circularity < 0) != clockwise or abs(oscillation.circularity) < 0.3:
             return None
     return _finding(pattern, signal, window, oscillation, clockwise=clockwise, source=source)
+
+
+def _trend_order(pattern: str) -> int:
+    """Polynomial trend taken out before a run's spectrum: a tap's size and depth drift slowly with
+    the hand (a cubic), a circle's or knead's signal only shifts (a line)."""
+    return 3 if pattern == "tap" else 1
+
+
+def run_tempo(signal: np.ndarray, dt: float, pattern: str, frequency_hz: float) -> float | None:
+    """A run's tempo measured over all of ``signal`` (its whole length, once it has closed), near the
+    tempo it was followed at (0.8–1.25×); None when no peak stands there."""
+    oscillation = dominant_oscillation(signal, dt, (0.8 * frequency_hz, 1.25 * frequency_hz), trend_order=_trend_order(pattern))
+    return None if oscillation is None else oscillation.frequency_hz
 
 
 def _regularity(signal: np.ndarray, dt: float, frequency_hz: float) -> float:
@@ -334,15 +349,15 @@ def _tap(window: WindowSignals) -> RunFinding | None:
     # wanders with the tracking's noise (a still hand's size can show a faint 2-4 Hz "rhythm" for a
     # second), so a tempo that no other of the three signals peaks at needs twice the evidence.
     tempos = [other.frequency_hz for other in (size, lift, bob)
-              if other is not None and other.frequency_hz >= TAP_HZ[0] + 0.1]
+              if other is not None and other.frequency_hz >= SLOWEST_TAP_HZ]
     candidates = [
         (oscillation.snr if sum(abs(tempo - oscillation.frequency_hz) < 0.3 for tempo in tempos) >= 2
          else oscillation.snr / 2.0, oscillation, source, name)
         for oscillation, source, name in seen
     ]
     snr, oscillation, source, source_name = max(candidates, key=lambda item: item[0])
-    if snr < snr_needed(len(source)) or oscillation.frequency_hz < TAP_HZ[0] + 0.1:
-        return None  # a peak on the band's lower edge is slower motion leaking in, not tapping
+    if snr < snr_needed(len(source)) or oscillation.frequency_hz < SLOWEST_TAP_HZ:
+        return None
     frequency = oscillation.frequency_hz
     # Tracking noise is red (slow wander dominates), so its spectrum falls from the band's lower
     # edge: a tapping tempo is a peak that stands above the slower motion below it.
