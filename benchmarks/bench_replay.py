@@ -21,7 +21,11 @@ that show what limiting BLAS threads does: `coach replay` with BLAS threads = co
 before; coach keeps a user's own setting) and the plain loop with one BLAS thread (MediaPipe must
 not be slowed by the limit).
 
-    .venv/bin/python benchmarks/bench_replay.py [--rounds 3] [--clip PATH] [--blas-check] [--baseline DIR]
+    .venv/bin/python benchmarks/bench_replay.py [--rounds 3] [--clip PATH] [--side-by-side] [--blas-check] [--baseline DIR]
+
+``--side-by-side`` adds the ceiling: the same two models on two threads, Hands queued on the next
+frame as coach does, and nothing else (no smoothing, analysis or report); no replay that runs both
+models on every frame can be faster than that.
 
 ``--baseline DIR`` adds another version of coach (DIR holds its ``coach/`` package, e.g. from
 ``git archive main coach | tar -x -C DIR``) to the same rounds, for before/after ratios.
@@ -63,6 +67,36 @@ with mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=2, r
         rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         face_mesh.process(rgb)
         hands.process(rgb)
+        frames += 1
+print(frames)
+"""
+
+# The ceiling: the same two models side by side on two threads (Hands queued on the next frame before
+# Face Mesh starts on this one, as coach does), and nothing else: no smoothing, no analysis, no report.
+SIDE_BY_SIDE_LOOP = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+import cv2
+import mediapipe as mp
+
+capture = cv2.VideoCapture(sys.argv[1])
+frames = 0
+
+def read():
+    ok, image = capture.read()
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB) if ok else None
+
+with mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=2, refine_landmarks=True) as face_mesh, \\
+        mp.solutions.hands.Hands(static_image_mode=False, max_num_hands=2, model_complexity=1) as hands, \\
+        ThreadPoolExecutor(1) as side:
+    rgb = read()
+    pending = side.submit(hands.process, rgb) if rgb is not None else None
+    while rgb is not None:
+        next_rgb = read()
+        next_pending = side.submit(hands.process, next_rgb) if next_rgb is not None else None
+        face_mesh.process(rgb)
+        pending.result()
+        rgb, pending = next_rgb, next_pending
         frames += 1
 print(frames)
 """
@@ -117,7 +151,8 @@ def clean_environment() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key not in BLAS_VARIABLES}
 
 
-def bench_clip(clip: Path, rounds: int, blas_check: bool, out_dir: Path, baseline: Path | None = None) -> None:
+def bench_clip(clip: Path, rounds: int, blas_check: bool, out_dir: Path, baseline: Path | None = None,
+               side_by_side: bool = False) -> None:
     coach = str(Path(sys.executable).parent / "coach")
     base_env = clean_environment()
     cores = str(os.cpu_count() or 2)
@@ -125,6 +160,8 @@ def bench_clip(clip: Path, rounds: int, blas_check: bool, out_dir: Path, baselin
         "plain loop": ([sys.executable, "-c", PLAIN_LOOP, str(clip)], base_env),
         "coach replay": ([coach, "replay", str(clip), "--out", str(out_dir), "--no-video", "--no-html"], base_env),
     }
+    if side_by_side:
+        variants["the two models side by side"] = ([sys.executable, "-c", SIDE_BY_SIDE_LOOP, str(clip)], base_env)
     if baseline is not None:
         # Another version of coach (e.g. `git archive main coach | tar -x -C /tmp/base`) in the same
         # rounds: before/after ratios that the machine's load cannot skew.
@@ -159,6 +196,10 @@ def bench_clip(clip: Path, rounds: int, blas_check: bool, out_dir: Path, baselin
           f"{'ok' if speedup >= TARGET_WALL_SPEEDUP else 'MISSED'}")
     print(f"  CPU, coach / plain         {cpu_ratio:5.2f}x   target ≤ {TARGET_CPU_RATIO}   "
           f"{'ok' if cpu_ratio <= TARGET_CPU_RATIO else 'MISSED'}")
+    if side_by_side:
+        ceiling = median("plain loop", "wall_s") / median("the two models side by side", "wall_s")
+        print(f"  wall, plain / side by side {ceiling:5.2f}x   (the most a replay running both models on every frame "
+              f"gains here; coach reaches {speedup / ceiling:.0%} of it)")
     if baseline is not None:
         before = median("coach replay, baseline", "wall_s") / median("coach replay", "wall_s")
         cpu_before = median("coach replay", "cpu_s") / median("coach replay, baseline", "cpu_s")
@@ -181,6 +222,8 @@ def main() -> int:
     parser.add_argument("--no-640", action="store_true", help="skip the 640×480 clip")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="a folder holding another version's coach/ package: also run it, for before/after ratios")
+    parser.add_argument("--side-by-side", action="store_true",
+                        help="also run the two models side by side and nothing else: the ceiling for any replay")
     parser.add_argument("--blas-check", action="store_true", help="also run with BLAS threads = cores, and the plain loop limited")
     args = parser.parse_args()
     clip = args.clip or DEFAULT_CLIP
@@ -205,7 +248,7 @@ def main() -> int:
             count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
             capture.release()
             print(f"\n{path.name}: {size}, {count} frames")
-            bench_clip(path, args.rounds, args.blas_check, Path(folder) / "report", args.baseline)
+            bench_clip(path, args.rounds, args.blas_check, Path(folder) / "report", args.baseline, args.side_by_side)
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
     return 0
 
