@@ -42,12 +42,13 @@ def test_a_pose_moved_by_an_image_motion_maps_the_face_where_the_image_moved_it(
 
 
 def _hand_over_the_face(portrait_path: Path, media_dir: Path, tip_at: int, below_fu: float, lift_px: float,
-                        pointing_deg: float, palm_share: float = 0.6) -> tuple[np.ndarray, FaceLandmarks, list[np.ndarray], list[np.ndarray]]:
-    """The real portrait, then moved by a known similarity, each with a real hand photo pasted
-    (its fingertip ``below_fu`` face widths below landmark ``tip_at``, moved by ``lift_px`` in the
-    second frame, fingers pointing ``pointing_deg`` from the image's x axis, the palm ``palm_share``
-    of the face's width): the head motion, the
-    face as last seen, the two frames (RGB) and the hand's landmarks in each (normalised)."""
+                        pointing_deg: float, palm_share: float = 0.6,
+                        steps: int = 1) -> tuple[np.ndarray, FaceLandmarks, list[np.ndarray], list[np.ndarray]]:
+    """The real portrait, then moved ``steps`` times by a known similarity, each with a real hand
+    photo pasted (its fingertip ``below_fu`` face widths below landmark ``tip_at``, moved by
+    ``lift_px`` more in each frame, fingers pointing ``pointing_deg`` from the image's x axis, the
+    palm ``palm_share`` of the face's width): the head motion (one step), the face as last seen, the
+    frames (RGB) and the hand's landmarks in each (normalised)."""
     from coach.evaluation.composites import HandPhotos, paste_hand
 
     portrait = cv2.imread(str(portrait_path))
@@ -56,7 +57,10 @@ def _hand_over_the_face(portrait_path: Path, media_dir: Path, tip_at: int, below
     face = face_landmarks_of(portrait)  # the face as last seen, before the hand came
     face_px = face.points_norm[:, :2] * np.array([width, height])
     head_motion = _similarity(1.5, 1.02, (4.0, -3.0), face_px.mean(axis=0))
-    moved = cv2.warpAffine(portrait, head_motion, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    placements = [np.eye(3)]
+    for _ in range(steps):
+        placements.append(np.vstack([head_motion, [0.0, 0.0, 1.0]]) @ placements[-1])
+    images = [cv2.warpAffine(portrait, placement[:2], (width, height), borderMode=cv2.BORDER_REPLICATE) for placement in placements]
     photos = HandPhotos(media_dir)
     try:
         photo = photos.for_hand("hands/h3d_hand_01-01-001_angle04.png", "right")
@@ -64,7 +68,8 @@ def _hand_over_the_face(portrait_path: Path, media_dir: Path, tip_at: int, below
         photos.close()
     face_width = float(np.ptp(face_px[:, 0]))
     frames, hands = [], []
-    for image, lift in ((portrait, 0.0), (moved, lift_px)):
+    for step, image in enumerate(images):
+        lift = step * lift_px
         scale = palm_share * face_width / photo.palm_px
         tip = face_px[tip_at] + np.array([0.0, below_fu * face_width + lift])
         angle = math.radians(pointing_deg - photo.axis_deg)
@@ -96,6 +101,25 @@ def test_the_head_motion_is_read_on_the_skin_round_a_hand_gliding_over_the_foreh
     assert float(error.max()) < 1.0, f"head motion off by up to {error.max():.2f} px"
     # The hand moved 30 px against the head: had its pixels been read, the motion would be far off.
     assert float(np.linalg.norm(motion[:, 2] - head_motion[:, 2])) < 2.0
+
+
+@pytest.mark.media
+def test_the_head_motion_is_read_frame_after_frame(portrait_path: Path, media_dir: Path) -> None:
+    """Twelve frames, the head turning and the hand gliding on while the face is lost under it: each
+    frame's motion is the head's to within a pixel (after the first, the last frame's crop and grey
+    image are reused, so an error there would add up here)."""
+    head_motion, face, frames, hands = _hand_over_the_face(portrait_path, media_dir, 10, 0.15, -6.0, -90.0, steps=11)
+    reader = FaceMotionReader()
+    assert reader.read(frames[0], face.points_norm, [hands[0]]) is None
+    height, width = frames[0].shape[:2]
+    seen = face.points_norm[:, :2] * np.array([width, height])  # the face's points in the last frame
+    for frame, hand in zip(frames[1:], hands[1:]):
+        motion = reader.read(frame, None, [hand])
+        assert motion is not None
+        expected = seen @ head_motion[:, :2].T + head_motion[:, 2]
+        error = np.linalg.norm(seen @ motion[:, :2].T + motion[:, 2] - expected, axis=1)
+        assert float(error.max()) < 1.0, f"head motion off by up to {error.max():.2f} px"
+        seen = expected
 
 
 @pytest.mark.media

@@ -16,14 +16,16 @@ fingertip's path read that way went straight up by 0.30 face units, and over 9 s
 than 0.02 face units. See the engine's use of ``TrackedFrame.face_motion``.
 
 Costs: nothing while no hand covers the face (the last frame is kept by reference, the cover test
-is a hull); while one does, two grey crops of the face's box (scaled to at most ``MAX_SIDE_PX``), corners, pyramidal
-Lucas–Kanade both ways and a RANSAC similarity, about 2 ms a frame (``benchmarks/bench_face_motion.py``).
+is a hull); while one does, a grey crop of the face's box (scaled to at most ``MAX_SIDE_PX``; the last
+frame's is kept while the box stays put, else it is cut again), corners, pyramidal Lucas–Kanade both
+ways and a RANSAC similarity, 1.2–1.8 ms a frame (``benchmarks/bench_face_motion.py``).
 OpenCV comes from mediapipe's own wheel.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -39,6 +41,7 @@ MIN_INLIERS = 10  # fewer agreeing points than this is no measurement (the face 
 MIN_INLIER_SHARE = 0.5
 RANSAC_PX = 1.0  # in the scaled crop: half a pixel of the full frame or less on a typical face
 ROUND_TRIP_PX = 0.5  # a point tracked forward and back must land within this of where it began
+KEEP_CROP = 0.05  # the last frame's crop is kept while the face's box is within this share of its longer side of it
 MEASURE_COVER = 0.1
 """Share of the face's stable points under a hand from which the motion is measured; then it goes on
 being measured while a hand overlaps the face. The stroke engine starts carrying its face frame by
@@ -97,11 +100,13 @@ class FaceMotionReader:
         self._previous_rgb: np.ndarray | None = None
         self._face_px: np.ndarray | None = None  # the last face's landmarks (pixels): stands in while the face is lost
         self._gate = MotionGate()
+        self._last_crop: tuple[_Crop, np.ndarray] | None = None  # the last frame's crop and grey image, if it was measured
 
     def reset(self) -> None:
         self._previous_rgb = None
         self._face_px = None
         self._gate.reset()
+        self._last_crop = None
 
     def read(self, rgb: np.ndarray, face_points_norm: np.ndarray | None, hands_points_norm: Sequence[np.ndarray]) -> np.ndarray | None:
         """This frame's head motion since the last frame (see the class docstring).
@@ -115,31 +120,70 @@ class FaceMotionReader:
         self._previous_rgb = rgb if hands_points_norm else None  # no hand: nothing to measure next frame either
         if face_points_norm is not None:
             self._face_px = np.asarray(face_points_norm)[:, :2] * size
+        last_crop, self._last_crop = self._last_crop, None
         if previous_rgb is None or face_px is None or previous_rgb.shape != rgb.shape:
             return None
         hands_px = [np.asarray(points)[:, :2] * size for points in hands_points_norm]
         if not self._gate.open(face_px, hands_px):
             return None
-        return _motion(previous_rgb, rgb, face_px, hands_px)
+        # The face's box moves little from frame to frame: while it stays within KEEP_CROP of the
+        # last one, that crop is kept, and the last frame's grey image is this one's "before" (one
+        # crop converted a frame instead of two).
+        crop = _Crop.around(face_px, rgb.shape)
+        if last_crop is not None and last_crop[0].close_to(crop):
+            crop, before = last_crop
+        else:
+            before = crop.gray(previous_rgb)
+        after = crop.gray(rgb)
+        self._last_crop = (crop, after)
+        return _motion(before, after, crop, face_px, hands_px)
 
 
-def _gray(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    gray: np.ndarray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    return np.asarray(cv2.resize(gray, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+@dataclass(frozen=True)
+class _Crop:
+    """The face's box in the frame (pixels, FACE_MARGIN round it) and the scale its grey image is read at."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    @staticmethod
+    def around(face_px: np.ndarray, shape: tuple[int, ...]) -> _Crop:
+        height, width = shape[:2]
+        low, high = face_px.min(axis=0), face_px.max(axis=0)
+        margin = FACE_MARGIN * (high - low)
+        x0, y0 = (int(v) for v in np.clip(np.floor(low - margin), 0, [width - 1, height - 1]))
+        x1, y1 = (int(v) for v in np.clip(np.ceil(high + margin), [x0 + 1, y0 + 1], [width, height]))
+        return _Crop(x0, y0, x1, y1)
+
+    @property
+    def origin(self) -> np.ndarray:
+        return np.array([self.x0, self.y0], dtype=float)
+
+    @property
+    def factor(self) -> float:
+        return min(1.0, MAX_SIDE_PX / float(max(self.x1 - self.x0, self.y1 - self.y0)))
+
+    def close_to(self, other: _Crop) -> bool:
+        """Whether ``other`` is this box give or take KEEP_CROP of its longer side on every edge."""
+        slack = KEEP_CROP * max(self.x1 - self.x0, self.y1 - self.y0)
+        return all(abs(mine - theirs) <= slack for mine, theirs in
+                   ((self.x0, other.x0), (self.y0, other.y0), (self.x1, other.x1), (self.y1, other.y1)))
+
+    def gray(self, rgb: np.ndarray) -> np.ndarray:
+        """The box's grey image, scaled by ``factor``."""
+        factor = self.factor
+        size = (max(1, int(round((self.x1 - self.x0) * factor))), max(1, int(round((self.y1 - self.y0) * factor))))
+        gray = cv2.cvtColor(rgb[self.y0:self.y1, self.x0:self.x1], cv2.COLOR_RGB2GRAY)
+        return np.asarray(cv2.resize(gray, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 
-def _motion(previous_rgb: np.ndarray, rgb: np.ndarray, face_px: np.ndarray, hands_px: Sequence[np.ndarray]) -> np.ndarray | None:
-    """The similarity carrying ``previous_rgb``'s face (outlined by ``face_px``, the face as last
-    seen) to ``rgb``'s, measured on the face's pixels outside every hand; None when too few agree."""
-    height, width = rgb.shape[:2]
-    low, high = face_px.min(axis=0), face_px.max(axis=0)
-    margin = FACE_MARGIN * (high - low)
-    x0, y0 = (int(v) for v in np.clip(np.floor(low - margin), 0, [width - 1, height - 1]))
-    x1, y1 = (int(v) for v in np.clip(np.ceil(high + margin), [x0 + 1, y0 + 1], [width, height]))
-    factor = min(1.0, MAX_SIDE_PX / float(max(x1 - x0, y1 - y0)))
-    target = (max(1, int(round((x1 - x0) * factor))), max(1, int(round((y1 - y0) * factor))))
-    before, after = (_gray(image[y0:y1, x0:x1], target) for image in (previous_rgb, rgb))
-    origin = np.array([x0, y0], dtype=float)
+def _motion(before: np.ndarray, after: np.ndarray, crop: _Crop, face_px: np.ndarray, hands_px: Sequence[np.ndarray]) -> np.ndarray | None:
+    """The similarity carrying the face in ``before`` (outlined by ``face_px``, the face as last
+    seen) to ``after`` (the two frames' grey images of ``crop``), measured on the face's pixels
+    outside every hand, in frame pixels; None when too few agree."""
+    factor, origin = crop.factor, crop.origin
     # Where to look: the face's outline, less every hand and a margin round it.
     mask = np.zeros(before.shape, dtype=np.uint8)
     cv2.fillConvexPoly(mask, cv2.convexHull(((face_px - origin) * factor).astype(np.float32)).astype(np.int32), (255,))
