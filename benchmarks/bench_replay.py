@@ -192,13 +192,13 @@ def bench_clip(clip: Path, rounds: int, blas_check: bool, out_dir: Path, baselin
               f"(sys {median(name, 'sys_s'):4.1f} s)")
     speedup = median("plain loop", "wall_s") / median("coach replay", "wall_s")
     cpu_ratio = median("coach replay", "cpu_s") / median("plain loop", "cpu_s")
-    print(f"  wall, plain / coach        {speedup:5.2f}x   target ≥ {TARGET_WALL_SPEEDUP}   "
+    print(f"  wall, plain / coach        {speedup:5.3f}x   target ≥ {TARGET_WALL_SPEEDUP}   "
           f"{'ok' if speedup >= TARGET_WALL_SPEEDUP else 'MISSED'}")
-    print(f"  CPU, coach / plain         {cpu_ratio:5.2f}x   target ≤ {TARGET_CPU_RATIO}   "
+    print(f"  CPU, coach / plain         {cpu_ratio:5.3f}x   target ≤ {TARGET_CPU_RATIO}   "
           f"{'ok' if cpu_ratio <= TARGET_CPU_RATIO else 'MISSED'}")
     if side_by_side:
         ceiling = median("plain loop", "wall_s") / median("the two models side by side", "wall_s")
-        print(f"  wall, plain / side by side {ceiling:5.2f}x   (the most a replay running both models on every frame "
+        print(f"  wall, plain / side by side {ceiling:5.3f}x   (the most a replay running both models on every frame "
               f"gains here; coach reaches {speedup / ceiling:.0%} of it)")
     if baseline is not None:
         before = median("coach replay, baseline", "wall_s") / median("coach replay", "wall_s")
