@@ -247,6 +247,7 @@ RUN_STEADY = 0.75  # ...and above this share it plainly goes on: a rough spectru
 RUN_LEAVE_MARGIN_FU = 0.08  # 7 mm beyond where a run ever reached from its spot: the finger has left it (jitter stays within ~2 mm)
 RUN_DRIFT_FU = 0.5 * RUN_LEAVE_MARGIN_FU  # 4 mm: a window (whole periods) centred this far off the run's spot is the hand moving away; not learnt from
 RUN_REVISE_S = 1.0  # a run closed this recently (plus a period) and found again over its own stretch, past its end, had not stopped
+UNDER_WAY_SHARE = 0.5  # a "tap" run over which the fingertip (a knead's gap) spanned this share of the slow run found after it was that run (see _was_under_way)
 RUN_WATCH_MIN_SAMPLES = 10  # the rhythm's swing is read over whole periods spanning at least 0.33 s (a fast tap's single period is too noisy)
 # A circle goes round at an even pace and never rests within a cycle: slower than RUN_STILL_SHARE of
 # its pace (2π f × its radius) for a quarter period (at least 0.2 s), the finger has stopped. That is
@@ -1628,6 +1629,8 @@ class StrokeEngine:
                     if finding is not None:
                         first = knead_first
             revised = self._revise_closed_run(track) if skipped and self._continues_closed_run(track, finding) else []
+            if not revised and finding is not None and self._was_under_way(track, finding, first):
+                revised = self._revise_closed_run(track)
         events: list[Stroke] = [] if run is not None else revised
         if run is not None:
             if finding is not None:
@@ -1673,6 +1676,47 @@ class StrokeEngine:
         if self._now_s - closed.reported_s > RUN_REVISE_S + 1.0 / finding.frequency_hz:
             return False
         return finding.pattern != "circle" or finding.clockwise == closed.clockwise
+
+    def _was_under_way(self, track: _HandTrack, finding: RunFinding, first: int) -> bool:
+        """Whether a slow circle or knead found just after a tap run closed was already going on
+        through that "tap" run (whose rhythm was the circle's or knead's own swing in the hand's
+        size or the fingertip's depth, read first because a slow run takes longer to show).
+
+        Only on the run's spot. A tapping finger stays there with the thumb where it is; one that went
+        round the ring the circle now traces (or whose thumb-index gap already opened and closed as
+        the knead's does), over at least UNDER_WAY_SHARE of the run's own extent, was circling
+        (kneading)."""
+        closed = track.closed_run
+        if closed is None or closed.pattern != "tap" or finding.pattern not in ("circle", "knead"):
+            return False
+        if self._now_s - closed.reported_s > RUN_REVISE_S + 1.0 / finding.frequency_hz:
+            return False
+        buffer = track.buffer
+        tap_first = bisect.bisect_left(buffer.t, closed.stroke.start_s)
+        tap_last = bisect.bisect_right(buffer.t, closed.stroke.end_s) - 1
+        run_first, run_last = first + finding.first, first + finding.last
+        if tap_last - tap_first < RUN_WATCH_MIN_SAMPLES or run_last - run_first < RUN_WATCH_MIN_SAMPLES:
+            return False
+        source = "points" if finding.pattern == "circle" else "pinch"
+
+        def extent(start: int, stop: int) -> float:
+            values = buffer.signal(source, start, stop)
+            if source == "points":
+                values = np.column_stack([values.real, values.imag])
+            low, high = np.percentile(values, [10, 90], axis=0)
+            return float(np.hypot(*(high - low))) if source == "points" else float(high - low)
+
+        # On the run's spot: the taps' middle within the run's own ring (a knead's finger stays put).
+        tap_points, run_points = buffer.points(tap_first, tap_last), buffer.points(run_first, run_last)
+        apart = float(np.hypot(*(np.median(tap_points, axis=0) - np.median(run_points, axis=0))))
+        ring = float(np.hypot(*np.ptp(run_points, axis=0)))
+        if apart > max(ring, RUN_LEAVE_MARGIN_FU):
+            return False
+        under_way = extent(tap_first, tap_last) >= UNDER_WAY_SHARE * extent(run_first, run_last)
+        if under_way:
+            logger.debug("%s hand: taps %.2f–%.2f s were the %s's beginning", track.hand,
+                         closed.stroke.start_s, closed.stroke.end_s, finding.pattern)
+        return under_way
 
     def _revise_closed_run(self, track: _HandTrack) -> list[Stroke]:
         """The run just closed shows its rhythm again after where it was said to stop: it had not
