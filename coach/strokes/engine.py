@@ -1720,8 +1720,9 @@ class StrokeEngine:
 
     def _revise_closed_run(self, track: _HandTrack) -> list[Stroke]:
         """The run just closed shows its rhythm again after where it was said to stop: it had not
-        stopped (it was first found at a wrong tempo from a short window, or paused for a moment).
-        Take it back; the run found now begins where it began, so its count goes on."""
+        stopped (it was first found at a wrong tempo from a short window, or paused for a moment),
+        or it was the beginning of the slow run found now (_was_under_way). Take it back; the run
+        found now begins where it began, so its count goes on."""
         closed = track.closed_run
         assert closed is not None
         track.closed_run = None
