@@ -198,6 +198,10 @@ def test_shortcuts_pause_next_step_mirror_restart_and_close_stops_everything(qtb
     window.technique_combo.setCurrentIndex(window.technique_combo.findData("tapping"))
     window.technique_combo.activated.emit(window.technique_combo.currentIndex())
     qtbot.waitUntil(lambda: window.last_progress is not None and window.last_progress.technique == "tapping", timeout=5_000)
+    # The new technique's progress shows at once; its session has frames (and so a report to save
+    # on closing) once the worker has processed some after the switch.
+    switched_at = worker.processed
+    qtbot.waitUntil(lambda: worker.processed > switched_at + 3, timeout=5_000)
 
     # M toggles the mirrored view, in the renderer and in the checkbox.
     mirrored = window.mirrored
