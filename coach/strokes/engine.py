@@ -293,6 +293,13 @@ def _median_of_few(values: list[float]) -> float:
     return (ordered[len(ordered) // 2] + ordered[(len(ordered) - 1) // 2]) / 2
 
 
+def _reach(values: np.ndarray) -> float:
+    """How far samples spread between their 10th and 90th percentiles (for points, the length of
+    that spread across both axes): what a few jittery samples do not stretch."""
+    low, high = np.percentile(values, [10, 90], axis=0)
+    return float(np.linalg.norm(np.atleast_1d(high - low)))
+
+
 def _ramp(value: float, low: float, high: float) -> float:
     """0 at or below ``low``, 1 at or above ``high``, linear between: how clearly a margin is met."""
     if high <= low:
@@ -1697,22 +1704,17 @@ class StrokeEngine:
         run_first, run_last = first + finding.first, first + finding.last
         if tap_last - tap_first < RUN_WATCH_MIN_SAMPLES or run_last - run_first < RUN_WATCH_MIN_SAMPLES:
             return False
-        source = "points" if finding.pattern == "circle" else "pinch"
-
-        def extent(start: int, stop: int) -> float:
-            values = buffer.signal(source, start, stop)
-            if source == "points":
-                values = np.column_stack([values.real, values.imag])
-            low, high = np.percentile(values, [10, 90], axis=0)
-            return float(np.hypot(*(high - low))) if source == "points" else float(high - low)
-
         # On the run's spot: the taps' middle within the run's own ring (a knead's finger stays put).
         tap_points, run_points = buffer.points(tap_first, tap_last), buffer.points(run_first, run_last)
-        apart = float(np.hypot(*(np.median(tap_points, axis=0) - np.median(run_points, axis=0))))
+        apart = float(np.hypot(*(median(tap_points, axis=0) - median(run_points, axis=0))))
         ring = float(np.hypot(*np.ptp(run_points, axis=0)))
         if apart > max(ring, RUN_LEAVE_MARGIN_FU):
             return False
-        under_way = extent(tap_first, tap_last) >= UNDER_WAY_SHARE * extent(run_first, run_last)
+        if finding.pattern == "circle":
+            tap_values, run_values = tap_points, run_points
+        else:
+            tap_values, run_values = buffer.signal("pinch", tap_first, tap_last), buffer.signal("pinch", run_first, run_last)
+        under_way = _reach(tap_values) >= UNDER_WAY_SHARE * _reach(run_values)
         if under_way:
             logger.debug("%s hand: taps %.2f–%.2f s were the %s's beginning", track.hand,
                          closed.stroke.start_s, closed.stroke.end_s, finding.pattern)
