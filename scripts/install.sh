@@ -77,6 +77,10 @@ EOF
 else
   "$python" -m pip install --quiet -e ".$extras"
 fi
+# An editable install compiles nothing, and where PYTHONDONTWRITEBYTECODE is set (CI machines, some
+# shells) Python would compile coach's modules again on every run: about 0.1 s before tracking
+# starts and more while it runs (a regular pip install compiles them the same way).
+"$python" -m compileall -q coach
 # The Tasks tracker needs its model bundles (fetched once, hash-checked; scripts/fetch_models.py).
 if [ -n "$tasks" ] || ! "$python" -c "import sys; from coach.perception.backends import legacy_available; sys.exit(not legacy_available())"; then
   "$python" scripts/fetch_models.py
