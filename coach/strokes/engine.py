@@ -246,6 +246,13 @@ RUN_FADED = 0.5  # a run's swing over its last period(s) below this share of its
 RUN_STEADY = 0.75  # ...and above this share it plainly goes on: a rough spectrum of the last two cycles does not close it
 RUN_LEAVE_MARGIN_FU = 0.08  # 7 mm beyond where a run ever reached from its spot: the finger has left it (jitter stays within ~2 mm)
 RUN_DRIFT_FU = 0.5 * RUN_LEAVE_MARGIN_FU  # 4 mm: a window (whole periods) centred this far off the run's spot is the hand moving away; not learnt from
+RUN_JOIN_GAP_S = 0.25
+"""A slide this close to a run (ending this soon before it starts, or starting this soon after it ends)
+with no pause between is joined to it: see JOINED_SLIDE_MAX_S."""
+JOINED_SLIDE_MAX_S = 0.45
+"""A slide no longer than this, joined to a run, is the hand arriving at the run's spot or leaving it,
+not a glide: a glide is a stroke of its own, and the hand pauses or lifts between it and a run, while
+the way over to a run's spot (or off it) is one brief motion that the run begins or ends with."""
 RUN_REVISE_S = 1.0  # a run closed this recently (plus a period) and found again over its own stretch, past its end, had not stopped
 UNDER_WAY_SHARE = 0.5  # a "tap" run over which the fingertip (a knead's gap) spanned this share of the slow run found after it was that run (see _was_under_way)
 RUN_WATCH_MIN_SAMPLES = 10  # the rhythm's swing is read over whole periods spanning at least 0.33 s (a fast tap's single period is too noisy)
@@ -1394,6 +1401,9 @@ class StrokeEngine:
         if speed > MAX_GLIDE_FU_S:
             track.other_leg_s = stop
             return _rejected(track.hand, times, "fast", speed)
+        if 0.0 <= measured_onset - track.last_run_end_s < RUN_JOIN_GAP_S and stop - measured_onset <= JOINED_SLIDE_MAX_S:
+            track.other_leg_s = stop
+            return _rejected(track.hand, times, "leaving a run", measured_onset - track.last_run_end_s)
         inside = (times >= onset - 1e-9) & (times <= stop + 1e-9)
         path = points[inside]
         path_times = times[inside]
@@ -1822,7 +1832,8 @@ class StrokeEngine:
         turn, a hold before the taps showed) was the run's beginning. Take those back, and close
         a hold that began well before the run at the run's start."""
         events: list[Stroke] = []
-        while track.glides and track.glides[-1].stroke.end_s > run_start_s + 0.5 * track.glides[-1].stroke.duration_s:
+        while track.glides and (track.glides[-1].stroke.end_s > run_start_s + 0.5 * track.glides[-1].stroke.duration_s
+                                or _arrives_at(track.glides[-1].stroke, run_start_s)):
             glide = track.glides.pop()
             events.append(replace(glide.stroke, withdrawn=True, reported_s=self._now_s))
         for stroke_id, hold_start_s in list(track.holds):
@@ -1944,6 +1955,11 @@ class StrokeEngine:
             stroke_id=stroke_id,
             final=final,
         )
+
+
+def _arrives_at(glide: Stroke, run_start_s: float) -> bool:
+    """Whether a glide was the hand's way over to a run that starts at ``run_start_s`` (see JOINED_SLIDE_MAX_S)."""
+    return run_start_s - glide.end_s < RUN_JOIN_GAP_S and glide.duration_s <= JOINED_SLIDE_MAX_S
 
 
 def _rejected(hand: str, times: np.ndarray, reason: str, value: float) -> "Stroke | None":
