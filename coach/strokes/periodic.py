@@ -40,6 +40,10 @@ never reaches it by chance; see signals.dominant_oscillation)."""
 KNEAD_GAP_FU = 0.07  # peak-to-peak change of the thumb-index gap that is a pinch (6 mm), not a twitch
 MIN_CIRCLE_ROUNDNESS = 0.4  # minor / major axis: rounder than the loop a glide and its return make
 MAX_CIRCLE_RADIUS_FU = 0.25  # a fingertip circle is at most ~2 cm across its radius
+MIN_CIRCLE_RADIUS_FU = 0.03
+"""A fingertip circle on the skin is a few millimetres round at least (2.5 mm here); a smaller loop is
+the tracking's jitter round a finger at rest (a long hold read as a slow circle: 0.012-0.021 FU on
+the tuning sets, where every true circle found measured 0.041 FU or more)."""
 MAX_CIRCLE_OVERTONE = 0.45  # circles go round at an even pace; a glide with a quick return does not
 ROUND_CIRCLE_SNR_SHARE = 0.3  # a clearly round loop (minor ≥ 0.6 major) is a circle on this share of the spectral evidence
 MAX_TAP_BOB_FU = 0.06  # a tap bobs the fingertip by millimetres; a larger bob is a back-and-forth rub
@@ -293,7 +297,7 @@ def _circle(window: WindowSignals) -> RunFinding | None:
         return None
     major = oscillation.amplitude_plus + oscillation.amplitude_minus
     minor = abs(oscillation.amplitude_plus - oscillation.amplitude_minus)
-    if minor < MIN_CIRCLE_ROUNDNESS * major or major > MAX_CIRCLE_RADIUS_FU:
+    if minor < MIN_CIRCLE_ROUNDNESS * major or not MIN_CIRCLE_RADIUS_FU <= major <= MAX_CIRCLE_RADIUS_FU:
         return None
     needed = snr_needed(len(signal))
     if oscillation.snr < needed:
