@@ -2,7 +2,7 @@
 round a finger resting for seconds can loop at a steady slow pace, and was read as a slow circle in
 the middle of a long hold, cutting it in three. Real small circles are still found.
 
-Sessions: seeds of family (a) kept for tuning (coach.synthetic, 5030–5089 and TUNING_SEEDS).
+Sessions: seed 5057 of family (a)'s second tuning set (5030–5089, never evaluated) and scripted circles.
 """
 
 from __future__ import annotations
