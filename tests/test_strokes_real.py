@@ -7,7 +7,6 @@ right cheek; a pointing hand and an open hand), and taps on point 425 (the subje
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,7 @@ import pytest
 from coach.pipeline import Pipeline
 from coach.sources.video import VideoFileSource
 from coach.types import Stroke
-
-TASKS_BACKEND = os.environ.get("COACH_BACKEND", "").strip().lower() == "tasks"
+from conftest import legacy_tracker_runs
 
 
 def strokes_in(clip: Path) -> list[Stroke]:
@@ -33,7 +31,7 @@ def strokes_in(clip: Path) -> list[Stroke]:
     [
         ("clip_stroke_up_Rcheek_point.mp4", "glide", ("up", "up-out"), "right_cheek"),
         pytest.param("clip_circle_Rcheek205_point.mp4", "circle", ("inward",), "right_cheek", marks=pytest.mark.xfail(
-            TASKS_BACKEND, reason="issue 10 (open): under the Tasks backend the first half turn (0.0-0.4 s) is "
+            not legacy_tracker_runs(), reason="issue 10 (open): under the Tasks backend the first half turn (0.0-0.4 s) is "
             "reported as a glide before the circles show (two turns only)", strict=False)),
         # Same path with an open hand: only two turns, so the spectral peak is weak; the loop's roundness carries it.
         ("clip_circle_Rcheek205_openhand.mp4", "circle", ("inward",), "right_cheek"),

@@ -1401,7 +1401,7 @@ class StrokeEngine:
         if speed > MAX_GLIDE_FU_S:
             track.other_leg_s = stop
             return _rejected(track.hand, times, "fast", speed)
-        if 0.0 <= measured_onset - track.last_run_end_s < RUN_JOIN_GAP_S and stop - measured_onset <= JOINED_SLIDE_MAX_S:
+        if measured_onset >= track.last_run_end_s and _joined_to_run(measured_onset - track.last_run_end_s, stop - measured_onset):
             track.other_leg_s = stop
             return _rejected(track.hand, times, "leaving a run", measured_onset - track.last_run_end_s)
         inside = (times >= onset - 1e-9) & (times <= stop + 1e-9)
@@ -1833,7 +1833,7 @@ class StrokeEngine:
         a hold that began well before the run at the run's start."""
         events: list[Stroke] = []
         while track.glides and (track.glides[-1].stroke.end_s > run_start_s + 0.5 * track.glides[-1].stroke.duration_s
-                                or _arrives_at(track.glides[-1].stroke, run_start_s)):
+                                or _joined_to_run(run_start_s - track.glides[-1].stroke.end_s, track.glides[-1].stroke.duration_s)):
             glide = track.glides.pop()
             events.append(replace(glide.stroke, withdrawn=True, reported_s=self._now_s))
         for stroke_id, hold_start_s in list(track.holds):
@@ -1957,9 +1957,10 @@ class StrokeEngine:
         )
 
 
-def _arrives_at(glide: Stroke, run_start_s: float) -> bool:
-    """Whether a glide was the hand's way over to a run that starts at ``run_start_s`` (see JOINED_SLIDE_MAX_S)."""
-    return run_start_s - glide.end_s < RUN_JOIN_GAP_S and glide.duration_s <= JOINED_SLIDE_MAX_S
+def _joined_to_run(gap_s: float, duration_s: float) -> bool:
+    """Whether a slide ``gap_s`` from a run (before its start, or after its end) and ``duration_s``
+    long was the hand's way over to the run's spot or off it (see JOINED_SLIDE_MAX_S)."""
+    return gap_s < RUN_JOIN_GAP_S and duration_s <= JOINED_SLIDE_MAX_S
 
 
 def _rejected(hand: str, times: np.ndarray, reason: str, value: float) -> "Stroke | None":
