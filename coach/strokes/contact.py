@@ -8,13 +8,18 @@ camera looks larger than one resting at the face's own depth.
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
+from coach.strokes.signals import median
 from coach.types import (
+    HAND_INDEX_DIP,
     HAND_INDEX_MCP,
+    HAND_INDEX_PIP,
     HAND_INDEX_TIP,
     HAND_MIDDLE_MCP,
     HAND_MIDDLE_TIP,
@@ -97,6 +102,59 @@ def contact_point_px(
     raise ValueError(f"unknown contact mode {mode!r}; expected one of {', '.join(CONTACT_MODES)}")
 
 
+FOLDED_FINGER_SHARE = 0.5
+"""The index finger's outer part (middle knuckle → fingertip) seen at under this share of its usual
+length beside its first bone: MediaPipe has folded the finger in on itself, not the user.
+
+A finger does not shrink. When a hand covers the eye (under-eye and forehead work), MediaPipe
+sometimes pulls the last two finger landmarks back toward the middle knuckle for several frames
+while the rest of the hand stays put: the fingertip then jumps 2-3 cm and back, which reads as a
+glide the other way. The measure is a ratio of lengths within one finger, so it does not change
+with the hand's distance or tilt along the finger's plane; a finger curled to press with its tip
+keeps its own (smaller) usual ratio, learnt per hand."""
+
+FINGER_RATIO_HISTORY = 90  # samples (~3 s) of a hand's finger proportions its usual ratio is the median of
+FINGER_RATIO_MIN_SAMPLES = 15  # ...and at least this many (half a second) before a fold is judged
+FOLDED_CARRY_S = 0.5  # a fold is bridged with the tip's last trusted place on the hand for this long at most
+
+
+class FingertipKeeper:
+    """One hand's index fingertip, with MediaPipe's folded-finger frames bridged (see FOLDED_FINGER_SHARE).
+
+    While the finger is folded, the tip is put where it last was relative to the finger's first
+    bone (knuckle → middle knuckle, which MediaPipe still tracks well then): a finger gliding on
+    the skin keeps its shape.
+    """
+
+    def __init__(self) -> None:
+        self._ratios: deque[float] = deque(maxlen=FINGER_RATIO_HISTORY)
+        self._usual: float | None = None  # median of _ratios once there are enough
+        self._offset: tuple[float, float] | None = None  # tip − knuckle along and across the first bone, in its lengths
+        self._offset_s = 0.0
+
+    def tip_px(self, points_px: np.ndarray, time_s: float) -> np.ndarray:
+        """The fingertip's image position in this frame (the landmark itself unless the finger is folded)."""
+        knuckle, middle, outer, tip = points_px[HAND_INDEX_MCP], points_px[HAND_INDEX_PIP], points_px[HAND_INDEX_DIP], points_px[HAND_INDEX_TIP]
+        bone = middle - knuckle
+        near_squared = float(bone.dot(bone))
+        if near_squared < 1e-12:
+            return tip.copy()
+        ratio = (_length(outer - middle) + _length(tip - outer)) / math.sqrt(near_squared)
+        if self._usual is None or ratio >= FOLDED_FINGER_SHARE * self._usual:
+            self._ratios.append(ratio)
+            if len(self._ratios) >= FINGER_RATIO_MIN_SAMPLES:
+                self._usual = float(median(np.fromiter(self._ratios, float, len(self._ratios))))
+            relative = tip - knuckle
+            self._offset = (float(relative.dot(bone)) / near_squared,
+                            float(relative[1] * bone[0] - relative[0] * bone[1]) / near_squared)
+            self._offset_s = time_s
+            return tip.copy()
+        if self._offset is None or time_s - self._offset_s > FOLDED_CARRY_S:
+            return tip.copy()
+        along, across = self._offset
+        return knuckle + along * bone + across * np.array([-bone[1], bone[0]])
+
+
 @dataclass(frozen=True)
 class HandMeasure:
     """One hand in one frame, in pixels: working point, apparent size, thumb-to-index gap."""
@@ -108,15 +166,19 @@ class HandMeasure:
 
 
 def measure_hand(hand: HandLandmarks, width: int, height: int, mode: str = "index",
-                 tool_offset: tuple[float, float] | None = None) -> HandMeasure:
+                 tool_offset: tuple[float, float] | None = None, keeper: FingertipKeeper | None = None,
+                 time_s: float = 0.0) -> HandMeasure:
+    """The hand's measures; with a ``keeper`` (one per hand, kept across frames), an index contact
+    point bridges MediaPipe's folded-finger frames."""
     points = hand.points_px(width, height)
     depth = hand.points_norm[:, 2] * width
     if mode == "index_middle" and middle_finger_working(points):
         tip_depth = (depth[HAND_INDEX_TIP] + depth[HAND_MIDDLE_TIP] - depth[HAND_INDEX_MCP] - depth[HAND_MIDDLE_MCP]) / 2.0
     else:
         tip_depth = depth[HAND_INDEX_TIP] - depth[HAND_INDEX_MCP]
+    contact = keeper.tip_px(points, time_s) if (keeper is not None and mode == "index") else contact_point_px(points, mode, tool_offset)
     return HandMeasure(
-        contact_px=contact_point_px(points, mode, tool_offset),
+        contact_px=contact,
         size_px=palm_size_px(points),
         pinch_px=_length(points[HAND_THUMB_TIP] - points[HAND_INDEX_TIP]),
         tip_depth_px=float(tip_depth),

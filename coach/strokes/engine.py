@@ -61,7 +61,7 @@ from coach.geometry.canonical import STABLE_LANDMARKS, canonical_face
 from coach.geometry.face_frame import FacePose, image_to_face_between, moved_pose, pose_part_way
 from coach.geometry.hull import share_under_hand
 from coach.geometry.regions import FaceRegions
-from coach.strokes.contact import CONTACT_MODES, measure_hand
+from coach.strokes.contact import CONTACT_MODES, FingertipKeeper, measure_hand
 from coach.strokes.glides import LegTiming, path_length, still_bounds, time_leg, traced_length
 from coach.strokes.periodic import MIN_CYCLES, RunFinding, WindowSignals, confirm_run, find_knead, find_run, rhythm_amplitude, run_tempo
 from coach.strokes.signals import gradient, median, pad_edge, savgol_centre_weights
@@ -512,6 +512,7 @@ class _HandTrack:
     stand_in: FacePose | None = None  # the pose that stood in for the face when this hand was last mapped without one
     sizes_seen: int = 0
     guessed_sizes: deque[float] = field(default_factory=lambda: deque(maxlen=SIZE_HISTORY))  # read on a stand-in pose
+    fingertip: FingertipKeeper = field(default_factory=FingertipKeeper)  # bridges MediaPipe's folded-finger frames
 
     def learn_size(self, size_fu: float, trusted: bool = True) -> None:
         """Learn the resting size from sizes read on a face found in the same frame (``trusted``).
@@ -629,7 +630,8 @@ class StrokeEngine:
         for hand in tracked.hands:
             track = self._hands[hand.handedness]
             seen.add(hand.handedness)
-            measure = measure_hand(hand, tracked.width, tracked.height, self.contact_mode, self.tool_offset)
+            measure = measure_hand(hand, tracked.width, tracked.height, self.contact_mode, self.tool_offset,
+                                   track.fingertip, t)
             if pose is None:
                 track.contact = ContactPoint(hand.handedness, measure.contact_px, None, False)
                 events += self._lose(track)
