@@ -4,7 +4,7 @@ With a hand over the eye, MediaPipe sometimes pulls the index finger's last two 
 toward its middle knuckle for a quarter second while the rest of the hand stays put: the
 fingertip jumps 2-3 cm and back, and an under-eye glide outward was read late, "down-out", or not
 at all (the real tuning clip below). While the finger's outer part is seen at under half its usual
-length beside its first bone, the tip is carried where it last was on the hand.
+length beside its first bone, the tip is carried where it last was on the finger.
 
 Sessions: scripted glides with folds pasted into their landmarks, and a real-pixel tuning clip
 (a real hand photo on real face footage, tracked by MediaPipe now).
@@ -28,11 +28,9 @@ SPEC = SessionSpec(hover_probability=0.0, frame_drops=False, hand_misses=False)
 
 
 def _straight_finger(knuckle: np.ndarray, direction: np.ndarray, bones: tuple[float, float, float]) -> np.ndarray:
-    """21 image points: a hand whose index finger runs from ``knuckle`` along ``direction``."""
+    """21 image points (only the wrist and the index finger placed): the finger runs from ``knuckle`` along ``direction``."""
     points = np.zeros((21, 2))
     points[0] = knuckle - 80 * direction  # wrist
-    points[9] = knuckle + np.array([-direction[1], direction[0]]) * -15  # middle knuckle beside the index one
-    points[17] = knuckle + np.array([-direction[1], direction[0]]) * -45  # pinky knuckle
     points[HAND_INDEX_MCP] = knuckle
     points[HAND_INDEX_PIP] = knuckle + bones[0] * direction
     points[HAND_INDEX_DIP] = points[HAND_INDEX_PIP] + bones[1] * direction
