@@ -78,6 +78,24 @@ def test_a_hand_nearer_the_camera_or_a_curled_finger_is_no_fold() -> None:
     assert np.allclose(keeper.tip_px(slightly_more_curled, 1.05), slightly_more_curled[HAND_INDEX_TIP])
 
 
+def test_a_fold_that_lasts_is_learnt_as_the_users_own_posture() -> None:
+    """Straight glides, then the finger held curled to press with its tip: bridged for FOLDED_CARRY_S
+    at most, then read as it is, and learnt, so that a glitch of the curled finger is bridged again."""
+    keeper = FingertipKeeper()
+    up = np.array([0.0, -1.0])
+    knuckle = np.array([300.0, 300.0])
+    straight = _straight_finger(knuckle, up, (40, 25, 20))
+    for frame in range(30):
+        keeper.tip_px(straight, frame / 30)
+    curled = _fold(straight, 0.3)
+    carried = keeper.tip_px(curled, 31 / 30)
+    assert np.allclose(carried, straight[HAND_INDEX_TIP], atol=1.0)
+    tips = [keeper.tip_px(curled, (32 + frame) / 30) for frame in range(120)]
+    assert np.allclose(tips[-1], curled[HAND_INDEX_TIP])  # the curl is how the finger is held now
+    glitch = _fold(curled, 0.3)
+    assert np.allclose(keeper.tip_px(glitch, 153 / 30), curled[HAND_INDEX_TIP], atol=1.0)
+
+
 def _with_folds(frames: list[TrackedFrame], spans: list[tuple[float, float]], hand: str) -> list[TrackedFrame]:
     out = []
     for frame in frames:

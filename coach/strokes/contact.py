@@ -140,19 +140,21 @@ class FingertipKeeper:
         if near_squared < 1e-12:
             return tip.copy()
         ratio = (_length(outer - middle) + _length(tip - outer)) / math.sqrt(near_squared)
-        if self._usual is None or ratio >= FOLDED_FINGER_SHARE * self._usual:
-            self._ratios.append(ratio)
-            if len(self._ratios) >= FINGER_RATIO_MIN_SAMPLES:
-                self._usual = float(median(np.fromiter(self._ratios, float, len(self._ratios))))
+        folded = self._usual is not None and ratio < FOLDED_FINGER_SHARE * self._usual
+        if folded and self._offset is not None and time_s - self._offset_s <= FOLDED_CARRY_S:
+            along, across = self._offset
+            return knuckle + along * bone + across * np.array([-bone[1], bone[0]])
+        # Not folded, or folded for longer than a glitch lasts: then it is how the user now holds
+        # the finger, and the usual ratio learns it (a curled fingertip press after straight glides).
+        self._ratios.append(ratio)
+        if len(self._ratios) >= FINGER_RATIO_MIN_SAMPLES:
+            self._usual = float(median(np.fromiter(self._ratios, float, len(self._ratios))))
+        if not folded:
             relative = tip - knuckle
             self._offset = (float(relative.dot(bone)) / near_squared,
                             float(relative[1] * bone[0] - relative[0] * bone[1]) / near_squared)
             self._offset_s = time_s
-            return tip.copy()
-        if self._offset is None or time_s - self._offset_s > FOLDED_CARRY_S:
-            return tip.copy()
-        along, across = self._offset
-        return knuckle + along * bone + across * np.array([-bone[1], bone[0]])
+        return tip.copy()
 
 
 @dataclass(frozen=True)
