@@ -115,7 +115,7 @@ keeps its own (smaller) usual ratio, learnt per hand."""
 
 FINGER_RATIO_HISTORY = 90  # samples (~3 s) of a hand's finger proportions its usual ratio is the median of
 FINGER_RATIO_MIN_SAMPLES = 15  # ...and at least this many (half a second) before a fold is judged
-FOLDED_CARRY_S = 0.5  # a fold is bridged with the tip's last trusted place on the hand for this long at most
+FOLDED_CARRY_S = 0.5  # a fold is bridged with the tip's last trusted place on the finger for this long at most; a longer one is the user's own posture
 
 
 class FingertipKeeper:
