@@ -193,6 +193,29 @@ def test_target_region_is_highlighted(portrait: np.ndarray, face: FaceLandmarks,
     assert np.abs(change[other]).max() == 0
 
 
+def test_every_region_border_is_drawn_and_shared_borders_only_once(
+    face: FaceLandmarks, pose: FacePose, regions: FaceRegions, portrait: np.ndarray
+) -> None:
+    """The faint white outlines are translucent: a border two regions share, drawn by both, would
+    show twice as bright (and cost twice the painting)."""
+    size = (portrait.shape[1], portrait.shape[0])
+    lit = _overlay_only(OverlayRenderer(regions), _result(face, pose, size), 0.0)[..., 1].astype(int)
+    # White at alpha 60/255 on black: about 60 once, about 106 where painted twice.
+    once = ((lit >= 45) & (lit <= 80)).sum()
+    twice = ((lit >= 90) & (lit <= 125)).sum()
+    assert once > 1000
+    assert twice < 0.05 * once, f"{twice} pixels painted twice against {once} once"
+    near_lit = cv2.dilate((lit > 30).astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    for name, polygon in regions.polygons_fu.items():
+        corners = np.asarray(polygon, dtype=float)
+        edges = [start + (end - start) * t for start, end in zip(corners, np.roll(corners, -1, axis=0)) for t in np.linspace(0, 1, 10)]
+        outline = np.round(pose.face_to_image(np.array(edges))).astype(int)
+        inside = (outline[:, 0] >= 0) & (outline[:, 0] < size[0]) & (outline[:, 1] >= 0) & (outline[:, 1] < size[1])
+        outline = outline[inside]
+        covered = near_lit[outline[:, 1], outline[:, 0]].mean()
+        assert covered > 0.9, f"{name}: only {covered:.0%} of its outline is drawn"
+
+
 def test_arrow_is_drawn_along_the_target_path(face: FaceLandmarks, pose: FacePose, regions: FaceRegions, portrait: np.ndarray) -> None:
     size = (portrait.shape[1], portrait.shape[0])
     overlay = _overlay_only(OverlayRenderer(regions), _result(face, pose, size, progress=_progress()), time_s=0.0)

@@ -156,9 +156,7 @@ def _polygon(points: np.ndarray) -> QPolygonF:
     points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     polygon = QPolygonF()
     polygon.resize(len(points))
-    if len(points):
-        buffer = shiboken6.VoidPtr(polygon.data(), points.nbytes, True)  # type: ignore[call-arg, arg-type]
-        np.frombuffer(buffer, dtype=np.float64).reshape(-1, 2)[:] = points  # type: ignore[call-overload]
+    _write_points(polygon, points)
     return polygon
 
 
@@ -176,15 +174,93 @@ def _with_alpha(color: QColor, alpha: float) -> QColor:
     return faded
 
 
-def _resample_closed(polygon: np.ndarray, spacing: float) -> np.ndarray:
-    """A closed outline with extra points on long edges, so that lifting it onto the curved face
-    surface bends the edges with the skin instead of cutting straight across."""
-    points: list[np.ndarray] = []
+def _resampled_edges(polygon: np.ndarray, spacing: float) -> list[np.ndarray]:
+    """Each edge of a closed outline as its points from the start corner up to (not including) the
+    end corner, with extra points on long edges so that lifting the outline onto the curved face
+    surface bends the edges with the skin instead of cutting straight across. An edge shared by
+    two regions gets the same points in both (the same corners and the same number of pieces)."""
+    edges: list[np.ndarray] = []
     for start, end in zip(polygon, np.roll(polygon, -1, axis=0)):
         pieces = max(1, int(math.ceil(np.linalg.norm(end - start) / spacing)))
-        for t in np.arange(pieces) / pieces:
-            points.append(start + (end - start) * t)
-    return np.array(points)
+        edges.append(start + (end - start) * (np.arange(pieces) / pieces)[:, None])
+    return edges
+
+
+def _resample_closed(polygon: np.ndarray, spacing: float) -> np.ndarray:
+    """A closed outline resampled edge by edge (see ``_resampled_edges``), as one N×2 array."""
+    return np.vstack(_resampled_edges(polygon, spacing))
+
+
+def _split_at_corners(polygons: dict[str, np.ndarray], tolerance: float = 1e-6) -> dict[str, np.ndarray]:
+    """The outlines with every other region's corner that lies on one of their edges added as a
+    corner of their own: where a cheek's border runs along part of a jaw's edge, both outlines then
+    hold that part as the same edge, so a border shared only in part is still recognised as shared."""
+    corners = np.unique(np.vstack(list(polygons.values())), axis=0)
+    split: dict[str, np.ndarray] = {}
+    for name, polygon in polygons.items():
+        points: list[np.ndarray] = []
+        for start, end in zip(polygon, np.roll(polygon, -1, axis=0)):
+            points.append(start)
+            direction = end - start
+            length_sq = float(direction @ direction)
+            if length_sq == 0.0:
+                continue
+            along = (corners - start) @ direction / length_sq
+            across = np.abs((corners - start) @ np.array([-direction[1], direction[0]])) / math.sqrt(length_sq)
+            inside = (along > tolerance) & (along < 1.0 - tolerance) & (across < tolerance)
+            for index in np.argsort(along):
+                if inside[index]:
+                    points.append(corners[index])
+        split[name] = np.array(points)
+    return split
+
+
+def _border_runs(polygons: dict[str, np.ndarray], spacing: float, decimals: int = 6) -> list[np.ndarray]:
+    """The borders between regions as runs of indices into the regions' stacked resampled outlines
+    (in ``polygons``' order), each edge in exactly one run: a border two regions share is drawn once.
+
+    Drawing every region's closed outline paints each shared border twice; with a translucent pen
+    that doubles its brightness there, and it costs the live window's painting twice the work."""
+    runs: list[np.ndarray] = []
+    seen: set[frozenset[tuple[float, ...]]] = set()
+    offset = 0
+    for polygon in polygons.values():
+        edges = _resampled_edges(polygon, spacing)
+        starts = offset + np.concatenate([[0], np.cumsum([len(edge) for edge in edges])])
+        total = int(starts[-1] - offset)
+        kept: list[bool] = []
+        for start, end in zip(polygon, np.roll(polygon, -1, axis=0)):
+            key = frozenset((tuple(np.round(start, decimals).tolist()), tuple(np.round(end, decimals).tolist())))
+            kept.append(key not in seen)
+            seen.add(key)
+        # Each edge's own points and the next edge's first point (its end corner).
+        edge_indices = [np.arange(starts[edge], starts[edge + 1] + 1) for edge in range(len(edges))]
+        edge_indices[-1][-1] = offset
+        count = len(kept)
+        if all(kept):
+            runs.append(np.concatenate([edge_indices[0]] + [indices[1:] for indices in edge_indices[1:]]))
+        elif any(kept):
+            first = next(edge for edge in range(count) if not kept[edge])  # a run starts after a gap
+            current: list[np.ndarray] = []
+            for step in range(1, count + 1):
+                edge = (first + step) % count
+                if kept[edge]:
+                    current.append(edge_indices[edge] if not current else edge_indices[edge][1:])
+                elif current:
+                    runs.append(np.concatenate(current))
+                    current = []
+            if current:
+                runs.append(np.concatenate(current))
+        offset += total
+    return runs
+
+
+def _write_points(polygon: QPolygonF, points: np.ndarray) -> None:
+    """Writes N×2 points into a QPolygonF already sized N, in place: no per-frame QPointF objects
+    (shiboken's VoidPtr is typed loosely in its stubs)."""
+    if len(points):
+        buffer = shiboken6.VoidPtr(polygon.data(), points.nbytes, True)  # type: ignore[call-arg, arg-type]
+        np.frombuffer(buffer, dtype=np.float64).reshape(-1, 2)[:] = points  # type: ignore[call-overload]
 
 
 def _arc_lengths(points_fu: np.ndarray) -> np.ndarray:
@@ -208,10 +284,16 @@ class OverlayRenderer:
         ensure_qt_app()
         self.regions = regions
         self.mirrored = mirrored
+        corners_fu = _split_at_corners({name: np.asarray(polygon, dtype=float) for name, polygon in regions.polygons_fu.items()})
         self._outlines_fu: dict[str, np.ndarray] = {
-            name: _resample_closed(np.asarray(polygon, dtype=float), OUTLINE_SAMPLE_FU)
-            for name, polygon in regions.polygons_fu.items()
+            name: _resample_closed(polygon, OUTLINE_SAMPLE_FU) for name, polygon in corners_fu.items()
         }
+        # The borders between regions, each drawn once (see _border_runs), as index runs into the
+        # stacked outlines and one preallocated polyline per run.
+        self._border_runs = _border_runs(corners_fu, OUTLINE_SAMPLE_FU)
+        self._border_polylines = [QPolygonF() for _ in self._border_runs]
+        for polyline, run in zip(self._border_polylines, self._border_runs):
+            polyline.resize(len(run))
         self._outline_splits = np.cumsum([len(points) for points in self._outlines_fu.values()])[:-1]
         self._lift_cache: OrderedDict[Hashable, tuple[object, np.ndarray]] = OrderedDict()
         self._region_paths_key: tuple[object, ...] | None = None
@@ -397,20 +479,18 @@ class OverlayRenderer:
         return view.from_image(pose.face_to_image(lifted_fu))
 
     def _region_outlines(self, pose: FacePose, view: "_View") -> dict[str, QPolygonF]:
-        """Each region's outline in view pixels for this pose, written into the cached polygons."""
+        """Each region's outline in view pixels for this pose, written into the cached polygons,
+        and the border polylines with them."""
         key = (pose, view.key)
         if self._region_paths_key is not None and self._region_paths_key[0] is pose and self._region_paths_key[1] == view.key:
             return self._region_polygons
         all_points = np.vstack(list(self._outlines_fu.values()))
         lifted = self._lift(pose, all_points, "regions")
-        projected = np.split(self._to_view(pose, lifted, view), self._outline_splits)
-        for name, points in zip(self._outlines_fu, projected):
-            polygon = self._region_polygons[name]
-            if len(points):
-                # The polygon's own memory, written in place (no per-frame QPointF objects); shiboken's
-                # VoidPtr is typed loosely in its stubs.
-                buffer = shiboken6.VoidPtr(polygon.data(), points.nbytes, True)  # type: ignore[call-arg, arg-type]
-                np.frombuffer(buffer, dtype=np.float64).reshape(-1, 2)[:] = points  # type: ignore[call-overload]
+        projected = self._to_view(pose, lifted, view)
+        for name, points in zip(self._outlines_fu, np.split(projected, self._outline_splits)):
+            _write_points(self._region_polygons[name], np.ascontiguousarray(points))
+        for polyline, run in zip(self._border_polylines, self._border_runs):
+            _write_points(polyline, projected[run])
         self._region_paths_key = key
         return self._region_polygons
 
@@ -430,8 +510,8 @@ class OverlayRenderer:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(REGION_OUTLINE_COLOR, max(1.0, round(view.ui))))
-        for polygon in polygons.values():
-            painter.drawPolygon(polygon)
+        for polyline in self._border_polylines:
+            painter.drawPolyline(polyline)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         if progress is None or progress.finished:
             return
