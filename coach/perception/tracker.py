@@ -21,12 +21,19 @@ from coach.closing import ClosesOnExit
 from coach.perception.degradation import FULL, TrackingMode
 from coach.perception.face_motion import FaceMotionReader
 from coach.perception.parallel import PairRunner, TimedResult, timed_call, with_next
+from coach.perception.second_search import Graph, OneOrTwo
 from coach.perception.smoothing import FACE_SMOOTHING, HAND_SMOOTHING, LandmarkSmoother, OneEuroParams
 from coach.types import FaceLandmarks, Frame, Handedness, HandLandmarks, TrackedFrame
 
 logger = logging.getLogger(__name__)
 
 TrackerMode = Literal["video", "image"]
+FACE_PROBE_EVERY_FRAMES = 30
+"""While one face is tracked, a second (a second person in view, warned about) is looked for once a
+second at 30 fps (coach.perception.second_search)."""
+SETTLE_FRAMES = 15
+"""Tracking two faces goes back to tracking one after fewer than two were seen in this many frames
+in a row (half a second): a face lost for a few frames under a hand is not gone."""
 HANDEDNESS_VALUES: tuple[Handedness, Handedness] = ("left", "right")
 _OTHER_HAND: dict[Handedness, Handedness] = {"left": "right", "right": "left"}
 
@@ -241,20 +248,23 @@ class Tracker(ClosesOnExit):
         self.mirrored = mirrored
         self.smoothing = smoothing and mode == "video"
         static = mode == "image"
-        self._face_mesh = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=static,
-            max_num_faces=2,
-            refine_landmarks=True,
-            min_detection_confidence=min_detection_confidence,
-            min_tracking_confidence=min_tracking_confidence,
+        confidences = {"min_detection_confidence": min_detection_confidence, "min_tracking_confidence": min_tracking_confidence}
+
+        def face_mesh(faces: int, still: bool) -> Graph:
+            return mp.solutions.face_mesh.FaceMesh(static_image_mode=still, max_num_faces=faces, refine_landmarks=True, **confidences)
+
+        # Up to two faces are looked for (a second person is warned about; the largest face is the
+        # subject), but in video mode a graph asked for two runs the face detector on every frame
+        # that shows one: one face is tracked by a graph asked for one, and a second is searched for
+        # every second (coach.perception.second_search).
+        self._face_mesh: Graph = (
+            OneOrTwo(face_mesh, lambda result: len(result.multi_face_landmarks or []), FACE_PROBE_EVERY_FRAMES, SETTLE_FRAMES)
+            if not static
+            else face_mesh(2, True)
         )
-        self._hands_options: dict[str, Any] = {
-            "static_image_mode": static,
-            "max_num_hands": max_hands,
-            "min_detection_confidence": min_detection_confidence,
-            "min_tracking_confidence": min_tracking_confidence,
-        }
-        self._hands = mp.solutions.hands.Hands(model_complexity=FULL.hand_model_complexity, **self._hands_options)
+        self._max_hands = max_hands
+        self._hands_confidences = confidences
+        self._hands = self._hands_graph(FULL.hand_model_complexity)
         self._smoother = LandmarkSmoother(face_smoothing, hand_smoothing)
         # The head's motion read from the skin round a hand on the face (video mode: frames in order).
         self._face_motion = FaceMotionReader() if mode == "video" else None
@@ -270,6 +280,12 @@ class Tracker(ClosesOnExit):
         self._closed = False
 
     @property
+    def second_face_search(self) -> OneOrTwo | None:
+        """How the Face Mesh looks for a second face in video mode (its probes, whether two are
+        tracked now); None in image mode, where every frame is a fresh detection."""
+        return self._face_mesh if isinstance(self._face_mesh, OneOrTwo) else None
+
+    @property
     def concurrent(self) -> bool:
         return self._models.concurrent
 
@@ -278,14 +294,12 @@ class Tracker(ClosesOnExit):
         if mode == self.tracking_mode:
             return
         if mode.hand_model_complexity != self.tracking_mode.hand_model_complexity:
-            import mediapipe as mp
-
             if self._hands_ahead is not None:
                 # The old graph must be idle before it closes; the next frame is tracked afresh by the new one.
                 self._hands_ahead[2].result()
                 self._hands_ahead = None
             self._hands.close()
-            self._hands = mp.solutions.hands.Hands(model_complexity=mode.hand_model_complexity, **self._hands_options)
+            self._hands = self._hands_graph(mode.hand_model_complexity)
         logger.info("tracking mode %s -> %s", self.tracking_mode.name, mode.name)
         self.tracking_mode = mode
         self.mode_history.append((None, mode))
@@ -362,6 +376,23 @@ class Tracker(ClosesOnExit):
         """``track`` over a stream, lazily, each frame tracked with the next one known."""
         for frame, next_frame in with_next(frames):
             yield self.track(frame, next_frame)
+
+    def _hands_graph(self, complexity: int) -> Graph:
+        """Hands at ``complexity`` (1 full, 0 lite), asked for ``max_hands``.
+
+        Unlike the face, a second hand is not searched for only now and then
+        (coach.perception.second_search): a graph asked for one hand holds on to the first hand it
+        finds, and on the real-pixel tuning clips that was at times a hand resting in view off the
+        face (the speaker's own, in the footage) while the stroking hand went unseen until a probe,
+        which then picked other candidates (detection F1 0.953 → 0.771 there). Asked for two, Hands
+        looks for the second in every frame that shows one; that costs the palm detector each frame
+        (lite Hands 21 ms instead of 9 on one hand), which the lighter tracking modes make room for.
+        """
+        import mediapipe as mp
+
+        return mp.solutions.hands.Hands(
+            static_image_mode=self.mode == "image", max_num_hands=self._max_hands, model_complexity=complexity, **self._hands_confidences
+        )
 
     def _rgb(self, frame: Frame) -> np.ndarray:
         return mediapipe_rgb(frame.image, self.mirrored)
