@@ -220,7 +220,8 @@ def _border_runs(polygons: dict[str, np.ndarray], spacing: float, decimals: int 
     (in ``polygons``' order), each edge in exactly one run: a border two regions share is drawn once.
 
     Drawing every region's closed outline paints each shared border twice; with a translucent pen
-    that doubles its brightness there, and it costs the live window's painting twice the work."""
+    that doubles its brightness there, so shared borders looked heavier than the face's edge. (The
+    painter draws a third fewer segments; `bench_render.py` shows no measurable change in time.)"""
     runs: list[np.ndarray] = []
     seen: set[frozenset[tuple[float, ...]]] = set()
     offset = 0
