@@ -34,4 +34,4 @@ export QT_QPA_PLATFORM=offscreen
 # backend tests with COACH_BACKEND=tasks. Tests that call the legacy Solutions API directly skip.
 bash scripts/install.sh --test --tasks
 COACH_BACKEND=tasks exec .venv-tasks/bin/python -m pytest tests/test_tracker.py tests/test_geometry.py \
-  tests/test_recording.py tests/test_strokes_real.py tests/test_backends.py "$@"
+  tests/test_recording.py tests/test_strokes_real.py tests/test_backends.py tests/test_second_search.py "$@"

@@ -1,6 +1,6 @@
-"""One face tracked by a Face Mesh graph asked for one, a second searched for now and then
-(coach.perception.second_search), on real pixels: the portrait, a second smaller person beside it,
-and a real talking-face clip."""
+"""One face tracked by a Face Mesh graph (or Tasks face landmarker) asked for one, a second searched
+for now and then (coach.perception.second_search), on real pixels: the portrait, a second smaller
+person beside it, and a real talking-face clip."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
+from conftest import legacy_only
+
+from coach.perception import create_tracker
 from coach.perception.tracker import FACE_PROBE_EVERY_FRAMES, SETTLE_FRAMES, Tracker
 from coach.sources import VideoFileSource
 from coach.types import Frame, TrackedFrame
@@ -40,9 +43,9 @@ def test_a_second_person_is_found_within_a_second_and_the_largest_face_stays_the
     portrait = cv2.imread(str(portrait_path))
     arrives, leaves, count = 20, 80, 130
     frames = [Frame(index, index / 30.0, _scene(portrait, index, arrives <= index < leaves)) for index in range(count)]
-    with Tracker(mode="video") as tracker:
+    with create_tracker(mode="video") as tracker:  # the backend in use (COACH_BACKEND): both search so
         tracked = [tracker.track(frame) for frame in frames]
-        search = tracker.second_face_search
+        search = tracker.second_face_search  # type: ignore[attr-defined]
         assert search is not None and search.switches == 2 and not search.using_two
     seen = np.array([frame.faces_seen for frame in tracked])
     # Alone: one face. A second person is noticed within a probe interval, and kept while there.
@@ -66,6 +69,7 @@ def talking_face(media_dir: Path) -> list[Frame]:
         return [frame for frame, _ in zip(source, range(90))]
 
 
+@legacy_only
 def test_one_face_on_real_footage_is_found_in_every_frame_as_by_a_graph_asked_for_two(talking_face: list[Frame]) -> None:
     """The graph asked for one finds the same face, to within a small part of its size, as the graph
     asked for two (which runs the face detector on every frame), and looks for a second only now and then."""

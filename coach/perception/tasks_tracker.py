@@ -26,9 +26,12 @@ from coach.closing import ClosesOnExit
 from coach.model_bundles import FACE_LANDMARKER, HAND_LANDMARKER, load_verified
 from coach.perception.face_motion import FaceMotionReader
 from coach.perception.parallel import PairRunner
+from coach.perception.second_search import Graph, OneOrTwo
 from coach.perception.smoothing import FACE_SMOOTHING, HAND_SMOOTHING, OneEuroParams
 from coach.perception.tracker import (
+    FACE_PROBE_EVERY_FRAMES,
     HANDEDNESS_VALUES,
+    SETTLE_FRAMES,
     STAGES,
     LandmarkSmoother,
     StageTiming,
@@ -93,6 +96,36 @@ def native_stderr_to_log() -> Iterator[None]:
                 logger.debug("MediaPipe (native): %s", text)
 
 
+class _FrameClock:
+    """The time in ms of the frame being tracked, read by the face landmarkers in VIDEO mode."""
+
+    def __init__(self) -> None:
+        self.ms = 0
+
+
+class _TasksFaceGraph:
+    """A Tasks face landmarker with the Solutions graphs' ``process(rgb)`` (what
+    coach.perception.second_search drives). In VIDEO mode each landmarker keeps its own strictly
+    increasing timestamps: a blank frame given to it just before a real one (to clear its tracking)
+    takes the next ms, and the real frame the one after."""
+
+    def __init__(self, mp: Any, landmarker: Any, clock: _FrameClock | None) -> None:
+        self._mp = mp
+        self._landmarker = landmarker
+        self._clock = clock
+        self._last_ms = -1
+
+    def process(self, rgb: np.ndarray) -> Any:
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        if self._clock is None:
+            return self._landmarker.detect(image)
+        self._last_ms = max(self._clock.ms, self._last_ms + 1)
+        return self._landmarker.detect_for_video(image, self._last_ms)
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+
 class TasksTracker(ClosesOnExit):
     """Face (478 points) and up to ``max_hands`` hands per frame via the Tasks API, optionally smoothed.
 
@@ -128,6 +161,7 @@ class TasksTracker(ClosesOnExit):
         from mediapipe.tasks.python.core.base_options import BaseOptions
 
         self._mp = mp
+        self._face_clock = _FrameClock()
         self.mode: TrackerMode = mode
         self.mirrored = mirrored
         self.smoothing = smoothing and mode == "video"
@@ -145,8 +179,8 @@ class TasksTracker(ClosesOnExit):
         self._models = PairRunner(concurrent=concurrent)
         self._closed = False
 
-    @staticmethod
     def _create_landmarkers(
+        self,
         vision: Any,
         base_options: Any,  # MediaPipe's class, passed in to keep the import lazy
         face_model: bytes,
@@ -157,16 +191,34 @@ class TasksTracker(ClosesOnExit):
         min_tracking_confidence: float,
     ) -> tuple[Any, Any]:
         running_mode = vision.RunningMode.VIDEO if mode == "video" else vision.RunningMode.IMAGE
-        face_landmarker = vision.FaceLandmarker.create_from_options(
-            vision.FaceLandmarkerOptions(
-                base_options=base_options(model_asset_buffer=face_model),
-                running_mode=running_mode,
-                num_faces=2,  # a second face is only counted, to warn; the largest is the subject
-                min_face_detection_confidence=min_detection_confidence,
-                min_face_presence_confidence=min_detection_confidence,
-                min_tracking_confidence=min_tracking_confidence,
+
+        def face_landmarker(faces: int, still: bool) -> Any:
+            return vision.FaceLandmarker.create_from_options(
+                vision.FaceLandmarkerOptions(
+                    base_options=base_options(model_asset_buffer=face_model),
+                    running_mode=vision.RunningMode.IMAGE if still else running_mode,
+                    num_faces=faces,
+                    min_face_detection_confidence=min_detection_confidence,
+                    min_face_presence_confidence=min_detection_confidence,
+                    min_tracking_confidence=min_tracking_confidence,
+                )
             )
-        )
+
+        # A second face is only counted, to warn; the largest is the subject. In VIDEO mode a
+        # landmarker asked for two runs the face detector on every frame that shows one (17 ms a
+        # frame against 11–13 asked for one, on a real clip): one face is tracked by a landmarker
+        # asked for one, and a second searched for once a second (coach.perception.second_search).
+        face: Any
+        if mode == "video":
+            clock = self._face_clock
+
+            def face_graph(faces: int, still: bool) -> Graph:
+                with native_stderr_to_log():
+                    return _TasksFaceGraph(self._mp, face_landmarker(faces, still), None if still else clock)
+
+            face = OneOrTwo(face_graph, lambda result: len(result.face_landmarks or []), FACE_PROBE_EVERY_FRAMES, SETTLE_FRAMES)
+        else:
+            face = _TasksFaceGraph(self._mp, face_landmarker(2, True), None)
         hand_landmarker = vision.HandLandmarker.create_from_options(
             vision.HandLandmarkerOptions(
                 base_options=base_options(model_asset_buffer=hand_model),
@@ -177,7 +229,7 @@ class TasksTracker(ClosesOnExit):
                 min_tracking_confidence=min_tracking_confidence,
             )
         )
-        return face_landmarker, hand_landmarker
+        return face, hand_landmarker
 
     def _timestamp_ms(self, timestamp_s: float) -> int:
         """The frame's time in whole ms, strictly increasing as the VIDEO mode demands."""
@@ -205,13 +257,14 @@ class TasksTracker(ClosesOnExit):
         with quiet:
             if self.mode == "video":
                 timestamp_ms = self._timestamp_ms(frame.timestamp_s)
+                self._face_clock.ms = timestamp_ms
                 face_run, hands_run = self._models.run_pair(
-                    lambda: self._face_landmarker.detect_for_video(image, timestamp_ms),
+                    lambda: self._face_landmarker.process(rgb),
                     lambda: self._hand_landmarker.detect_for_video(image, timestamp_ms),
                 )
             else:
                 face_run, hands_run = self._models.run_pair(
-                    lambda: self._face_landmarker.detect(image), lambda: self._hand_landmarker.detect(image)
+                    lambda: self._face_landmarker.process(rgb), lambda: self._hand_landmarker.detect(image)
                 )
         face_result, hand_result = face_run.value, hands_run.value
         self._first_frame_done = True
@@ -248,6 +301,11 @@ class TasksTracker(ClosesOnExit):
         """``track`` over a stream, lazily."""
         for frame in frames:
             yield self.track(frame)
+
+    @property
+    def second_face_search(self) -> OneOrTwo | None:
+        """How the face landmarker looks for a second face in VIDEO mode; None in IMAGE mode."""
+        return self._face_landmarker if isinstance(self._face_landmarker, OneOrTwo) else None
 
     @staticmethod
     def _subject_face(result: Any, width: int, height: int) -> tuple[np.ndarray | None, int]:
