@@ -31,8 +31,9 @@ def strokes_in(clip: Path) -> list[Stroke]:
     [
         ("clip_stroke_up_Rcheek_point.mp4", "glide", ("up", "up-out"), "right_cheek"),
         pytest.param("clip_circle_Rcheek205_point.mp4", "circle", ("inward",), "right_cheek", marks=pytest.mark.xfail(
-            not legacy_tracker_runs(), reason="issue 10 (open): under the Tasks backend the first half turn (0.0-0.4 s) is "
-            "reported as a glide before the circles show (two turns only)", strict=False)),
+            not legacy_tracker_runs(), reason="issue 10 (open): under the Tasks backend the first half turn (0.0-0.4 s) was "
+            "reported as a glide before the circles show (two turns only); it passes since the face landmarker is "
+            "asked for one face (session 17); kept non-strict until it has passed on other machines too", strict=False)),
         # Same path with an open hand: only two turns, so the spectral peak is weak; the loop's roundness carries it.
         ("clip_circle_Rcheek205_openhand.mp4", "circle", ("inward",), "right_cheek"),
         ("clip_tap_Lcheek425_point.mp4", "tap", (None,), "left_cheek"),
