@@ -197,7 +197,7 @@ def test_every_region_border_is_drawn_and_shared_borders_only_once(
     face: FaceLandmarks, pose: FacePose, regions: FaceRegions, portrait: np.ndarray
 ) -> None:
     """The faint white outlines are translucent: a border two regions share, drawn by both, would
-    show twice as bright (and cost twice the painting)."""
+    show twice as bright."""
     size = (portrait.shape[1], portrait.shape[0])
     lit = _overlay_only(OverlayRenderer(regions), _result(face, pose, size), 0.0)[..., 1].astype(int)
     # White at alpha 60/255 on black: about 60 once, about 106 where painted twice.

@@ -43,7 +43,7 @@ def test_a_second_person_is_found_within_a_second_and_the_largest_face_stays_the
     portrait = cv2.imread(str(portrait_path))
     arrives, leaves, count = 20, 80, 130
     frames = [Frame(index, index / 30.0, _scene(portrait, index, arrives <= index < leaves)) for index in range(count)]
-    with create_tracker(mode="video") as tracker:  # the backend in use (COACH_BACKEND): both search so
+    with create_tracker(mode="video") as tracker:  # the backend in use (COACH_BACKEND): both look for a second face so
         tracked = [tracker.track(frame) for frame in frames]
         search = tracker.second_face_search  # type: ignore[attr-defined]
         assert search is not None and search.switches == 2 and not search.using_two

@@ -186,11 +186,6 @@ def _resampled_edges(polygon: np.ndarray, spacing: float) -> list[np.ndarray]:
     return edges
 
 
-def _resample_closed(polygon: np.ndarray, spacing: float) -> np.ndarray:
-    """A closed outline resampled edge by edge (see ``_resampled_edges``), as one N×2 array."""
-    return np.vstack(_resampled_edges(polygon, spacing))
-
-
 def _split_at_corners(polygons: dict[str, np.ndarray], tolerance: float = 1e-6) -> dict[str, np.ndarray]:
     """The outlines with every other region's corner that lies on one of their edges added as a
     corner of their own: where a cheek's border runs along part of a jaw's edge, both outlines then
@@ -215,9 +210,12 @@ def _split_at_corners(polygons: dict[str, np.ndarray], tolerance: float = 1e-6) 
     return split
 
 
-def _border_runs(polygons: dict[str, np.ndarray], spacing: float, decimals: int = 6) -> list[np.ndarray]:
+def _border_runs(
+    polygons: dict[str, np.ndarray], edges_by_region: dict[str, list[np.ndarray]], decimals: int = 6
+) -> list[np.ndarray]:
     """The borders between regions as runs of indices into the regions' stacked resampled outlines
-    (in ``polygons``' order), each edge in exactly one run: a border two regions share is drawn once.
+    (``edges_by_region``, each region's ``_resampled_edges`` in ``polygons``' order), each edge in
+    exactly one run: a border two regions share is drawn once.
 
     Drawing every region's closed outline paints each shared border twice; with a translucent pen
     that doubles its brightness there, so shared borders looked heavier than the face's edge. (The
@@ -225,8 +223,8 @@ def _border_runs(polygons: dict[str, np.ndarray], spacing: float, decimals: int 
     runs: list[np.ndarray] = []
     seen: set[frozenset[tuple[float, ...]]] = set()
     offset = 0
-    for polygon in polygons.values():
-        edges = _resampled_edges(polygon, spacing)
+    for name, polygon in polygons.items():
+        edges = edges_by_region[name]
         starts = offset + np.concatenate([[0], np.cumsum([len(edge) for edge in edges])])
         total = int(starts[-1] - offset)
         kept: list[bool] = []
@@ -286,12 +284,11 @@ class OverlayRenderer:
         self.regions = regions
         self.mirrored = mirrored
         corners_fu = _split_at_corners({name: np.asarray(polygon, dtype=float) for name, polygon in regions.polygons_fu.items()})
-        self._outlines_fu: dict[str, np.ndarray] = {
-            name: _resample_closed(polygon, OUTLINE_SAMPLE_FU) for name, polygon in corners_fu.items()
-        }
+        edges_fu = {name: _resampled_edges(polygon, OUTLINE_SAMPLE_FU) for name, polygon in corners_fu.items()}
+        self._outlines_fu: dict[str, np.ndarray] = {name: np.vstack(edges) for name, edges in edges_fu.items()}
         # The borders between regions, each drawn once (see _border_runs), as index runs into the
         # stacked outlines and one preallocated polyline per run.
-        self._border_runs = _border_runs(corners_fu, OUTLINE_SAMPLE_FU)
+        self._border_runs = _border_runs(corners_fu, edges_fu)
         self._border_polylines = [QPolygonF() for _ in self._border_runs]
         for polyline, run in zip(self._border_polylines, self._border_runs):
             polyline.resize(len(run))
