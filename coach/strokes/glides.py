@@ -63,15 +63,17 @@ def speed_shapes() -> tuple[SpeedShape, ...]:
 class LegTiming:
     onset_s: float
     stop_s: float
-    shape: str
+    shape: str  # the best-fitting shape's name
     fit_error: float  # rms residual over the progress range (0 perfect, ~0.3 no fit at all)
-    fit_start_s: float = 0.0  # the fitted shape spans fit_start_s .. fit_start_s + fit_duration_s
-    fit_duration_s: float = 1.0
+    fits: tuple[tuple[str, float, float, float], ...] = ()
+    """Every fitted shape as (name, start_s, duration_s, weight): each spans start_s .. start_s +
+    duration_s; the weights (summing to 1) are how much each counts in the onset, stop and progress."""
 
     def progress_at(self, moment: float) -> float:
-        """The fitted shape's progress (0 at its start, 1 at its end) at a moment."""
-        shape = next(shape for shape in speed_shapes() if shape.name == self.shape)
-        return float(np.interp((moment - self.fit_start_s) / self.fit_duration_s, shape.tau, shape.progress))
+        """The fitted progress (0 at the shapes' start, 1 at their end, weighted as the timing) at a moment."""
+        by_name = {shape.name: shape for shape in speed_shapes()}
+        return float(sum(weight * np.interp((moment - start) / duration, by_name[name].tau, by_name[name].progress)
+                         for name, start, duration, weight in self.fits))
 
 
 @lru_cache(maxsize=1)
@@ -131,8 +133,11 @@ def _table_positions(tau: np.ndarray) -> np.ndarray:
 def time_leg(times: np.ndarray, progress: np.ndarray) -> LegTiming:
     """Onset and stop (10 % of peak speed) of one slide, from its positions along its direction.
 
-    All shapes are fitted on a coarse grid of start times and durations, then the two best are
-    refined on ever finer grids around their best fits.
+    All shapes are fitted on a coarse grid of start times and durations, then each is refined on
+    ever finer grids around its best fit. Onset and stop are the shapes' own, averaged with weights
+    by how well each fits (``_shape_weights``): under tracking jitter a skewed bell and a ramped
+    cruise often fit a leg almost equally well while placing its slow ends differently, and picking
+    one outright swings the timing between them from one glide to the next.
     """
     t = np.asarray(times, dtype=float)
     p = np.asarray(progress, dtype=float)
@@ -151,36 +156,46 @@ def time_leg(times: np.ndarray, progress: np.ndarray) -> LegTiming:
     durations = _geomspace(3 * step, span + 4 * step, 12)
     centred = _centred(p)  # (the same for the coarse pass and every refinement)
     residual = _fit(t, p, tables, starts, durations, centred)
-    flat = residual.reshape(len(shapes), -1)
-    best_cells = flat.argmin(axis=1)
-    chosen = np.argsort(flat[np.arange(len(shapes)), best_cells])[:2]
-    start = starts[best_cells[chosen] // len(durations)]
-    duration = durations[best_cells[chosen] % len(durations)]
+    best_cells = residual.reshape(len(shapes), -1).argmin(axis=1)
+    start = starts[best_cells // len(durations)]
+    duration = durations[best_cells % len(durations)]
     start_step = float(starts[1] - starts[0])
     ratio = float(durations[1] / durations[0])
     offsets = np.linspace(-1.0, 1.0, 7)
-    chosen_tables = tables[chosen]
     for _ in range(3):
         local_starts = start[:, None] + start_step * offsets[None, :]
         local_durations = duration[:, None] * ratio ** offsets[None, :]
-        residual = _fit(t, p, chosen_tables, local_starts, local_durations, centred)
-        cells = residual.reshape(len(chosen), -1).argmin(axis=1)
-        start = local_starts[np.arange(len(chosen)), cells // 7]
-        duration = local_durations[np.arange(len(chosen)), cells % 7]
-        best_residual = residual.reshape(len(chosen), -1)[np.arange(len(chosen)), cells]
+        residual = _fit(t, p, tables, local_starts, local_durations, centred)
+        cells = residual.reshape(len(shapes), -1).argmin(axis=1)
+        start = local_starts[np.arange(len(shapes)), cells // 7]
+        duration = local_durations[np.arange(len(shapes)), cells % 7]
+        best_residual = residual.reshape(len(shapes), -1)[np.arange(len(shapes)), cells]
         start_step /= 3
         ratio = ratio ** (1 / 3)
     winner = int(np.argmin(best_residual))
-    shape = shapes[int(chosen[winner])]
     travel = max(float(np.ptp(p)), 1e-9)
+    weights = _shape_weights(best_residual, len(p))
+    onset_taus = np.array([candidate.onset_tau for candidate in shapes])
+    stop_taus = np.array([candidate.stop_tau for candidate in shapes])
     return LegTiming(
-        onset_s=float(start[winner] + shape.onset_tau * duration[winner]),
-        stop_s=float(start[winner] + shape.stop_tau * duration[winner]),
-        shape=shape.name,
+        onset_s=float(weights @ (start + onset_taus * duration)),
+        stop_s=float(weights @ (start + stop_taus * duration)),
+        shape=shapes[winner].name,
         fit_error=float(np.sqrt(max(float(best_residual[winner]), 0.0) / len(p))) / travel,
-        fit_start_s=float(start[winner]),
-        fit_duration_s=float(duration[winner]),
+        fits=tuple((candidate.name, float(begin), float(length), float(weight))
+                   for candidate, begin, length, weight in zip(shapes, start, duration, weights)),
     )
+
+
+def _shape_weights(residuals: np.ndarray, samples: int) -> np.ndarray:
+    """How much each fitted shape's timing counts: its likelihood under Gaussian jitter,
+    exp(−Δresidual / 2σ²), σ² read off the best fit (four parameters: level, travel, start and
+    duration). A shape that fits clearly worse than the best counts for nothing; shapes the jitter
+    cannot tell apart share the timing."""
+    best = float(residuals.min())
+    variance = max(best, 1e-12) / max(samples - 4, 1)
+    weights = np.exp(-(residuals - best) / (2.0 * variance))
+    return weights / weights.sum()
 
 
 def _geomspace(start: float, stop: float, count: int) -> np.ndarray:
