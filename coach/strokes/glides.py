@@ -9,8 +9,8 @@ those two moments over that time.
 Reading those crossings straight off a differentiated, jittery landmark stream puts them late and
 early (the slow ends drown in noise), which is how a speed reads 1.3–2× too high. Instead the
 whole leg's positions are fitted with a small family of speed shapes (symmetric and skewed bells,
-and ramps into an even cruise); the crossings come from the best-fitting shape, and the path
-length from the smoothed path between them. Fitting positions uses every sample, so jitter
+and ramps into an even cruise); the crossings are the shapes' own, averaged by how well each
+fits, and the path length comes from the smoothed path between them. Fitting positions uses every sample, so jitter
 averages out.
 """
 
@@ -65,7 +65,7 @@ class LegTiming:
     stop_s: float
     shape: str  # the best-fitting shape's name
     fit_error: float  # rms residual over the progress range (0 perfect, ~0.3 no fit at all)
-    fits: tuple[tuple[str, float, float, float], ...] = ()
+    fits: tuple[tuple[str, float, float, float], ...]
     """Every fitted shape as (name, start_s, duration_s, weight): each spans start_s .. start_s +
     duration_s; the weights (summing to 1) are how much each counts in the onset, stop and progress."""
 
