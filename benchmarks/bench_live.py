@@ -112,7 +112,7 @@ while len(images) < int(sys.argv[2]):
     if not ok:
         break
     images.append(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
-with mp.solutions.face_mesh.FaceMesh(max_num_faces=2, refine_landmarks=True) as face_mesh, \\
+with mp.solutions.face_mesh.FaceMesh(max_num_faces=1, refine_landmarks=True) as face_mesh, \\
         mp.solutions.hands.Hands(max_num_hands=2, model_complexity=1) as hands:
     face_mesh.process(images[0])
     hands.process(images[0])

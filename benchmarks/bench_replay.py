@@ -9,7 +9,11 @@ several rounds each, on the same clips:
   models do their real work.
 
 The plain loop decodes the clip with cv2 and runs Face Mesh then Hands on every frame (the
-tracker's settings, video mode), nothing else. `coach replay CLIP --no-video --no-html` does that
+tracker's settings, video mode: Face Mesh asked for one face, Hands for two), nothing else. coach
+also looks for a second face once a second (coach.perception.second_search), which the plain loop
+does not: that look is counted against coach. (Until session 18 the plain loop asked Face Mesh for
+two faces, as the tracker once did, which made its every frame ~3 ms dearer than coach's and
+flattered coach's ratio: 1.41× on the real clip in session 17.) `coach replay CLIP --no-video --no-html` does that
 and the whole analysis. Printed, per clip, the medians and, beside their targets (issue 11):
 
 - wall: plain / coach            target ≥ 1.2 (coach faster than the plain loop)
@@ -58,7 +62,7 @@ import mediapipe as mp
 
 capture = cv2.VideoCapture(sys.argv[1])
 frames = 0
-with mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=2, refine_landmarks=True) as face_mesh, \\
+with mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1, refine_landmarks=True) as face_mesh, \\
         mp.solutions.hands.Hands(static_image_mode=False, max_num_hands=2, model_complexity=1) as hands:
     while True:
         ok, image = capture.read()
@@ -86,7 +90,7 @@ def read():
     ok, image = capture.read()
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB) if ok else None
 
-with mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=2, refine_landmarks=True) as face_mesh, \\
+with mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1, refine_landmarks=True) as face_mesh, \\
         mp.solutions.hands.Hands(static_image_mode=False, max_num_hands=2, model_complexity=1) as hands, \\
         ThreadPoolExecutor(1) as side:
     rgb = read()
