@@ -65,15 +65,14 @@ class LegTiming:
     stop_s: float
     shape: str  # the best-fitting shape's name
     fit_error: float  # rms residual over the progress range (0 perfect, ~0.3 no fit at all)
-    fits: tuple[tuple[str, float, float, float], ...]
-    """Every fitted shape as (name, start_s, duration_s, weight): each spans start_s .. start_s +
+    fits: tuple[tuple[SpeedShape, float, float, float], ...]
+    """Every fitted shape as (shape, start_s, duration_s, weight): each spans start_s .. start_s +
     duration_s; the weights (summing to 1) are how much each counts in the onset, stop and progress."""
 
     def progress_at(self, moment: float) -> float:
         """The fitted progress (0 at the shapes' start, 1 at their end, weighted as the timing) at a moment."""
-        by_name = {shape.name: shape for shape in speed_shapes()}
-        return float(sum(weight * np.interp((moment - start) / duration, by_name[name].tau, by_name[name].progress)
-                         for name, start, duration, weight in self.fits))
+        return float(sum(weight * np.interp((moment - start) / duration, shape.tau, shape.progress)
+                         for shape, start, duration, weight in self.fits))
 
 
 @lru_cache(maxsize=1)
@@ -165,11 +164,12 @@ def time_leg(times: np.ndarray, progress: np.ndarray) -> LegTiming:
     for _ in range(3):
         local_starts = start[:, None] + start_step * offsets[None, :]
         local_durations = duration[:, None] * ratio ** offsets[None, :]
-        residual = _fit(t, p, tables, local_starts, local_durations, centred)
-        cells = residual.reshape(len(shapes), -1).argmin(axis=1)
-        start = local_starts[np.arange(len(shapes)), cells // 7]
-        duration = local_durations[np.arange(len(shapes)), cells % 7]
-        best_residual = residual.reshape(len(shapes), -1)[np.arange(len(shapes)), cells]
+        residual = _fit(t, p, tables, local_starts, local_durations, centred).reshape(len(shapes), -1)
+        cells = residual.argmin(axis=1)
+        rows = np.arange(len(shapes))
+        start = local_starts[rows, cells // 7]
+        duration = local_durations[rows, cells % 7]
+        best_residual = residual[rows, cells]
         start_step /= 3
         ratio = ratio ** (1 / 3)
     winner = int(np.argmin(best_residual))
@@ -182,7 +182,7 @@ def time_leg(times: np.ndarray, progress: np.ndarray) -> LegTiming:
         stop_s=float(weights @ (start + stop_taus * duration)),
         shape=shapes[winner].name,
         fit_error=float(np.sqrt(max(float(best_residual[winner]), 0.0) / len(p))) / travel,
-        fits=tuple((candidate.name, float(begin), float(length), float(weight))
+        fits=tuple((candidate, float(begin), float(length), float(weight))
                    for candidate, begin, length, weight in zip(shapes, start, duration, weights)),
     )
 
