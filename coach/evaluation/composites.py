@@ -222,6 +222,7 @@ portrait and on footage of all six people, ten hand photos (and their mirror ima
 hand), both hands (also at once), lifted returns, the hand leaving the picture and coming back."""
 
 SELFIE, SPEAKER = "images/mp_man_selfie_1280.jpg", "images/fr_lin_manuel_miranda.png"
+OBAMA = "images/tfjs_portrait_obama.jpg"
 BACK_1, BACK_2 = H + "01-01-001_angle04.png", H + "01-01-001_angle05.png"
 # Not h3d_hand_01-01-001_angle06: MediaPipe's index fingertip on it jumps 0.3 FU from frame to
 # frame wherever it is pasted (fingertip error median 40–47 px, p90 58–90 px, against ≤ 4 / ≤ 13 px
@@ -270,8 +271,37 @@ TUNING_RECIPES: tuple[ClipRecipe, ...] = (
         BlockSpec("glide", "forehead", "left", reps=3),
         BlockSpec("circle", "right_temple", "right", direction="outward"),
     ), seed=510, talking=True),
+    # A third tuning face (session 19): ten clips on two faces were too few to tell a change that
+    # helps real pixels from one that fits a handful of strokes. BACK_1 is not used as a left hand
+    # here: mirrored, MediaPipe's fingertip on it jumps 20–40 px between frames on the cheek, jaw and
+    # forehead (session 10, docs/stroke_engine_tuning.md), which would measure the tracker.
+    ClipRecipe("tune_obama_forehead_glides_left_temple_hold", OBAMA, _photos(left=BACK_2), (
+        BlockSpec("glide", "forehead", "left", reps=4),
+        BlockSpec("hold", "left_temple", "left"),
+    ), seed=511),
+    ClipRecipe("tune_obama_cheek_glides_nose_glides", OBAMA, _photos(right=BACK_2), (
+        BlockSpec("glide", "right_cheek", "right", leave="frame"),
+        BlockSpec("glide", "nose", "right", direction="down", reps=3),
+    ), seed=512, hand_size=1.04),
+    ClipRecipe("tune_obama_under_eye_glides_chin_circles", OBAMA, _photos(right=CUT_THUMB, left=BACK_2), (
+        BlockSpec("glide", "right_under_eye", "right", direction="out", reps=3),
+        BlockSpec("circle", "chin", "left", direction="outward"),
+    ), seed=513),
+    ClipRecipe("tune_obama_talking_cheek_taps_jaw_kneads", OBAMA, _photos(left=BACK_2, right=CUT_THUMB), (
+        BlockSpec("tap", "left_cheek", "left"),
+        BlockSpec("knead", "right_jaw", "right"),
+    ), seed=514, talking=True),
+    ClipRecipe("tune_obama_talking_jaw_glides_both_neck", OBAMA, _photos(right=BACK_1, left=CUT_THUMB), (
+        BlockSpec("glide", "left_jaw", "both", reps=3, leave="frame"),
+        BlockSpec("glide", "right_neck", "right", direction="down", reps=2),
+    ), seed=515, talking=True, hand_size=0.96),
+    ClipRecipe("tune_obama_temple_circles_forehead_taps_hold", OBAMA, _photos(right=CUT_THUMB, left=BACK_2), (
+        BlockSpec("circle", "right_temple", "right", direction="inward"),
+        BlockSpec("tap", "forehead", "left"),
+        BlockSpec("hold", "right_cheek", "right"),
+    ), seed=516),
 )
-"""The real-pixel TUNING set: the only real pixels the engine may be tuned on. Its faces (two still
+"""The real-pixel TUNING set: the only real pixels the engine may be tuned on. Its faces (three still
 photos, moved like the portrait) and hand photos (two other views of a hand, from the back as a
 webcam sees a hand on the face, and a thumb-up cut-out, each also mirrored as the other hand) appear in no evaluation clip, so the evaluation family stays unseen.
 In the last two the still face talks (``_TalkingJaw``): its jaw and lips move under the hand, as a
