@@ -53,8 +53,14 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("rate", "rate_median_rel_error"), ("lat95", "latency_p95_s"), ("glide95", "glide_latency_p95_s"),
 )
 REPO = Path(__file__).resolve().parents[1]
-GENERATOR_FILES = ("coach/synthetic.py", "coach/evaluation/minjerk.py", "coach/evaluation/families.py",
-                   "coach/evaluation/composites.py", "coach/evaluation/tracking_cache.py", "coach/types.py")
+_COMMON = ("coach/evaluation/families.py", "coach/types.py")
+GENERATOR_FILES: dict[str, tuple[str, ...]] = {
+    "synthetic": ("coach/synthetic.py", *_COMMON),
+    "fresh": ("coach/synthetic.py", *_COMMON),
+    "minjerk": ("coach/evaluation/minjerk.py", *_COMMON),
+    "real": ("coach/evaluation/composites.py", "coach/evaluation/tracking_cache.py", *_COMMON),
+}
+"""What decides each set's sessions (a change to any of them makes a new cache file)."""
 
 
 def parse_override(text: str) -> tuple[str, str, object]:
@@ -85,16 +91,16 @@ def _worker_evaluate(job: tuple[EvalSession, Sequence[tuple[str, str, object]]])
     return session.name, evaluation
 
 
-def _code_hash() -> str:
+def _code_hash(name: str) -> str:
     digest = hashlib.sha256()
-    for relative in GENERATOR_FILES:
+    for relative in GENERATOR_FILES[name]:
         digest.update((REPO / relative).read_bytes())
     return digest.hexdigest()[:16]
 
 
 def sessions_of(name: str) -> list[EvalSession]:
     """A tuning set's sessions, from the pickle cache when the generators' code is unchanged."""
-    path = cache_dir() / "tuning-sets" / f"{name}-{_code_hash()}.pkl"
+    path = cache_dir() / "tuning-sets" / f"{name}-{_code_hash(name)}.pkl"
     if path.exists():
         with path.open("rb") as handle:
             return pickle.load(handle)  # noqa: S301 - our own cache file

@@ -53,6 +53,7 @@ import bisect
 import logging
 import math
 from collections import Counter, deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -147,6 +148,19 @@ RESTING_SIZE_PRIOR_FU (a larger "hand" was nearer the camera than the face)."""
 SIZE_HISTORY = 900  # samples (~30 s) of in-region sizes to learn the resting size from
 EDGE_MARGIN_FU = 0.12
 _EDGE_OFFSETS = np.array([(1, 0), (-1, 0), (0, 1), (0, -1)]) * EDGE_MARGIN_FU
+
+LEAP_FU = 0.15
+LEAP_SIZE = 0.12
+"""A hand read for a frame (or the two samples of the even clock it spreads over) more than LEAP_FU
+away and LEAP_SIZE larger or smaller than on both sides, and straight back (to within half the
+leap), did not move: MediaPipe misread the whole hand on that frame. On the real-pixel tuning clips
+a hand tapping the forehead was read, one frame in five, 25 % smaller and 60 px off, then back; each
+such frame broke the tap run into slides and, as the resting size is a low percentile of the hand's
+sizes, made the hand look lifted for seconds after. Either change alone happens: a brisk tap on a
+sloping forehead moves the fingertip 0.2 FU in the image and back within two frames (the generator's
+6.5 Hz taps do), and a tap lift changes the size by 4-8 % over several frames. Both at once in one
+frame would be the hand jumping 1.4 cm sideways and 12 % nearer the camera (about 6 cm) in 33 ms and
+back."""
 
 # Smoothing: a quadratic fitted over 7 samples (0.23 s) gives position and velocity 3 samples late.
 SMOOTH_SAMPLES = 7
@@ -314,6 +328,17 @@ def _ramp(value: float, low: float, high: float) -> float:
     return _clamp((value - low) / (high - low), 0.0, 1.0)
 
 
+def is_leap(points: Sequence[tuple[float, float]], sizes: Sequence[float]) -> bool:
+    """Whether the hand read between the first and the last of these readings (positions in FU and
+    sizes) leapt out and straight back (see LEAP_FU): a misread, not a movement. Plain floats: it
+    runs on every sample."""
+    (x0, y0), (x1, y1) = points[0], points[-1]
+    leap = min(max(math.hypot(x - xe, y - ye) for x, y in points[1:-1]) for xe, ye in (points[0], points[-1]))
+    if not (leap > LEAP_FU and math.hypot(x1 - x0, y1 - y0) < 0.5 * leap):  # (False for NaN too)
+        return False
+    return max(min(abs(size / sizes[0] - 1.0), abs(size / sizes[-1] - 1.0)) for size in sizes[1:-1]) > LEAP_SIZE
+
+
 @dataclass
 class _Leg:
     start: int  # buffer index where the slide began (a little before it cleared the start speed)
@@ -425,6 +450,33 @@ class _Buffer:
         self.sx.append(math.nan)
         self.sy.append(math.nan)
 
+    def mend_leap(self) -> bool:
+        """Put the samples just before the newest back on the line between their neighbours when
+        they are a leap out and straight back (see LEAP_FU); True when they were one.
+
+        One misread frame spreads over two samples of the even clock when the camera's frames do
+        not fall on it, so a leap of one or two samples is looked for. Done as each sample arrives,
+        before those samples are smoothed (LAG samples later); positions already smoothed with them
+        at the edge of their window are smoothed again.
+        """
+        newest = len(self.t) - 1
+        for inside in (1, 2):
+            before = newest - inside - 1
+            if before < 0:
+                return False
+            if not is_leap([(self.x[i], self.y[i]) for i in range(before, newest + 1)], self.ratio[before : newest + 1]):
+                continue
+            for i in range(before + 1, newest):
+                share = (i - before) / (newest - before)
+                for column in (self.x, self.y, self.ratio, self.pinch, self.depth):
+                    column[i] = column[before] + share * (column[newest] - column[before])
+            for smoothed in range(max(LAG, before + 1 - LAG), newest - LAG):
+                if not math.isnan(self.sx[smoothed]):
+                    self.sx[smoothed] = float(_POSITION_COEFFS @ np.asarray(self.x[smoothed - LAG : smoothed + LAG + 1]))
+                    self.sy[smoothed] = float(_POSITION_COEFFS @ np.asarray(self.y[smoothed - LAG : smoothed + LAG + 1]))
+            return True
+        return False
+
     def drop_front(self, count: int) -> None:
         for column in (self.t, self.x, self.y, self.ratio, self.pinch, self.depth, self.fresh, self.on, self.sx, self.sy):
             del column[:count]
@@ -512,10 +564,13 @@ class _HandTrack:
     stand_in: FacePose | None = None  # the pose that stood in for the face when this hand was last mapped without one
     sizes_seen: int = 0
     guessed_sizes: deque[float] = field(default_factory=lambda: deque(maxlen=SIZE_HISTORY))  # read on a stand-in pose
+    # The last frames' time, point, size and the size history it went into (see forget_misread_size).
+    recent: deque[tuple[float, tuple[float, float], float, deque[float] | None]] = field(default_factory=lambda: deque(maxlen=3))
     fingertip: FingertipKeeper = field(default_factory=FingertipKeeper)  # bridges MediaPipe's folded-finger frames
 
-    def learn_size(self, size_fu: float, trusted: bool = True) -> None:
-        """Learn the resting size from sizes read on a face found in the same frame (``trusted``).
+    def learn_size(self, size_fu: float, trusted: bool = True) -> deque[float] | None:
+        """Learn the resting size from sizes read on a face found in the same frame (``trusted``);
+        the history the size went into, or None when it was too small to be a hand on the face.
 
         A stand-in pose's scale is the head's size seconds ago, or the face's last fit as the hand
         covered it (landmarks dragged by the hand): sizes read on it ran 20-25 % small, and as the
@@ -524,14 +579,36 @@ class _HandTrack:
         (a session that begins on the forehead, the face hidden, has nothing better).
         """
         if size_fu < SMALLEST_HAND_ON_FACE * RESTING_SIZE_PRIOR_FU:
-            return
-        (self.sizes if trusted else self.guessed_sizes).append(size_fu)
+            return None
+        history = self.sizes if trusted else self.guessed_sizes
+        history.append(size_fu)
         self.sizes_seen += 1
+        self._settle_resting_size(self.sizes_seen % 10 == 0)
+        return history
+
+    def _settle_resting_size(self, due: bool) -> None:
         sizes = self.sizes if len(self.sizes) >= 15 else list(self.sizes) + list(self.guessed_sizes)
         if len(sizes) < 15:
-            self.resting_size = min(RESTING_SIZE_PRIOR_FU, min(sizes))
-        elif self.sizes_seen % 10 == 0 or len(sizes) == 15:  # (the history stays full after 30 s)
+            self.resting_size = min(RESTING_SIZE_PRIOR_FU, min(sizes, default=RESTING_SIZE_PRIOR_FU))
+        elif due or len(sizes) == 15:  # (the history stays full after 30 s)
             self.resting_size = float(np.percentile(sizes, 10))
+
+    def forget_misread_size(self, t: float, point_fu: np.ndarray, size_fu: float, learnt_into: deque[float] | None) -> None:
+        """Take back the size learnt on the frame before this one if the hand leapt out and straight
+        back on it (see LEAP_FU: a misread, 25 % small on real pixels, which as a low percentile
+        made the hand look lifted on the skin)."""
+        self.recent.append((t, (float(point_fu[0]), float(point_fu[1])), size_fu, learnt_into))
+        if len(self.recent) < 3:
+            return
+        (t0, *_), (_, _, _, misread_into), (t2, _, _, newest_into) = self.recent
+        if misread_into is None or t2 - t0 > 3.5 * DT:
+            return
+        if not is_leap([point for _, point, _, _ in self.recent], [size for _, _, size, _ in self.recent]):
+            return
+        del misread_into[-2 if newest_into is misread_into else -1]
+        self.sizes_seen -= 1
+        self.recent[1] = (*self.recent[1][:3], None)
+        self._settle_resting_size(True)
 
     @property
     def size_settled(self) -> bool:
@@ -667,8 +744,8 @@ class StrokeEngine:
                 stand_in_scale = drifted_from.scale_px_per_fu / (1.0 - float(stand_in_depth[0]) / CAMERA_DISTANCE_FU)
                 track.drift = _PoseDrift(t, point_fu - stand_in_xy[0], stand_in_scale / scale)
             in_region = self._near_face(point_fu)
-            if in_region:
-                track.learn_size(size_fu, trusted=fresh_pose)
+            learnt_into = track.learn_size(size_fu, trusted=fresh_pose) if in_region else None
+            track.forget_misread_size(t, point_fu, size_fu, learnt_into)
             track.use_resting_size(self._resting_size(track))
             values = np.array([t, point_fu[0], point_fu[1], size_fu / track.judged_size,
                                measure.pinch_px / scale, measure.tip_depth_px / scale])
@@ -852,6 +929,8 @@ class StrokeEngine:
             return []
         buffer = track.buffer
         buffer.append(values, fresh, on)
+        if buffer.mend_leap():
+            logger.debug("%s hand: a leap out and back before %.2f s mended", track.hand, buffer.t[-1])
         if on:
             track.last_on = len(buffer) - 1
         elif len(buffer) - 1 - track.last_on >= END_SAMPLES:
