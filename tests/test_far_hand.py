@@ -45,17 +45,32 @@ def _with_a_small_still_hand_below_the_chin(frames: list[TrackedFrame], seed: in
     return out
 
 
-def _session() -> tuple[list[TrackedFrame], list]:
+def _session(seed: int = 3) -> tuple[list[TrackedFrame], list]:
     frames, labels, _ = generate_scripted([Block("glide", "right_cheek", hand="right", direction="up-out", reps=3)], seed=21)
-    return _with_a_small_still_hand_below_the_chin(frames), labels
+    return _with_a_small_still_hand_below_the_chin(frames, seed), labels
+
+
+def _working_hand_size_learnt_s(frames: list[TrackedFrame]) -> float:
+    """When the working (right) hand has been on the face for the 15 frames its size is learnt from."""
+    return [frame.timestamp_s for frame in frames if any(hand.handedness == "right" for hand in frame.hands)][15]
 
 
 def test_a_small_still_hand_below_the_chin_makes_no_stroke_and_hides_none() -> None:
-    frames, labels = _session()
-    strokes = final_strokes(engine_events(frames))
-    assert [stroke for stroke in strokes if stroke.hand == "left"] == []
-    evaluation = match_strokes(labels, strokes)
-    assert len(labels) == 3 and not evaluation.missed and not evaluation.extra
+    # Over 20 draws of the fist's jitter: once the working hand's size is known, the fist (0.5-0.65
+    # of it) is behind the face and makes nothing; the working hand's three glides are all found.
+    # Before that the fist is the only hand, judged against its own readings: its jitter may then
+    # read as a stroke (with the rule at 0.5, 10 of the same 20 draws made one, 6 of them early).
+    early = []
+    for seed in range(3, 23):
+        frames, labels = _session(seed)
+        strokes = final_strokes(engine_events(frames))
+        far = [stroke for stroke in strokes if stroke.hand == "left"]
+        learnt_s = _working_hand_size_learnt_s(frames)
+        assert [stroke for stroke in far if stroke.end_s > learnt_s] == [], seed
+        early += far
+        evaluation = match_strokes(labels, [stroke for stroke in strokes if stroke.hand == "right"])
+        assert len(labels) == 3 and not evaluation.missed and not evaluation.extra, seed
+    assert len(early) <= 3
 
 
 def test_without_the_rule_the_same_hand_is_read_as_strokes(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from coach.geometry import FaceFrameFitter
-from coach.strokes.engine import is_leap
+from coach.strokes.engine import DT, _Buffer, is_leap
 from coach.synthetic import Block, SessionSpec, generate_scripted
 from coach.types import TrackedFrame
 from engine_helpers import engine_events, final_strokes
@@ -74,3 +74,25 @@ def test_a_hand_misread_for_single_frames_gives_the_same_strokes(block: Block, s
 ])
 def test_a_leap_needs_a_jump_in_place_and_size_out_and_back(points, sizes, misread) -> None:
     assert is_leap(points, sizes) is misread
+
+
+def _buffer_mended_at_the_end(samples: list[tuple[float, float, float]]) -> tuple[bool, tuple[float, float]]:
+    """Feed (x, y, size ratio) samples to a contact buffer; whether the last one mended a leap, and
+    where the sample before the last then lies."""
+    buffer = _Buffer()
+    mended = False
+    for index, (x, y, ratio) in enumerate(samples):
+        buffer.append(np.array([index * DT, x, y, ratio, 0.0, 0.0]), True, True)
+        mended = buffer.mend_leap()
+    return mended, (buffer.x[-2], buffer.y[-2])
+
+
+def test_a_steady_hand_misread_once_is_mended_but_a_hand_jittering_on_every_frame_is_not() -> None:
+    steady = [(0.0, 0.0, 1.0)] * 4 + [(0.3, 0.2, 0.75), (0.01, 0.0, 1.0)]
+    mended, where = _buffer_mended_at_the_end(steady)
+    assert mended and where == pytest.approx((0.005, 0.0))
+    # A half-seen fist far behind the face: every frame jumps as far; mending one leap of it would
+    # smooth its jitter into a slow slide.
+    jittering = [(0.0, 0.0, 1.0), (0.2, -0.1, 1.0), (0.0, 0.0, 1.0), (-0.15, 0.2, 1.15), (0.3, 0.2, 0.75), (0.01, 0.0, 1.0)]
+    mended, where = _buffer_mended_at_the_end(jittering)
+    assert not mended and where == (0.3, 0.2)

@@ -114,12 +114,17 @@ HIDDEN_TRUST_S = 2.0  # the head's sways, turns and nods (periods of 3 s and mor
 GUESSED_POSE_CONFIDENCE = 0.5  # ...so a glide read on a pose guessed over a longer loss is unsure (no correction below 0.6)
 HAND_GAP_S = 0.3  # a hand missing for longer than this ends its contact
 LIFT_RATIO = 1.2  # apparent size over resting size above which the hand is off the skin (hand tilt alone gives up to ~1.15)
-BEHIND_RATIO = 0.5
-"""Apparent size over resting size below which a hand is not on the skin: at half its size on the
-face it is twice as far from the camera as the face — behind the head, or another hand (a fist on
-a microphone below the chin, whose wanderings read as glides on the neck). Tilt and a stand-in pose
-read a hand on the skin at 0.75 at the least. (Where that fist was the first hand seen, its own
-larger readings, 0.5–0.55, became the resting size and its size jitter still reads as taps.)"""
+BEHIND_RATIO = 0.7
+"""Apparent size over resting size below which a hand is not on the skin: at 0.7 of its size on the
+face it is 1.4 times as far from the camera as the face — behind the head, or another hand (a fist
+on a microphone below the chin, whose wanderings read as glides on the neck). Tilt and a stand-in
+pose read a hand on the skin at 0.75 at the least, and 0.7 is SAME_PERSON_SHARE: a hand judged
+against the other hand's size because it is under 0.7 of it is not on the skin while it stays so.
+(0.5 until session 21: that fist, read at 0.5–0.65 of the working hand, then counted as on the
+skin, and only its jitter's failing to look like a stroke kept it from making some; in 10 of 20
+jitter draws it made one. The tuning sets did not change at 0.7.) Before the working hand has
+been seen long enough to learn its size, a lone fist is judged against its own readings and its
+jitter can still read as a stroke (see tests/test_far_hand.py)."""
 START_SAMPLES = 3  # consecutive on-skin samples that begin a contact
 END_SAMPLES = 4  # consecutive off-skin samples that end one
 LEFT_LIFTED_SAMPLES = 2  # ...or this many, when the hand is then lost from view (it left: see _left_lifted)
@@ -465,6 +470,10 @@ class _Buffer:
             if before < 0:
                 return False
             if not is_leap([(self.x[i], self.y[i]) for i in range(before, newest + 1)], self.ratio[before : newest + 1]):
+                continue
+            if before > 0 and math.hypot(self.x[before] - self.x[before - 1], self.y[before] - self.y[before - 1]) > 0.5 * LEAP_FU:
+                # Not a steady hand misread once: one that jitters this much on every frame (a
+                # half-seen fist far behind the face) would be smoothed into a slow slide.
                 continue
             for i in range(before + 1, newest):
                 share = (i - before) / (newest - before)
