@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from coach.evaluation.families import FAMILIES, FamilyUnavailableError, describe, evaluation_sessions, tuning_sessions  # noqa: E402
 from coach.evaluation.matching import EvalSession, Evaluation, attributes_right, evaluate_session  # noqa: E402
+from coach.native_logs import NativeLogCapture, quiet_native_environment  # noqa: E402
 from coach.types import PATTERNS, Stroke  # noqa: E402
 
 TARGETS: dict[str, tuple[str, float]] = {
@@ -198,6 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"--tuning: the negatives have no tuning set (every clip is evaluation); "
                   "choose --family synthetic, minjerk or real.")
             return 2
+    quiet_native_environment()
+    NativeLogCapture().start()  # MediaPipe's C++ log lines (family (c) is tracked at run time) stay off the figures
     print(f"Stroke engine benchmark ({'TUNING set' if arguments.tuning else 'evaluation sets'}); "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (engine ms are noisy under load)")
     for family in families:
