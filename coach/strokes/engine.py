@@ -123,8 +123,8 @@ against the other hand's size because it is under 0.7 of it is not on the skin w
 (0.5 until session 21: that fist, read at 0.5–0.65 of the working hand, then counted as on the
 skin, and only its jitter's failing to look like a stroke kept it from making some; in 10 of 20
 jitter draws it made one. The tuning sets did not change at 0.7.) Before the working hand has
-been seen long enough to learn its size, a lone fist is judged against its own readings and its
-jitter can still read as a stroke (see tests/test_far_hand.py)."""
+been seen long enough to learn its size, a lone fist is judged against its own readings: what
+keeps its jitter from reading as strokes then is SIZE_JITTER (see tests/test_far_hand.py)."""
 START_SAMPLES = 3  # consecutive on-skin samples that begin a contact
 END_SAMPLES = 4  # consecutive off-skin samples that end one
 LEFT_LIFTED_SAMPLES = 2  # ...or this many, when the hand is then lost from view (it left: see _left_lifted)
@@ -153,6 +153,22 @@ RESTING_SIZE_PRIOR_FU (a larger "hand" was nearer the camera than the face)."""
 SIZE_HISTORY = 900  # samples (~30 s) of in-region sizes to learn the resting size from
 EDGE_MARGIN_FU = 0.12
 _EDGE_OFFSETS = np.array([(1, 0), (-1, 0), (0, 1), (0, -1)]) * EDGE_MARGIN_FU
+
+SIZE_JITTER = 0.06
+SIZE_JITTER_FRAMES = 15
+"""A hand whose apparent size changes by more than SIZE_JITTER (as a share, frame to frame) on the
+median over its last SIZE_JITTER_FRAMES frames (half a second) is not a hand read on the skin:
+MediaPipe is guessing at something half seen. A fist on a microphone below a real chin jumped by
+7-11 % every frame, and, before the working hand's size was known, its jitter read as strokes. A
+real hand does not: tapping at 5 Hz with a 5 % swing changes its size by 3 % a frame at most, and
+hands on the skin in the real-pixel tuning clips changed by 0.2-2 % a frame on the median (4 % at
+the 90th percentile of half-second windows). Such a hand is treated as off the face, and its sizes
+are not learnt."""
+SIZE_SWITCH_STEP = 0.3
+"""A size step larger than this (35 % in one frame) is not jitter but another thing under the same
+hand label: MediaPipe's "left" went back and forth between that fist (0.33 FU) and the user's left
+hand (1.0-1.4 FU) on one tuning clip. The jitter history starts again there (so a thing jumping
+by more than that every few frames is left to BEHIND_RATIO and SMALLEST_HAND_ON_FACE)."""
 
 LEAP_FU = 0.15
 LEAP_SIZE = 0.12
@@ -576,6 +592,44 @@ class _HandTrack:
     # The last frames' time, point, size and the size history it went into (see forget_misread_size).
     recent: deque[tuple[float, tuple[float, float], float, deque[float] | None]] = field(default_factory=lambda: deque(maxlen=3))
     fingertip: FingertipKeeper = field(default_factory=FingertipKeeper)  # bridges MediaPipe's folded-finger frames
+    size_steps: deque[float] = field(default_factory=lambda: deque(maxlen=SIZE_JITTER_FRAMES))  # |Δ log size| frame to frame
+    steps_in_row: int = 0  # steps appended since the history last started again
+    last_frames: deque[tuple[float, float, float]] = field(default_factory=lambda: deque(maxlen=4))  # x, y (FU), size
+
+    def read_jittery(self, point_fu: np.ndarray, size_fu: float) -> bool:
+        """Note this frame's size; whether the hand's size has been jumping (see SIZE_JITTER).
+
+        A steady hand misread for one frame (see LEAP_FU) makes two large steps, out and back: they
+        count as the one step between its neighbours, or a hand misread one frame in five (as on
+        the real forehead taps) would look jittery."""
+        if size_fu <= 0:
+            self.forget_size_steps()
+            return False
+        if self.last_frames:
+            step = abs(math.log(size_fu / self.last_frames[-1][2]))
+            if step > SIZE_SWITCH_STEP:
+                self.forget_size_steps()  # another thing under the same label (see SIZE_SWITCH_STEP)
+            else:
+                self.size_steps.append(step)
+                self.steps_in_row += 1
+        self.last_frames.append((float(point_fu[0]), float(point_fu[1]), size_fu))
+        frames = self.last_frames
+        if (self.steps_in_row >= 3 and len(frames) == 4
+                and is_leap([(x, y) for x, y, _ in list(frames)[1:]], [size for *_, size in list(frames)[1:]])
+                and math.hypot(frames[1][0] - frames[0][0], frames[1][1] - frames[0][1]) <= 0.5 * LEAP_FU):
+            self.size_steps.pop()
+            self.size_steps.pop()
+            self.size_steps.append(abs(math.log(size_fu / frames[1][2])))
+            self.steps_in_row -= 1
+        if len(self.size_steps) < SIZE_JITTER_FRAMES:
+            return False
+        return sorted(self.size_steps)[SIZE_JITTER_FRAMES // 2] > SIZE_JITTER
+
+    def forget_size_steps(self) -> None:
+        """Start the jitter history again (the hand was lost, or another thing took its label)."""
+        self.size_steps.clear()
+        self.steps_in_row = 0
+        self.last_frames.clear()
 
     def learn_size(self, size_fu: float, trusted: bool = True) -> deque[float] | None:
         """Learn the resting size from sizes read on a face found in the same frame (``trusted``);
@@ -752,7 +806,10 @@ class StrokeEngine:
                 stand_in_xy, stand_in_depth = drifted_from.image_to_face_with_depth(measure.contact_px[None])
                 stand_in_scale = drifted_from.scale_px_per_fu / (1.0 - float(stand_in_depth[0]) / CAMERA_DISTANCE_FU)
                 track.drift = _PoseDrift(t, point_fu - stand_in_xy[0], stand_in_scale / scale)
-            in_region = self._near_face(point_fu)
+            if track.last_seen_s is not None and t - track.last_seen_s > HAND_GAP_S:
+                track.forget_size_steps()
+            jittery = track.read_jittery(point_fu, size_fu)
+            in_region = self._near_face(point_fu) and not jittery
             learnt_into = track.learn_size(size_fu, trusted=fresh_pose) if in_region else None
             track.forget_misread_size(t, point_fu, size_fu, learnt_into)
             track.use_resting_size(self._resting_size(track))
