@@ -154,6 +154,7 @@ SIZE_HISTORY = 900  # samples (~30 s) of in-region sizes to learn the resting si
 EDGE_MARGIN_FU = 0.12
 _EDGE_OFFSETS = np.array([(1, 0), (-1, 0), (0, 1), (0, -1)]) * EDGE_MARGIN_FU
 
+TAP_REGION_LANDED = True  # a tap run is placed by its landed samples (see _run_stroke); False only to compare
 SIZE_JITTER = 0.06
 SIZE_JITTER_FRAMES = 15
 """A hand whose apparent size changes by more than SIZE_JITTER (as a share, frame to frame) on the
@@ -2036,8 +2037,23 @@ class StrokeEngine:
         evidence = run.evidence * math.sqrt(max(1.0, cycles / run.found_cycles))
         confidence = min(_ramp(evidence, 1.0, 2.0),
                          _ramp(cycles, MIN_CYCLES[run.pattern], MIN_CYCLES[run.pattern] + 1.0)) * (0.6 + 0.4 * fresh_share)
+        landed = points
+        if run.pattern == "tap" and TAP_REGION_LANDED:
+            # A tapping finger is on the skin only as it lands; lifted toward the camera, its tip is
+            # seen off its spot. The spot is the half of the run's samples farthest from the camera:
+            # the hand at its smallest when the whole hand lifts (a run read from its size), else
+            # the fingertip farthest behind its knuckle (a finger pivoting up and down).
+            if run.source == "size_ratio":
+                ratios = np.asarray(buffer.ratio[first:stop])
+                landed = points[ratios <= np.median(ratios)]
+            else:
+                depths = np.asarray(buffer.depth[first:stop])
+                landed = points[depths >= np.median(depths)]
+            if not len(landed):  # (no size or depth read: NaN)
+                landed = points
         stroke = self._stroke(track.hand, times, points, run.pattern, direction, None, count, rate,
-                              run.regularity, confidence, run.stroke_id, final, start_s=run.start_s, end_s=run.end_s)
+                              run.regularity, confidence, run.stroke_id, final, start_s=run.start_s, end_s=run.end_s,
+                              region_points=landed)
         if final:
             track.last_run_end_s = run.end_s
             track.closed_run = _ClosedRun(stroke, run.pattern, run.clockwise, run.end_s, self._now_s)
@@ -2083,12 +2099,13 @@ class StrokeEngine:
 
     def _stroke(self, hand: Handedness, times: np.ndarray, points: np.ndarray, pattern: str, direction: str | None,
                 speed: float | None, count: int, rate: float | None, regularity: float, confidence: float,
-                stroke_id: int, final: bool, start_s: float | None = None, end_s: float | None = None) -> Stroke:
+                stroke_id: int, final: bool, start_s: float | None = None, end_s: float | None = None,
+                region_points: np.ndarray | None = None) -> Stroke:
         return Stroke(
             start_s=float(times[0]) if start_s is None else float(start_s),
             end_s=float(times[-1]) if end_s is None else float(end_s),
             hand=hand,
-            region=_majority_region(self.regions, points),
+            region=_majority_region(self.regions, points if region_points is None else region_points),
             pattern=pattern,
             direction=direction,
             speed_fu_s=speed,
