@@ -350,11 +350,17 @@ def _ramp(value: float, low: float, high: float) -> float:
     return _clamp((value - low) / (high - low), 0.0, 1.0)
 
 
-def is_leap(points: Sequence[tuple[float, float]], sizes: Sequence[float]) -> bool:
+def is_leap(points: Sequence[tuple[float, float]], sizes: Sequence[float], lead_in: tuple[float, float] | None = None) -> bool:
     """Whether the hand read between the first and the last of these readings (positions in FU and
     sizes) leapt out and straight back (see LEAP_FU): a misread, not a movement. Plain floats: it
-    runs on every sample."""
+    runs on every sample.
+
+    ``lead_in``, the reading before the first, asks for a steady hand misread once: one that came
+    to the first reading from further than half LEAP_FU jitters that much on every frame (a
+    half-seen fist far behind the face), and mending its jumps would smooth them into a slide."""
     (x0, y0), (x1, y1) = points[0], points[-1]
+    if lead_in is not None and math.hypot(x0 - lead_in[0], y0 - lead_in[1]) > 0.5 * LEAP_FU:
+        return False
     leap = min(max(math.hypot(x - xe, y - ye) for x, y in points[1:-1]) for xe, ye in (points[0], points[-1]))
     if not (leap > LEAP_FU and math.hypot(x1 - x0, y1 - y0) < 0.5 * leap):  # (False for NaN too)
         return False
@@ -486,11 +492,8 @@ class _Buffer:
             before = newest - inside - 1
             if before < 0:
                 return False
-            if not is_leap([(self.x[i], self.y[i]) for i in range(before, newest + 1)], self.ratio[before : newest + 1]):
-                continue
-            if before > 0 and math.hypot(self.x[before] - self.x[before - 1], self.y[before] - self.y[before - 1]) > 0.5 * LEAP_FU:
-                # Not a steady hand misread once: one that jitters this much on every frame (a
-                # half-seen fist far behind the face) would be smoothed into a slow slide.
+            lead_in = (self.x[before - 1], self.y[before - 1]) if before > 0 else None
+            if not is_leap([(self.x[i], self.y[i]) for i in range(before, newest + 1)], self.ratio[before : newest + 1], lead_in):
                 continue
             for i in range(before + 1, newest):
                 share = (i - before) / (newest - before)
@@ -594,7 +597,6 @@ class _HandTrack:
     recent: deque[tuple[float, tuple[float, float], float, deque[float] | None]] = field(default_factory=lambda: deque(maxlen=3))
     fingertip: FingertipKeeper = field(default_factory=FingertipKeeper)  # bridges MediaPipe's folded-finger frames
     size_steps: deque[float] = field(default_factory=lambda: deque(maxlen=SIZE_JITTER_FRAMES))  # |Δ log size| frame to frame
-    steps_in_row: int = 0  # steps appended since the history last started again
     last_frames: deque[tuple[float, float, float]] = field(default_factory=lambda: deque(maxlen=4))  # x, y (FU), size
 
     def read_jittery(self, point_fu: np.ndarray, size_fu: float) -> bool:
@@ -612,16 +614,14 @@ class _HandTrack:
                 self.forget_size_steps()  # another thing under the same label (see SIZE_SWITCH_STEP)
             else:
                 self.size_steps.append(step)
-                self.steps_in_row += 1
         self.last_frames.append((float(point_fu[0]), float(point_fu[1]), size_fu))
-        frames = self.last_frames
-        if (self.steps_in_row >= 3 and len(frames) == 4
-                and is_leap([(x, y) for x, y, _ in list(frames)[1:]], [size for *_, size in list(frames)[1:]])
-                and math.hypot(frames[1][0] - frames[0][0], frames[1][1] - frames[0][1]) <= 0.5 * LEAP_FU):
-            self.size_steps.pop()
-            self.size_steps.pop()
-            self.size_steps.append(abs(math.log(size_fu / frames[1][2])))
-            self.steps_in_row -= 1
+        # (Four frames since the history last started again hold the three steps between them.)
+        if len(self.last_frames) == 4:
+            (x0, y0, _), *frames = self.last_frames
+            if is_leap([(x, y) for x, y, _ in frames], [size for *_, size in frames], lead_in=(x0, y0)):
+                self.size_steps.pop()
+                self.size_steps.pop()
+                self.size_steps.append(abs(math.log(size_fu / frames[0][2])))
         if len(self.size_steps) < SIZE_JITTER_FRAMES:
             return False
         return sorted(self.size_steps)[SIZE_JITTER_FRAMES // 2] > SIZE_JITTER
@@ -629,7 +629,6 @@ class _HandTrack:
     def forget_size_steps(self) -> None:
         """Start the jitter history again (the hand was lost, or another thing took its label)."""
         self.size_steps.clear()
-        self.steps_in_row = 0
         self.last_frames.clear()
 
     def learn_size(self, size_fu: float, trusted: bool = True) -> deque[float] | None:
@@ -807,7 +806,8 @@ class StrokeEngine:
                 stand_in_xy, stand_in_depth = drifted_from.image_to_face_with_depth(measure.contact_px[None])
                 stand_in_scale = drifted_from.scale_px_per_fu / (1.0 - float(stand_in_depth[0]) / CAMERA_DISTANCE_FU)
                 track.drift = _PoseDrift(t, point_fu - stand_in_xy[0], stand_in_scale / scale)
-            if track.last_seen_s is not None and t - track.last_seen_s > HAND_GAP_S:
+            back_after_gap = track.last_seen_s is not None and t - track.last_seen_s > HAND_GAP_S
+            if back_after_gap:
                 track.forget_size_steps()
             jittery = track.read_jittery(point_fu, size_fu)
             in_region = self._near_face(point_fu) and not jittery
@@ -816,7 +816,7 @@ class StrokeEngine:
             track.use_resting_size(self._resting_size(track))
             values = np.array([t, point_fu[0], point_fu[1], size_fu / track.judged_size,
                                measure.pinch_px / scale, measure.tip_depth_px / scale])
-            if track.last_seen_s is not None and t - track.last_seen_s > HAND_GAP_S:
+            if back_after_gap:
                 events += self._lose(track)
             track.last_seen_s = t
             events += self._feed(track, values, in_region, fresh_pose)
