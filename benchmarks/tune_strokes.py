@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from coach.evaluation.families import synthetic_session, tuning_sessions  # noqa: E402
 from coach.evaluation.matching import EvalSession, Evaluation, evaluate_session  # noqa: E402
-from coach.evaluation.tracking_cache import cache_dir  # noqa: E402
+from coach.evaluation.tracking_cache import cache_dir, tracker_version  # noqa: E402
 from coach.native_logs import NativeLogCapture, quiet_native_environment  # noqa: E402
 
 SETS: tuple[str, ...] = ("synthetic", "minjerk", "real", "fresh")
@@ -95,6 +95,9 @@ def _code_hash(name: str) -> str:
     digest = hashlib.sha256()
     for relative in GENERATOR_FILES[name]:
         digest.update((REPO / relative).read_bytes())
+    if name == "real":
+        # The tracking code (and MediaPipe's version) decides the real set's landmarks too.
+        digest.update(tracker_version().encode())
     return digest.hexdigest()[:16]
 
 

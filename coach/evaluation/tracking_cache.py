@@ -57,10 +57,10 @@ def tracker_version() -> str:
     """MediaPipe's version and the source of the code between pixels and landmarks."""
     import mediapipe
 
-    from coach.perception import face_motion, second_search, smoothing, tracker
+    from coach.perception import face_motion, hands_graph, second_search, smoothing, tracker
 
     digest = hashlib.sha256(str(mediapipe.__version__).encode())
-    for module in (tracker, second_search, smoothing, face_motion):
+    for module in (tracker, hands_graph, second_search, smoothing, face_motion):
         digest.update(code_digest(Path(module.__file__ or "")).encode())
     return digest.hexdigest()
 

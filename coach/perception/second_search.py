@@ -25,7 +25,9 @@ differ a little from the tracking graph's, and a small jump every second would m
 
 Hands do not use this (coach.perception.tracker, ``Tracker._hands_graph``): a graph asked for one
 hand holds on to the first hand it finds, and on the real-pixel tuning clips that was at times a
-hand resting in view off the face while the stroking hand went unseen until a probe.
+hand resting in view off the face while the stroking hand went unseen until a probe. Hands stays
+asked for two, and its palm detector is thinned inside its own graph instead
+(coach.perception.hands_graph).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ import numpy as np
 from coach.closing import ClosesOnExit
 from coach.perception.degradation import FULL, TrackingMode
 from coach.perception.face_motion import FaceMotionReader
+from coach.perception.hands_graph import sparse_palm_search_hands
 from coach.perception.parallel import PairRunner, TimedResult, timed_call, with_next
 from coach.perception.second_search import Graph, OneOrTwo
 from coach.perception.smoothing import FACE_SMOOTHING, HAND_SMOOTHING, LandmarkSmoother, OneEuroParams
@@ -34,6 +35,10 @@ second at 30 fps (coach.perception.second_search)."""
 SETTLE_FRAMES = 15
 """Tracking two faces goes back to tracking one after fewer than two were seen in this many frames
 in a row (half a second): a face lost for a few frames under a hand is not gone."""
+PALM_SEARCH_EVERY_FRAMES = 3
+"""While one hand is tracked, Hands looks for a second on one frame in three (coach.perception.hands_graph):
+at 30 fps a second hand is found at most 67 ms after it comes into view, and the palm detector, most of
+Hands' cost with one hand in view, runs a third as often."""
 HANDEDNESS_VALUES: tuple[Handedness, Handedness] = ("left", "right")
 _OTHER_HAND: dict[Handedness, Handedness] = {"left": "right", "right": "left"}
 
@@ -63,11 +68,19 @@ class StageTiming:
 
 
 def mediapipe_rgb(image_bgr: np.ndarray, mirrored: bool) -> np.ndarray:
-    """A frame as MediaPipe takes it: RGB, unmirrored, read-only (so it is wrapped, not copied)."""
+    """A frame as MediaPipe takes it: RGB, unmirrored, and writeable, so that each graph copies it.
+
+    Why writeable: the legacy Solutions API wraps a read-only array instead of copying it, and the
+    wrapper's deleter drops its reference to the array on a MediaPipe thread without holding
+    Python's lock (``Py_XDECREF`` in mediapipe/python/pybind/image_frame_util.h, 0.10.21). With
+    Face Mesh and Hands on two threads, that unlocked reference count raced with Python's own:
+    the array's count drifted by 30–40 over 400 frames in a stress run, and a count that drifts
+    down frees the pixels while they are in use (a segmentation fault about once in ten evaluation
+    runs). A copy costs about 0.1 ms a graph at 640×480 and 0.4 ms at 1280×720.
+    """
     rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
     if mirrored:
         rgb = cv2.flip(rgb, 1)
-    rgb.flags.writeable = False
     return rgb
 
 
@@ -386,10 +399,14 @@ class Tracker(ClosesOnExit):
         face (the speaker's own, in the footage) while the stroking hand went unseen until a probe,
         which then picked other candidates (detection F1 0.953 → 0.771 there). Asked for two, Hands
         looks for the second in every frame that shows one; that costs the palm detector each frame
-        (lite Hands 21 ms instead of 9 on one hand), which the lighter tracking modes make room for.
+        (lite Hands 21 ms instead of 9 on one hand). So in video mode, while one hand is tracked, the
+        palm detector looks for the second on one frame in ``PALM_SEARCH_EVERY_FRAMES`` only
+        (coach.perception.hands_graph); with none tracked it looks on every frame.
         """
         import mediapipe as mp
 
+        if self.mode == "video" and self._max_hands >= 2:
+            return sparse_palm_search_hands(PALM_SEARCH_EVERY_FRAMES, self._max_hands, complexity, **self._hands_confidences)
         return mp.solutions.hands.Hands(
             static_image_mode=self.mode == "image", max_num_hands=self._max_hands, model_complexity=complexity, **self._hands_confidences
         )
