@@ -29,7 +29,8 @@ not be slowed by the limit).
 
 ``--side-by-side`` adds the ceiling: the same two models on two threads, Hands queued on the next
 frame as coach does, and nothing else (no smoothing, analysis or report); no replay that runs both
-models on every frame can be faster than that.
+stock models on every frame can be faster than that. coach can pass it where a hand is in view: its
+Hands graph looks for a second hand on one frame in three only (coach.perception.hands_graph).
 
 ``--baseline DIR`` adds another version of coach (DIR holds its ``coach/`` package, e.g. from
 ``git archive main coach | tar -x -C DIR``) to the same rounds, for before/after ratios.
@@ -202,7 +203,7 @@ def bench_clip(clip: Path, rounds: int, blas_check: bool, out_dir: Path, baselin
           f"{'ok' if cpu_ratio <= TARGET_CPU_RATIO else 'MISSED'}")
     if side_by_side:
         ceiling = median("plain loop", "wall_s") / median("the two models side by side", "wall_s")
-        print(f"  wall, plain / side by side {ceiling:5.3f}x   (the most a replay running both models on every frame "
+        print(f"  wall, plain / side by side {ceiling:5.3f}x   (the most a replay running both stock models on every frame "
               f"gains here; coach reaches {speedup / ceiling:.0%} of it)")
     if baseline is not None:
         before = median("coach replay, baseline", "wall_s") / median("coach replay", "wall_s")

@@ -12,7 +12,13 @@ one change at the gate in front of the palm detector: while exactly one hand is 
 detector runs only if it did not run on any of the last ``search_every - 1`` frames. With no hand
 tracked it runs on every frame, as before (a hand arriving, or one lost for a frame, is found at
 once); with two tracked it does not run, as before. A second hand coming into view is found at most
-``search_every - 1`` frames later; the hand already tracked is tracked exactly as before.
+``search_every - 1`` frames later. The hand already tracked is read exactly as the stock graph reads
+it (the graph keeps the tracked hand's box over a detection of the same hand) until the stock
+graph's every-frame search finds something the tracked box does not cover well, such as the same
+hand a second time; from there the two graphs' boxes can differ for a while. On a real clip of one
+hand in front of a face the landmarks were identical on 189 of 195 frames. Against the pasted truth
+of the real-pixel evaluation clips the fingertip error is unchanged (median of the clips' medians
+1.35 px, their 90th percentiles 3.27 → 3.26 px on average).
 
 The gate's rule is built from calculators the wheel registers (``PreviousLoopbackCalculator`` says
 whether the detector ran on an earlier frame, ``PacketPresenceCalculator`` turns that into a flag,
