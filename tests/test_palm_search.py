@@ -139,12 +139,17 @@ def test_a_second_hand_coming_into_view_is_found_within_two_frames(media_dir: Pa
 
 
 @pytest.mark.media
-def test_the_tracker_uses_the_thinned_graph_in_video_mode_only(media_dir: Path, portrait_path: Path) -> None:
+def test_the_tracker_uses_the_thinned_graph_in_video_mode_unless_told_not_to(media_dir: Path, portrait_path: Path) -> None:
     """Guards against a silent fallback to the stock graph (the graph check failing on a new wheel)."""
     portrait = cv2.imread(str(portrait_path))
     hand = cv2.imread(str(media_dir / "hands" / HAND_CUTOUT), cv2.IMREAD_UNCHANGED)
-    with create_tracker(mode="video") as video, create_tracker(mode="image") as still:
+    with (
+        create_tracker(mode="video") as video,
+        create_tracker(mode="image") as still,
+        create_tracker(mode="video", thin_hand_search=False) as live,
+    ):
         assert type(video._hands).__name__ == "SparsePalmSearchHands"  # type: ignore[attr-defined]
         assert type(still._hands).__name__ == "Hands"  # type: ignore[attr-defined]
+        assert type(live._hands).__name__ == "Hands"  # type: ignore[attr-defined]
         frame = Frame(0, 0.0, _two_hand_scene(portrait, hand, 0, 0))
-        assert len(video.track(frame).hands) == 2 and len(still.track(frame).hands) == 2
+        assert len(video.track(frame).hands) == 2 and len(still.track(frame).hands) == 2 and len(live.track(frame).hands) == 2

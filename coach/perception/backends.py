@@ -116,12 +116,14 @@ def create_tracker(
 ) -> LandmarkTracker:
     """A tracker of the resolved backend (see ``resolve_backend``) with the given settings.
 
-    ``options`` are the trackers' shared keyword arguments (``max_hands``, ``smoothing``, …);
+    ``options`` are the trackers' shared keyword arguments (``max_hands``, ``smoothing``, …, and
+    ``thin_hand_search``, which the Tasks backend ignores);
     ``models_dir`` applies to the Tasks backend only. Raises ``BackendError`` or, for Tasks,
     ``ModelBundleError`` when a model bundle is missing or corrupt.
     """
     chosen = resolve_backend(backend)
     if chosen == "tasks":
+        options.pop("thin_hand_search", None)  # legacy graphs only (coach.perception.hands_graph)
         from coach.perception.tasks_tracker import TasksTracker
 
         return TasksTracker(mode=mode, mirrored=mirrored, models_dir=models_dir, **options)  # type: ignore[arg-type]

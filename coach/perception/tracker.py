@@ -227,6 +227,9 @@ class Tracker(ClosesOnExit):
     first is dropped as a duplicate, and a distinct one is relabelled (the less confident of the
     two), since a subject has one hand of each.
 
+    ``thin_hand_search`` (video mode, two hands asked for): while one hand is tracked, Hands looks
+    for a second on one frame in ``PALM_SEARCH_EVERY_FRAMES`` only (coach.perception.hands_graph).
+
     ``timings`` holds per-stage milliseconds (last and mean) for the benchmark and the status line.
     Use as a context manager, or call ``close``, to free the MediaPipe graphs.
 
@@ -252,6 +255,7 @@ class Tracker(ClosesOnExit):
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
         concurrent: bool = True,
+        thin_hand_search: bool = True,
     ) -> None:
         if mode not in ("video", "image"):
             raise ValueError(f"mode must be 'video' or 'image', not {mode!r}")
@@ -276,6 +280,7 @@ class Tracker(ClosesOnExit):
             else face_mesh(2, True)
         )
         self._max_hands = max_hands
+        self._thin_hand_search = thin_hand_search
         self._hands_confidences = confidences
         self._hands = self._hands_graph(FULL.hand_model_complexity)
         self._smoother = LandmarkSmoother(face_smoothing, hand_smoothing)
@@ -405,7 +410,7 @@ class Tracker(ClosesOnExit):
         """
         import mediapipe as mp
 
-        if self.mode == "video" and self._max_hands >= 2:
+        if self.mode == "video" and self._max_hands >= 2 and self._thin_hand_search:
             return sparse_palm_search_hands(PALM_SEARCH_EVERY_FRAMES, self._max_hands, complexity, **self._hands_confidences)
         return mp.solutions.hands.Hands(
             static_image_mode=self.mode == "image", max_num_hands=self._max_hands, model_complexity=complexity, **self._hands_confidences

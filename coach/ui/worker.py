@@ -529,7 +529,10 @@ class LiveWorker(QThread):
 
                 # Built before the source opens: the clip's first second is not dropped while
                 # the models load, and a window closed meanwhile never grabs the camera.
-                tracker = create_tracker(mode="video")
+                # The live window keeps MediaPipe's stock Hands graph: with the thinned second-hand
+                # search (coach.perception.hands_graph) two of about a dozen live-window test runs
+                # under load never ended, and the cause is not found yet. Replay uses it.
+                tracker = create_tracker(mode="video", thin_hand_search=False)
             if self._stop_requested.is_set():
                 return
             opened = self.source.open()
