@@ -75,8 +75,9 @@ def mediapipe_rgb(image_bgr: np.ndarray, mirrored: bool) -> np.ndarray:
     Python's lock (``Py_XDECREF`` in mediapipe/python/pybind/image_frame_util.h, 0.10.21). With
     Face Mesh and Hands on two threads, that unlocked reference count raced with Python's own:
     the array's count drifted by 30–40 over 400 frames in a stress run, and a count that drifts
-    down frees the pixels while they are in use (a segmentation fault about once in ten evaluation
-    runs). A copy costs about 0.1 ms a graph at 640×480 and 0.4 ms at 1280×720.
+    down frees the pixels while they are in use (segmentation faults in evaluation runs once the
+    thinned hand graph, coach.perception.hands_graph, changed the threads' timing). A copy costs
+    about 0.1 ms a graph at 640×480 and 0.4 ms at 1280×720.
     """
     rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
     if mirrored:
@@ -406,7 +407,8 @@ class Tracker(ClosesOnExit):
         looks for the second in every frame that shows one; that costs the palm detector each frame
         (lite Hands 21 ms instead of 9 on one hand). So in video mode, while one hand is tracked, the
         palm detector looks for the second on one frame in ``PALM_SEARCH_EVERY_FRAMES`` only
-        (coach.perception.hands_graph); with none tracked it looks on every frame.
+        (coach.perception.hands_graph); with none tracked it looks on every frame. Not with
+        ``thin_hand_search`` off, as in the live window (see coach.ui.worker).
         """
         import mediapipe as mp
 
