@@ -21,6 +21,7 @@ from coach.evaluation.minjerk import (
     generate_scripted,
     label_times,
 )
+from coach.strokes import StrokeEngine
 from coach.strokes.contact import palm_size_px
 from coach.synthetic import LabelledStroke
 from coach.types import HAND_INDEX_TIP, Stroke
@@ -360,6 +361,24 @@ def test_engine_runs_on_a_minjerk_session_through_match_strokes() -> None:
         union = max(stroke.end_s, label.end_s) - min(stroke.start_s, label.start_s)
         assert overlap / union >= 0.3 - 1e-9
         assert not math.isnan(stroke.start_s)
+
+
+def test_repeated_timing_keeps_the_first_runs_strokes_and_each_frames_lowest_cost() -> None:
+    """bench_strokes times the engine over three runs of each session: the strokes must be those of
+    one run, the cost one value per frame, and Python's collector left as it was found."""
+    import gc
+
+    session = generate_scripted([Block("glide", "left_cheek", hand="left", reps=2), Block("tap", "forehead", hand="right")],
+                                seed=5, spec=STILL).as_eval_session()
+    once, single = evaluate_session(session)
+    thrice, repeated = evaluate_session(session, timing_runs=3)
+    assert [(s.pattern, s.start_s, s.end_s, s.count) for s in repeated.strokes] == \
+        [(s.pattern, s.start_s, s.end_s, s.count) for s in single.strokes]
+    assert repeated.strokes and len(thrice.pairs) == len(once.pairs)
+    assert len(repeated.engine_ms) == len(session.frames) and all(ms >= 0 for ms in repeated.engine_ms)
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    with pytest.raises(ValueError, match="default engine"):
+        evaluate_session(session, StrokeEngine(), timing_runs=2)
 
 
 def test_a_hand_can_work_on_the_other_side_of_the_face() -> None:
