@@ -69,13 +69,22 @@ def _stderr_is_terminal() -> bool:
         return False
 
 
-def _preload(*modules: str) -> None:
+def _preload(*modules: str, qt_app: bool = False) -> None:
     """Import the heavy native modules a command needs while signals are still held back (see
-    coach.interrupts): Ctrl-C in the middle of loading MediaPipe or Qt must not break the import."""
+    coach.interrupts): Ctrl-C in the middle of loading MediaPipe or Qt must not break the import.
+
+    ``qt_app``: also start Qt (its environment, then the application the video's overlay paints
+    with), so that all of Qt's loading is inside the held-back part. It used to start once the
+    replay ran: in one CI run a Ctrl-C 0.56 s into a replay ended it with a traceback
+    ("QLibraryInfo has no attribute LibraryPath", from that start) instead of a clean stop."""
     import importlib
 
     for module in modules:
         importlib.import_module(module)
+    if qt_app:
+        from coach.render.overlay import ensure_qt_app
+
+        ensure_qt_app()
 
 
 def _load_technique(name: str | None) -> Any:
@@ -113,7 +122,7 @@ def _command_replay(args: argparse.Namespace) -> int:
     heavy += ["matplotlib.path"]  # region lookups
     heavy += [] if args.no_video else ["coach.render.video"]
     heavy += [] if args.no_html else ["coach.report.html", "coach.report.plots"]
-    _preload(*heavy)
+    _preload(*heavy, qt_app=not args.no_video)
     args.interrupts.allow()
     progress = _Progress("replay", enabled=not args.quiet)
     try:
