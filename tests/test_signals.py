@@ -20,6 +20,7 @@ import os
 import random
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -299,3 +300,27 @@ def test_a_signal_the_os_hands_to_another_thread_waits_while_the_report_is_put_i
     assert hold.arrived == [signal.SIGTERM]
     assert after == [signal.SIGHUP]
     assert guard.pending == signal.SIGTERM
+
+
+def test_qt_is_started_before_signals_are_let_through(workspace: Path, tmp_path: Path) -> None:
+    """A replay that writes a video starts Qt (its environment and application) while signals are
+    still held back: a Ctrl-C landing in Qt's start once ended a replay with "QLibraryInfo has no
+    attribute LibraryPath" instead of a clean stop. Run in a fresh process, since this one may
+    have a Qt application already."""
+    script = (
+        "import sys\n"
+        "from coach.interrupts import InterruptGuard\n"
+        "from PySide6.QtCore import QCoreApplication\n"
+        "allow = InterruptGuard.allow\n"
+        "seen = []\n"
+        "def watched(self):\n"
+        "    seen.append(QCoreApplication.instance() is not None)\n"
+        "    return allow(self)\n"
+        "InterruptGuard.allow = watched\n"
+        "from coach.cli import main\n"
+        "code = main(['replay', sys.argv[1], '--out', sys.argv[2], '--quiet', '--no-html'])\n"
+        "print('QT_AT_ALLOW', seen[:1], code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(workspace / "session.jsonl"), str(tmp_path / "out")],
+                          env=coach_env(), capture_output=True, text=True, timeout=300)
+    assert "QT_AT_ALLOW [True] 0" in done.stdout, done.stdout + done.stderr
