@@ -118,26 +118,19 @@ node {{
 
 def sparse_palm_search_hands(
     search_every: int, max_num_hands: int, model_complexity: int, min_detection_confidence: float, min_tracking_confidence: float
-) -> Any:
+) -> Any | None:
     """A video-mode Hands graph like ``mp.solutions.hands.Hands`` with the palm search thinned.
 
-    Falls back to the stock graph (logged) if the wheel's graph is not the expected one, so a
-    MediaPipe update can cost speed but never tracking.
+    None (logged) if the wheel's graph is not the expected one: the caller then builds the stock
+    graph, so a MediaPipe update can cost speed but never tracking.
     """
-    import mediapipe as mp
     from mediapipe.python.solution_base import SolutionBase
 
     try:
         config = sparse_palm_search_config(search_every)
     except UnexpectedGraphError as error:
         logger.warning("%s: Hands looks for a second hand on every frame", error)
-        return mp.solutions.hands.Hands(
-            static_image_mode=False,
-            max_num_hands=max_num_hands,
-            model_complexity=model_complexity,
-            min_detection_confidence=min_detection_confidence,
-            min_tracking_confidence=min_tracking_confidence,
-        )
+        return None
 
     class SparsePalmSearchHands(SolutionBase):  # type: ignore[misc]
         """``mp.solutions.hands.Hands`` (video mode) over the changed graph; same inputs and outputs."""

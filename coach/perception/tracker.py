@@ -413,7 +413,9 @@ class Tracker(ClosesOnExit):
         import mediapipe as mp
 
         if self.mode == "video" and self._max_hands >= 2 and self._thin_hand_search:
-            return sparse_palm_search_hands(PALM_SEARCH_EVERY_FRAMES, self._max_hands, complexity, **self._hands_confidences)
+            thinned = sparse_palm_search_hands(PALM_SEARCH_EVERY_FRAMES, self._max_hands, complexity, **self._hands_confidences)
+            if thinned is not None:
+                return thinned
         return mp.solutions.hands.Hands(
             static_image_mode=self.mode == "image", max_num_hands=self._max_hands, model_complexity=complexity, **self._hands_confidences
         )
