@@ -218,8 +218,9 @@ HESITATION_S = 0.6
 CONTINUE_COS = 0.7  # within ~45 degrees of the glide's way
 QUICK_STOP_MIN_PEAK_FU_S = 0.4  # only for a slide at least this brisk: a slow slide's hesitations midway look the same
 # A slide also ends when the hand rises off the skin as it slows (below LIFT_END_SLOW_SHARE of its peak
-# speed): its size over the newest 0.1 s above that over 0.15-0.45 s before by more than the size's
-# jitter (1-2 %) and than turning along the face changes it meanwhile (up to 0.08 over a whole glide).
+# speed) or leaves its way (LIFT_END_OFF_WAY): its size over the newest 0.1 s above that over
+# 0.15-0.45 s before by more than the size's jitter (1-2 %) and than turning along the face changes
+# it meanwhile (up to 0.08 over a whole glide).
 LIFT_END = 0.05
 # A slide has turned back as soon as its smoothed velocity points back against its way, faster than
 # half its peak speed and than a resting finger's smoothed velocity jitter (up to ~0.1 FU/s), for 2 samples, and
@@ -235,6 +236,18 @@ LEAVE_SPEED_FU_S = 2.0 * 1.2  # a bell-shaped glide peaks at ~1.9x its mean spee
 LEAVE_REST_SAMPLES = 15  # a slide turning to travel speed ended at its slowest point over the last 0.5 s
 MAX_LEG_SAMPLES_SEEN = 90  # ...its peak before that read over at most the last 3 s (a bounded cost per sample)
 LIFT_END_SLOW_SHARE = 0.3
+# ...or, whatever its speed, once the finger no longer moves on its way (its velocity points away
+# from the way it has come, a glide's length from its start). A fingertip rising toward the camera
+# drifts sideways in the image, and tracking jitter moves a slow glide's finger faster than 0.3 of
+# its peak, so "slowing" alone waited for the way back (0.2-0.3 s later, 0.1 s behind the newest
+# frame). A glide goes on its way until it ends: leaving that way with the hand rising is its end.
+LIFT_END_OFF_WAY = True  # False only to compare
+# A slide that begins within LIFTED_RETURN_S of a glide that ended so, moving across that glide's
+# way (less than AIR_SAME_WAY_COS along it), is the hand still in the air: the return's first,
+# sideways part. It is a return on its size alone (RETURN_LIFT above the glide's), where another
+# leg must also go back the glide's way. A leg along the glide's way is the next glide of a series.
+LIFTED_RETURN_S = 0.5
+AIR_SAME_WAY_COS = 0.5
 LIFT_END_BASE_SAMPLES = (4, 13)
 MIN_GLIDE_FU = 0.1  # 9 mm: shorter travel is a wobble or a landing slide
 MIN_GLIDE_S = 0.15
@@ -442,6 +455,7 @@ class _Glide:
     lift: float
     stop_s: float
     stroke: Stroke
+    lifted_off: bool = False  # its slide ended as the hand rose off the skin
 
 
 @dataclass
@@ -1299,7 +1313,7 @@ class StrokeEngine:
         if not turned and start_point is not None and self._backing(buffer, leg, start_point, back, index, velocity):
             turned, travel = True, buffer.smooth_point(back) - start_point
         too_long = buffer.t[index] - buffer.t[leg.start] > MAX_LEG_S
-        lifting = not turned and self._lifting_off(buffer, leg, speed)
+        lifting = not turned and self._lifting_off(buffer, leg, speed, velocity, start_point)
         if stop or quick_stop or turned or too_long or lifting:
             track.leg = None
             logger.debug("%s hand: slide from %.2f s ends at %.2f s (stop %s, quick stop %s, slow stop %s, turned %s, too long %s, lifting %s)",
@@ -1316,7 +1330,10 @@ class StrokeEngine:
             elif lifting and not turned and start_point is not None:
                 # Timed up to where it got furthest along its way, as a slide that turned back is.
                 way = point - start_point
-                events += self._finish_leg(track, leg, self._turning_point(buffer, back, index, way))
+                finished = self._finish_leg(track, leg, self._turning_point(buffer, back, index, way))
+                events += finished
+                if finished and track.glides and track.glides[-1].stroke is finished[-1]:
+                    track.glides[-1].lifted_off = True
                 track.rest_anchor = point
             elif turned:
                 # The finger went straight back: this slide ends here and the next begins.
@@ -1437,12 +1454,20 @@ class StrokeEngine:
         return first + int(np.nanargmin(steps)) if not all(math.isnan(step) for step in steps) else last
 
     @staticmethod
-    def _lifting_off(buffer: _Buffer, leg: _Leg, speed: float) -> bool:
-        """The hand rises off the skin as its slide slows: the glide is over (a lifted return or the
-        hand leaving follows). The hand's size needs no smoothing, so the rise shows on the newest
-        samples, while the finger's stop is seen LAG samples late and its way back later still."""
+    def _lifting_off(buffer: _Buffer, leg: _Leg, speed: float, velocity: np.ndarray | None = None,
+                     start_point: np.ndarray | None = None) -> bool:
+        """The hand rises off the skin as its slide slows or leaves its way: the glide is over (a
+        lifted return or the hand leaving follows). The hand's size needs no smoothing, so the rise
+        shows on the newest samples, while the finger's stop is seen LAG samples late and its way
+        back later still."""
         if speed >= LIFT_END_SLOW_SHARE * leg.peak_speed:
-            return False
+            off_way = False
+            if LIFT_END_OFF_WAY and velocity is not None and start_point is not None:
+                way = buffer.smooth_point(len(buffer) - 1 - LAG) - start_point
+                travelled = float(np.hypot(*way))
+                off_way = travelled >= MIN_GLIDE_FU and float(velocity @ way) < 0.0
+            if not off_way:
+                return False
         newest = len(buffer) - 1
         base_first, base_last = max(leg.start, newest - LIFT_END_BASE_SAMPLES[1]), newest - LIFT_END_BASE_SAMPLES[0]
         if base_last - base_first < 3:
@@ -1649,10 +1674,17 @@ class StrokeEngine:
         last = track.glides[-1]
         if track.other_leg_s > last.stop_s:
             return 0.0  # the hand went elsewhere since (travel, a landing): this leg is not that glide's way back
-        if onset - last.stop_s > RETURN_WINDOW_S or float(direction @ last.direction) > -0.5:
+        if onset - last.stop_s > RETURN_WINDOW_S:
             return 0.0
-        faster = math.log(max(speed, 1e-9) / max(last.speed, 1e-9)) / math.log(RETURN_SPEEDUP)
         lifted = (lift - last.lift) / RETURN_LIFT
+        turn = float(direction @ last.direction)
+        if turn > -0.5:
+            # Not the way back: only a hand still in the air since the glide lifted off, moving
+            # across its way (a rising fingertip drifts in the image), is its return.
+            in_the_air = (LIFTED_RETURN_S > 0 and last.lifted_off and onset - last.stop_s < LIFTED_RETURN_S
+                          and turn < AIR_SAME_WAY_COS)
+            return max(0.0, lifted) if in_the_air else 0.0
+        faster = math.log(max(speed, 1e-9) / max(last.speed, 1e-9)) / math.log(RETURN_SPEEDUP)
         return max(0.0, faster) + max(0.0, lifted)
 
     def _watch_hold(self, track: _HandTrack, index: int) -> list[Stroke]:
