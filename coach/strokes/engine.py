@@ -1313,7 +1313,8 @@ class StrokeEngine:
         if not turned and start_point is not None and self._backing(buffer, leg, start_point, back, index, velocity):
             turned, travel = True, buffer.smooth_point(back) - start_point
         too_long = buffer.t[index] - buffer.t[leg.start] > MAX_LEG_S
-        lifting = not turned and self._lifting_off(buffer, leg, speed, velocity, start_point)
+        lifting = not turned and self._lifting_off(buffer, leg, speed, velocity,
+                                                   None if start_point is None else point - start_point)
         if stop or quick_stop or turned or too_long or lifting:
             track.leg = None
             logger.debug("%s hand: slide from %.2f s ends at %.2f s (stop %s, quick stop %s, slow stop %s, turned %s, too long %s, lifting %s)",
@@ -1455,17 +1456,15 @@ class StrokeEngine:
 
     @staticmethod
     def _lifting_off(buffer: _Buffer, leg: _Leg, speed: float, velocity: np.ndarray | None = None,
-                     start_point: np.ndarray | None = None) -> bool:
+                     way: np.ndarray | None = None) -> bool:
         """The hand rises off the skin as its slide slows or leaves its way: the glide is over (a
         lifted return or the hand leaving follows). The hand's size needs no smoothing, so the rise
         shows on the newest samples, while the finger's stop is seen LAG samples late and its way
-        back later still."""
+        back later still. ``way``: from the slide's start to the sample ``velocity`` is read at."""
         if speed >= LIFT_END_SLOW_SHARE * leg.peak_speed:
             off_way = False
-            if LIFT_END_OFF_WAY and velocity is not None and start_point is not None:
-                way = buffer.smooth_point(len(buffer) - 1 - LAG) - start_point
-                travelled = float(np.hypot(*way))
-                off_way = travelled >= MIN_GLIDE_FU and float(velocity @ way) < 0.0
+            if LIFT_END_OFF_WAY and velocity is not None and way is not None:
+                off_way = float(np.hypot(*way)) >= MIN_GLIDE_FU and float(velocity @ way) < 0.0
             if not off_way:
                 return False
         newest = len(buffer) - 1
