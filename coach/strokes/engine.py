@@ -1313,8 +1313,8 @@ class StrokeEngine:
         if not turned and start_point is not None and self._backing(buffer, leg, start_point, back, index, velocity):
             turned, travel = True, buffer.smooth_point(back) - start_point
         too_long = buffer.t[index] - buffer.t[leg.start] > MAX_LEG_S
-        lifting = not turned and self._lifting_off(buffer, leg, speed, velocity,
-                                                   None if start_point is None else point - start_point)
+        way = None if start_point is None else point - start_point  # from the slide's start to here
+        lifting = not turned and self._lifting_off(buffer, leg, speed, velocity, way)
         if stop or quick_stop or turned or too_long or lifting:
             track.leg = None
             logger.debug("%s hand: slide from %.2f s ends at %.2f s (stop %s, quick stop %s, slow stop %s, turned %s, too long %s, lifting %s)",
@@ -1323,14 +1323,12 @@ class StrokeEngine:
                 finished = self._finish_leg(track, leg, min(len(buffer) - 1, index + LAG))
                 events += finished
                 track.rest_anchor = point
-                if slow_stop and start_point is not None:
-                    way = point - start_point
+                if slow_stop and way is not None:
                     glide = finished[-1] if finished and finished[-1].pattern == "glide" else None
                     track.provisional = _Provisional(leg.start, leg.peak, leg.peak_speed, way / max(float(np.hypot(*way)), 1e-9),
                                                      glide, buffer.t[index] + HESITATION_S)
-            elif lifting and not turned and start_point is not None:
+            elif lifting and not turned and way is not None:
                 # Timed up to where it got furthest along its way, as a slide that turned back is.
-                way = point - start_point
                 finished = self._finish_leg(track, leg, self._turning_point(buffer, back, index, way))
                 events += finished
                 if finished and track.glides and track.glides[-1].stroke is finished[-1]:
