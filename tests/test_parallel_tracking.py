@@ -244,3 +244,26 @@ def test_the_frame_given_to_both_models_keeps_its_reference_count(portrait_path:
             thread.join()
     assert churned > 10, "the models ran too briefly for the check to mean anything"
     assert sys.getrefcount(rgb) == before
+
+
+def test_the_tracker_primes_numpy_for_mediapipe_before_any_second_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first numpy array MediaPipe's bindings receive makes pybind11 look up numpy's C API in a
+    C++ static. Two tracking threads doing that at once deadlocked the live window for good (gdb:
+    one thread in ``npy_api::lookup`` waiting for Python's lock, the other holding it and waiting on
+    the static's guard). The tracker fills the static on the thread that builds it, before its
+    helper thread exists."""
+    from coach.perception import tracker as tracker_module
+
+    calls: list[tuple[str, int]] = []
+    primer = tracker_module.prime_numpy_bridge
+
+    def recorded(mp: object) -> None:
+        calls.append((getattr(mp, "__name__", ""), threading.active_count()))
+        primer(mp)
+
+    monkeypatch.setattr(tracker_module, "prime_numpy_bridge", recorded)
+    before = threading.active_count()
+    with Tracker(mode="video") as tracker:
+        assert [name for name, _ in calls] == ["mediapipe"]
+        assert calls[0][1] == before, "a thread was running when the bindings were primed"
+        tracker.track(Frame(0, 0.0, np.zeros((120, 160, 3), dtype=np.uint8)))

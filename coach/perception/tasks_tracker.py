@@ -39,6 +39,7 @@ from coach.perception.tracker import (
     largest_face,
     mediapipe_rgb,
     one_hand_per_side,
+    prime_numpy_bridge,
 )
 from coach.types import FaceLandmarks, Frame, Handedness, HandLandmarks, TrackedFrame
 
@@ -160,6 +161,7 @@ class TasksTracker(ClosesOnExit):
         from mediapipe.tasks.python import vision
         from mediapipe.tasks.python.core.base_options import BaseOptions
 
+        prime_numpy_bridge(mp)
         self._mp = mp
         self._face_clock = _FrameClock()
         self.mode: TrackerMode = mode

@@ -67,6 +67,21 @@ class StageTiming:
         self.count += 1
 
 
+def prime_numpy_bridge(mp: Any) -> None:
+    """Have MediaPipe's bindings look up numpy's C API now, on the one thread that builds the tracker.
+
+    Why: pybind11 looks it up on the first numpy array a binding receives and keeps it in a C++
+    function-local static (``npy_api::get``). That lookup imports ``numpy.core.multiarray``, and
+    the import can hand Python's lock to another thread. With Face Mesh and Hands on two threads,
+    the first frame reached both graphs at once: one thread was inside the lookup waiting for
+    Python's lock, the other held that lock and waited on the static's guard (``__cxa_guard_acquire``),
+    so the tracker hung for good. The live window's real-window tests hung so, about one run in
+    ten (the face on screen, no hand); gdb showed the two threads as above. One conversion here,
+    before any second thread exists, fills the static.
+    """
+    mp.Image(image_format=mp.ImageFormat.SRGB, data=np.zeros((1, 1, 3), dtype=np.uint8))
+
+
 def mediapipe_rgb(image_bgr: np.ndarray, mirrored: bool) -> np.ndarray:
     """A frame as MediaPipe takes it: RGB, unmirrored, and writeable, so that each graph copies it.
 
@@ -262,6 +277,7 @@ class Tracker(ClosesOnExit):
             raise ValueError(f"mode must be 'video' or 'image', not {mode!r}")
         import mediapipe as mp  # imported here so that modules importing coach.perception stay light
 
+        prime_numpy_bridge(mp)
         self.mode: TrackerMode = mode
         self.mirrored = mirrored
         self.smoothing = smoothing and mode == "video"
