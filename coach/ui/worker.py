@@ -529,10 +529,9 @@ class LiveWorker(QThread):
 
                 # Built before the source opens: the clip's first second is not dropped while
                 # the models load, and a window closed meanwhile never grabs the camera.
-                # The live window keeps MediaPipe's stock Hands graph: with the thinned second-hand
-                # search (coach.perception.hands_graph) two of about a dozen live-window test runs
-                # under load never ended, and the cause is not found yet. Replay uses it.
-                tracker = create_tracker(mode="video", thin_hand_search=False)
+                # (Hands looks for a second hand on one frame in three, as in replay:
+                # coach.perception.hands_graph.)
+                tracker = create_tracker(mode="video")
             if self._stop_requested.is_set():
                 return
             opened = self.source.open()
