@@ -318,6 +318,11 @@ RUN_STILL_MAX_HZ = 1.5
 RUN_LIFT_SAMPLES = 5  # a circle closes as the hand rises off the skin: the median size of the newest 5 samples (as a hold's lift is read)
 HOLD_RADIUS_FU = 0.05  # 4.5 mm: a pressing finger's drift and tremor
 MIN_HOLD_S = 1.0
+HOLD_ENDS_AT_MOTION = True  # False only to compare
+"""A hold is the finger still: it lasted until the glide after it began to move, where the glide's
+fitted speed shapes begin, not until the glide's 10 % onset (the speed convention's start, later by
+a tenth of a bell-shaped glide). Under tracking jitter a slow glide's start shows late, and the hold
+before it seems longer than the finger was still."""
 HOLD_RESUME_S = 0.4  # a finger back on its spot this soon goes on holding
 HOLD_UPDATE_S = 0.25
 
@@ -456,6 +461,7 @@ class _Glide:
     stop_s: float
     stroke: Stroke
     lifted_off: bool = False  # its slide ended as the hand rose off the skin
+    moving_from_s: float = math.inf  # where its fitted speed shapes begin: the finger no longer still
 
 
 @dataclass
@@ -1494,7 +1500,10 @@ class StrokeEngine:
         stroke = self._end_leg(track, leg, last, at_contact_end)
         if stroke is None:
             return []
-        return self._withdraw_holds_in_glide(track, stroke.start_s, stroke.end_s) + [stroke]
+        still_until = stroke.start_s
+        if HOLD_ENDS_AT_MOTION and track.glides and track.glides[-1].stroke is stroke:
+            still_until = min(still_until, track.glides[-1].moving_from_s)
+        return self._withdraw_holds_in_glide(track, still_until, stroke.end_s) + [stroke]
 
     def _withdrawn_hold(self, track: _HandTrack, stroke_id: int, hold_start_s: float) -> Stroke:
         """The event taking back a hold already closed and reported (it was the start of a glide or a run)."""
@@ -1508,8 +1517,8 @@ class StrokeEngine:
 
     def _withdraw_holds_in_glide(self, track: _HandTrack, onset_s: float, stop_s: float) -> list[Stroke]:
         """A slow glide creeps off its start (a skewed bell barely moves for its first second): a hold
-        reported there that was still for less than MIN_HOLD_S before the glide's onset was the
-        glide's beginning, not a press. Take it back."""
+        reported there that was still for less than MIN_HOLD_S before the glide began to move
+        (``onset_s``, see HOLD_ENDS_AT_MOTION) was the glide's beginning, not a press. Take it back."""
         events: list[Stroke] = []
         for stroke_id, hold_start_s in list(track.holds):
             if hold_start_s < stop_s and onset_s - hold_start_s < MIN_HOLD_S:
@@ -1627,7 +1636,8 @@ class StrokeEngine:
         regularity = _clamp(float(1.0 - np.std(moving) / max(float(np.mean(moving)), 1e-9)), 0.0, 1.0)
         stroke = self._stroke(track.hand, path_times, path, "glide", direction, speed, 1, None, regularity,
                               confidence, self._new_id(), True, start_s=measured_onset, end_s=stop)
-        track.glides.append(_Glide(direction_vector, speed, lift, stop, stroke))
+        moving_from = sum(weight * start for _, start, _, weight in timing.fits)
+        track.glides.append(_Glide(direction_vector, speed, lift, stop, stroke, moving_from_s=moving_from))
         if track.hold is not None and track.hold.stroke_id is None and buffer.t[track.hold.start] < stop:
             track.hold = None  # the finger was still sliding: a hold can only begin where the glide stopped
         return stroke
