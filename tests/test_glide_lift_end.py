@@ -58,9 +58,6 @@ def test_a_slow_glide_ends_as_the_hand_rises_off_its_way_and_that_rise_is_no_gli
     while the finger leaves its way ends it sooner (engine.LIFT_END_OFF_WAY); and the sideways,
     rising part that follows is the return, not a glide (engine.LIFTED_RETURN_S): without that,
     it and the way back were read as two glides."""
-    # Judged over 0.3 s as when this was tuned: read over 0.23 s (a slow glide's jittery speed peak
-    # can pass for a brisk one), this glide's stop shows as soon as its rise does.
-    monkeypatch.setattr(engine, "BRISK_MOTION_SAMPLES", engine.MOTION_SAMPLES)
     session = synthetic_session(5021)
     label = next(label for label in session.labels
                  if label.pattern == "glide" and label.hand == "right" and abs(label.end_s - 38.47) < 0.05)
@@ -87,25 +84,3 @@ def test_a_slow_glide_ends_as_the_hand_rises_off_its_way_and_that_rise_is_no_gli
     monkeypatch.setattr(engine, "LIFTED_RETURN_S", 0.0)
     _, split_return = glide_and_extras()
     assert split_return, "the return's rising part was not read as a glide even without the rule: the test shows nothing"
-
-
-def test_a_brisk_glide_is_judged_on_a_shorter_stretch_and_reported_sooner(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A slide at 0.4 FU/s or more covers six times the fingertip's jitter in 0.23 s, so its pace
-    is read over that stretch rather than 0.3 s (engine.BRISK_MOTION_SAMPLES): its stop shows sooner.
-    On this jaw series every glide is reported within 0.45 s of its end; read over 0.3 s, the
-    latest came 0.55 s after its end, over the 0.5 s issue 10 allows."""
-    session = minjerk.generate_scripted([minjerk.Block("glide", "right_jaw", hand="right", direction="up-out", reps=5)], seed=3)
-    glides = [label for label in session.labels if label.pattern == "glide"]
-
-    def latencies() -> list[float]:
-        strokes = [stroke for stroke in final_strokes(engine_events(session.frames)) if stroke.pattern == "glide"]
-        evaluation = match_strokes(glides, strokes)
-        assert not evaluation.missed and not evaluation.extra
-        assert all(stroke.direction == label.direction for label, stroke, *_ in evaluation.pairs)
-        return sorted(stroke.reported_s - label.end_s for label, stroke, *_ in evaluation.pairs)
-
-    brisk = latencies()
-    assert brisk[-1] <= 0.45, [round(value, 2) for value in brisk]
-    monkeypatch.setattr(engine, "BRISK_MOTION_SAMPLES", engine.MOTION_SAMPLES)
-    slow = latencies()
-    assert slow[-1] > 0.5, [round(value, 2) for value in slow]

@@ -6,7 +6,7 @@ an even 30 Hz clock. While the hand touches the face, three small watchers read 
 of a second and report strokes as events:
 
 - **glides**: a slide starts when the finger leaves its resting point (3 mm) at more than a crawl,
-  and ends when its pace over the last 0.3 s (0.23 s once brisk) stays below 15 % of its peak, when it turns back, when
+  and ends when its pace over the last 0.3 s stays below 15 % of its peak, when it turns back, when
   the hand rises off the skin as it slows, or when it speeds up to travel off. After 0.2 s more (its
   slow tail) the slide is timed from 10 % to 10 % of its peak speed and measured
   (coach.strokes.glides), and reported at once unless it is not a massage stroke: too short, too
@@ -217,13 +217,6 @@ SLOW_STILL_SAMPLES = 4
 HESITATION_S = 0.6
 CONTINUE_COS = 0.7  # within ~45 degrees of the glide's way
 QUICK_STOP_MIN_PEAK_FU_S = 0.4  # only for a slide at least this brisk: a slow slide's hesitations midway look the same
-BRISK_MOTION_SAMPLES = 7
-"""...and a slide whose smoothed speed has reached that is judged on its travel over the last 0.23 s
-instead of 0.3 s: at 0.4 FU/s a finger covers 0.09 FU in that time, six times the fingertip's jitter
-(0.014 FU), which averages out over it as well; its stop then shows 0.07 s sooner. (The smoothed
-speed's peak carries jitter too: a slow glide's can reach 0.4 FU/s, and then it is read so as well.
-On the tuning sets that cost one or two strokes per generated set and found two more real-pixel
-ones; docs/stroke_engine_tuning.md, session 25.)"""
 # A slide also ends when the hand rises off the skin as it slows (below LIFT_END_SLOW_SHARE of its peak
 # speed) or leaves its way (LIFT_END_OFF_WAY): its size over the newest 0.1 s above that over
 # 0.15-0.45 s before by more than the size's jitter (1-2 %) and than turning along the face changes
@@ -1274,9 +1267,8 @@ class StrokeEngine:
                 track.leg = _Leg(start=start, peak=0.0)
                 track.rest_anchor = None
             return events
-        # Whether the slide goes on is judged on the travel over the last 0.3 s (0.23 s once it is
-        # brisk: BRISK_MOTION_SAMPLES): a hand's own speed varies smoothly, tracking jitter does not,
-        # and over that stretch it cancels out.
+        # Whether the slide goes on is judged on the travel over the last 0.3 s: a hand's own speed
+        # varies smoothly, tracking jitter does not, and over 0.3 s it cancels out.
         rest = self._came_to_rest(buffer, leg, index) if speed > max(MAX_GLIDE_FU_S, leg.peak_speed) else None
         if rest is not None or (speed > LEAVE_SPEED_FU_S >= leg.peak_speed and index - leg.start > LEAVE_REST_SAMPLES):
             # A slide at a glide's pace now moving at a speed no glide reaches: the hand is travelling
@@ -1290,11 +1282,10 @@ class StrokeEngine:
         leg.peak_speed = max(leg.peak_speed, speed)
         if track.provisional is not None:
             events += self._continue_provisional(track, leg, point)
-        motion_samples = BRISK_MOTION_SAMPLES if leg.peak_speed >= QUICK_STOP_MIN_PEAK_FU_S else MOTION_SAMPLES
-        back = index - motion_samples
+        back = index - MOTION_SAMPLES
         if back < max(leg.start, LAG) or math.isnan(buffer.sx[back]):
             return events
-        motion = (buffer.smooth_point(index) - buffer.smooth_point(back)) / (motion_samples * DT)
+        motion = (buffer.smooth_point(index) - buffer.smooth_point(back)) / (MOTION_SAMPLES * DT)
         pace = float(np.hypot(*motion))
         leg.peak = max(leg.peak, pace)
         slow = pace < max(STOP_SHARE * leg.peak, STOP_SPEED_FU_S)
