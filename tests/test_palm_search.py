@@ -146,10 +146,10 @@ def test_the_tracker_uses_the_thinned_graph_in_video_mode_unless_told_not_to(med
     with (
         create_tracker(mode="video") as video,
         create_tracker(mode="image") as still,
-        create_tracker(mode="video", thin_hand_search=False) as live,
+        create_tracker(mode="video", thin_hand_search=False) as stock,
     ):
         assert type(video._hands).__name__ == "SparsePalmSearchHands"  # type: ignore[attr-defined]
         assert type(still._hands).__name__ == "Hands"  # type: ignore[attr-defined]
-        assert type(live._hands).__name__ == "Hands"  # type: ignore[attr-defined]
+        assert type(stock._hands).__name__ == "Hands"  # type: ignore[attr-defined]
         frame = Frame(0, 0.0, _two_hand_scene(portrait, hand, 0, 0))
-        assert len(video.track(frame).hands) == 2 and len(still.track(frame).hands) == 2 and len(live.track(frame).hands) == 2
+        assert len(video.track(frame).hands) == 2 and len(still.track(frame).hands) == 2 and len(stock.track(frame).hands) == 2
