@@ -1337,8 +1337,9 @@ class StrokeEngine:
                 # Timed up to where it got furthest along its way, as a slide that turned back is.
                 finished = self._finish_leg(track, leg, self._turning_point(buffer, back, index, way))
                 events += finished
-                if finished and track.glides and track.glides[-1].stroke is finished[-1]:
-                    track.glides[-1].lifted_off = True
+                record = self._glide_record(track, finished[-1]) if finished else None
+                if record is not None:
+                    record.lifted_off = True
                 track.rest_anchor = point
             elif turned:
                 # The finger went straight back: this slide ends here and the next begins.
@@ -1459,15 +1460,14 @@ class StrokeEngine:
         return first + int(np.nanargmin(steps)) if not all(math.isnan(step) for step in steps) else last
 
     @staticmethod
-    def _lifting_off(buffer: _Buffer, leg: _Leg, speed: float, velocity: np.ndarray | None = None,
-                     way: np.ndarray | None = None) -> bool:
+    def _lifting_off(buffer: _Buffer, leg: _Leg, speed: float, velocity: np.ndarray, way: np.ndarray | None) -> bool:
         """The hand rises off the skin as its slide slows or leaves its way: the glide is over (a
         lifted return or the hand leaving follows). The hand's size needs no smoothing, so the rise
         shows on the newest samples, while the finger's stop is seen LAG samples late and its way
         back later still. ``way``: from the slide's start to the sample ``velocity`` is read at."""
         if speed >= LIFT_END_SLOW_SHARE * leg.peak_speed:
             off_way = False
-            if LIFT_END_OFF_WAY and velocity is not None and way is not None:
+            if LIFT_END_OFF_WAY and way is not None:
                 off_way = float(np.hypot(*way)) >= MIN_GLIDE_FU and float(velocity @ way) < 0.0
             if not off_way:
                 return False
@@ -1501,9 +1501,15 @@ class StrokeEngine:
         if stroke is None:
             return []
         still_until = stroke.start_s
-        if HOLD_ENDS_AT_MOTION and track.glides and track.glides[-1].stroke is stroke:
-            still_until = min(still_until, track.glides[-1].moving_from_s)
+        glide = self._glide_record(track, stroke)
+        if HOLD_ENDS_AT_MOTION and glide is not None:
+            still_until = min(still_until, glide.moving_from_s)
         return self._withdraw_holds_in_glide(track, still_until, stroke.end_s) + [stroke]
+
+    @staticmethod
+    def _glide_record(track: _HandTrack, stroke: Stroke) -> _Glide | None:
+        """What the engine keeps of the glide just reported as ``stroke`` (None: it was no glide)."""
+        return track.glides[-1] if track.glides and track.glides[-1].stroke is stroke else None
 
     def _withdrawn_hold(self, track: _HandTrack, stroke_id: int, hold_start_s: float) -> Stroke:
         """The event taking back a hold already closed and reported (it was the start of a glide or a run)."""
